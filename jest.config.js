@@ -1,0 +1,23 @@
+/** Test tiers: unit (no I/O), integration (real NATS, worker, PGlite), e2e (running stack, real browser). */
+const base = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json', isolatedModules: true }] },
+  moduleNameMapper: {
+    '^@glimpse/contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^@glimpse/platform$': '<rootDir>/libs/platform/src/index.ts',
+  },
+  rootDir: __dirname,
+};
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{libs,services}/*/src/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      testTimeout: 120000,
+    },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], testTimeout: 180000 },
+  ],
+};

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+export const ENCODING_LENGTH = 128;
+
+export const boxSchema = z.strictObject({
+  x: z.number().int().nonnegative(),
+  y: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type Box = z.infer<typeof boxSchema>;
+
+export const encodingSchema = z.array(z.number().finite()).length(ENCODING_LENGTH);
+export type Encoding = z.infer<typeof encodingSchema>;
+
+export const uuidSchema = z.uuid();
+
+/** Where a frame came from: a stream id, or `upload` for the HTTP API. */
+export const sourceSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+export const frameMetaSchema = z.strictObject({
+  source: sourceSchema,
+  seq: z.number().int().nonnegative(),
+  capturedAt: z.iso.datetime(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type FrameMeta = z.infer<typeof frameMetaSchema>;
+
+export const recognizedFaceSchema = z.strictObject({
+  /** null when nothing was stored (`store=false`). */
+  faceId: uuidSchema.nullable(),
+  box: boxSchema,
+  personId: uuidSchema.nullable(),
+  personNumber: z.number().int().positive().nullable(),
+  personName: z.string().nullable(),
+  isNew: z.boolean(),
+  /** Euclidean distance to the nearest stored face; null when no stored face was within the threshold. */
+  distance: z.number().nonnegative().nullable(),
+  similarity: z.number().int().min(0).max(100).nullable(),
+});
+export type RecognizedFace = z.infer<typeof recognizedFaceSchema>;
+
+export const timingsSchema = z.record(z.string(), z.number().nonnegative());

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { defineBinaryRequest } from '../common/define';
+import { boxSchema, encodingSchema, timingsSchema } from '../common/face';
+
+/** Detect and encode faces without matching or storing anything. Body: JPEG or PNG bytes. */
+export const subject = 'glimpse.frame.encode';
+export const queue = 'recognizer';
+
+export const headers = z.object({
+  'Content-Type': z.enum(['image/jpeg', 'image/png']),
+});
+export type Headers = z.input<typeof headers>;
+
+export const reply = z.strictObject({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  faces: z.array(z.strictObject({ box: boxSchema, encoding: encodingSchema })),
+  timings: timingsSchema,
+  /** Instance id of the recognizer that did the work. */
+  processedBy: z.string(),
+});
+export type Reply = z.infer<typeof reply>;
+
+export const contract = defineBinaryRequest(subject, headers, reply);

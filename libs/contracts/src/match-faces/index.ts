@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { defineRequest } from '../common/define';
+import { boxSchema, encodingSchema, frameMetaSchema, recognizedFaceSchema } from '../common/face';
+
+/** Assign each encoded face to its nearest stored person, or to a new one. Queue group `matcher`. */
+export const subject = 'glimpse.matcher.match';
+export const queue = 'matcher';
+
+export const request = z.strictObject({
+  frame: frameMetaSchema,
+  store: z.boolean(),
+  threshold: z.number().gt(0).lt(2).optional(),
+  faces: z
+    .array(
+      z.strictObject({
+        box: boxSchema,
+        encoding: encodingSchema,
+        /** JPEG crop of the face, base64. */
+        crop: z.base64().max(2_000_000),
+      }),
+    )
+    .max(100),
+});
+export type Request = z.infer<typeof request>;
+
+export const reply = z.strictObject({ faces: z.array(recognizedFaceSchema) });
+export type Reply = z.infer<typeof reply>;
+
+export const contract = defineRequest(subject, request, reply);

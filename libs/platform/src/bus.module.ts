@@ -1,0 +1,32 @@
+import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Bus } from './bus';
+
+export const BUS = Symbol('Bus');
+export const InjectBus = () => Inject(BUS);
+
+@Injectable()
+class BusCloser implements OnApplicationShutdown {
+  constructor(@Inject(BUS) private readonly bus: Bus) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.bus.close();
+  }
+}
+
+/** Provides one connected `Bus` per service, drained when Nest shuts down. */
+@Global()
+@Module({})
+export class BusModule {
+  static forRoot(opts: { servers: string; name: string; requestTimeoutMs?: number }): DynamicModule {
+    return {
+      module: BusModule,
+      providers: [
+        {
+          provide: BUS,
+          useFactory: () => Bus.connect({ ...opts, logger: new Logger('Bus') }),
+        },
+        BusCloser,
+      ],
+      exports: [BUS],
+    };
+  }
+}

@@ -1,0 +1,299 @@
+import {
+  connect,
+  headers as natsHeaders,
+  JSONCodec,
+  RequestStrategy,
+  ErrorCode as NatsErrorCode,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from 'nats';
+import { z } from 'zod';
+import {
+  replyEnvelope,
+  type BinaryRequestContract,
+  type EventContract,
+  type HeadersOf,
+  type PayloadOf,
+  type ReplyOf,
+  type RequestContract,
+  type RequestOf,
+} from '@glimpse/contracts';
+import { GlimpseError } from './errors';
+import { Semaphore } from './semaphore';
+
+type AnyRequest = RequestContract<z.ZodType, z.ZodType>;
+type AnyBinary = BinaryRequestContract<z.ZodType, z.ZodType>;
+type AnyEvent = EventContract<z.ZodType, any[]>;
+
+export interface BusLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string, stack?: string): void;
+}
+
+export interface BusOptions {
+  servers: string;
+  name: string;
+  logger?: BusLogger;
+  /** Default timeout for requests, in milliseconds. */
+  requestTimeoutMs?: number;
+}
+
+export interface HandleOptions {
+  queue?: string;
+  /** Messages handled at once by this subscription; the rest wait in the client. */
+  concurrency?: number;
+}
+
+export interface BinaryMessage<H> {
+  body: Uint8Array;
+  headers: H;
+}
+
+const codec = JSONCodec();
+const envelope = replyEnvelope(z.unknown());
+
+/**
+ * The typed NATS seam of every service: requests, replies and events are checked against
+ * `@glimpse/contracts` on both sides, failures travel as error envelopes, and shutdown drains.
+ */
+export class Bus {
+  private readonly subs: Subscription[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly log: BusLogger;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    private readonly opts: BusOptions,
+  ) {
+    this.log = opts.logger ?? console;
+    void this.watchStatus();
+  }
+
+  static async connect(opts: BusOptions): Promise<Bus> {
+    try {
+      const nc = await connect({
+        servers: opts.servers.split(','),
+        name: opts.name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+        waitOnFirstConnect: true,
+        timeout: 5000,
+      });
+      return new Bus(nc, opts);
+    } catch (err) {
+      throw new GlimpseError('SERVICE_UNAVAILABLE', `cannot connect to NATS at ${opts.servers}: ${String(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  get maxPayload(): number {
+    return this.nc.info?.max_payload ?? 1024 * 1024;
+  }
+
+  isConnected(): boolean {
+    return !this.nc.isClosed() && !this.nc.isDraining() && this.connected;
+  }
+  private connected = true;
+
+  async request<C extends AnyRequest>(c: C, payload: RequestOf<C>, timeoutMs?: number): Promise<ReplyOf<C>> {
+    const body = codec.encode(c.request.parse(payload));
+    const msg = await this.rawRequest(c.subject, body, undefined, timeoutMs);
+    return this.decodeReply(c.subject, c.reply, msg) as ReplyOf<C>;
+  }
+
+  async requestBinary<C extends AnyBinary>(
+    c: C,
+    body: Uint8Array,
+    headers: z.input<C['headers']>,
+    timeoutMs?: number,
+  ): Promise<ReplyOf<C>> {
+    c.headers.parse(headers);
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(headers as Record<string, unknown>)) if (v !== undefined) h.set(k, String(v));
+    const msg = await this.rawRequest(c.subject, body, h, timeoutMs);
+    return this.decodeReply(c.subject, c.reply, msg) as ReplyOf<C>;
+  }
+
+  /** Scatter-gather: every responder's successful reply within `maxWaitMs`. */
+  async gather<C extends AnyRequest>(c: C, payload: RequestOf<C>, maxWaitMs = 500): Promise<ReplyOf<C>[]> {
+    const out: ReplyOf<C>[] = [];
+    try {
+      const it = await this.nc.requestMany(c.subject, codec.encode(c.request.parse(payload)), {
+        maxWait: maxWaitMs,
+        strategy: RequestStrategy.Timer,
+        noMux: true,
+      });
+      for await (const msg of it) {
+        try {
+          out.push(this.decodeReply(c.subject, c.reply, msg) as ReplyOf<C>);
+        } catch (err) {
+          if (!(err instanceof GlimpseError) || err.code === 'INTERNAL') this.log.warn(`${c.subject}: ${String(err)}`);
+        }
+      }
+    } catch (err) {
+      if (!isNoResponders(err)) throw this.transportError(c.subject, err);
+    }
+    return out;
+  }
+
+  publish<C extends AnyEvent>(c: C, args: Parameters<C['subject']>, payload: PayloadOf<C>): void {
+    this.nc.publish(c.subject(...args), codec.encode(c.payload.parse(payload)));
+  }
+
+  subscribe<C extends AnyEvent>(
+    c: C,
+    handler: (payload: PayloadOf<C>, subject: string) => Promise<void> | void,
+    opts: HandleOptions & { subject?: string } = {},
+  ): Subscription {
+    return this.consume(opts.subject ?? c.pattern, opts, async (msg) => {
+      const parsed = c.payload.safeParse(safeJson(msg.data));
+      if (!parsed.success) {
+        this.log.warn(`dropped invalid ${msg.subject} event: ${parsed.error.message}`);
+        return;
+      }
+      await handler(parsed.data as PayloadOf<C>, msg.subject);
+    });
+  }
+
+  handle<C extends AnyRequest>(
+    c: C,
+    handler: (payload: z.infer<C['request']>) => Promise<ReplyOf<C> | undefined>,
+    opts: HandleOptions = {},
+  ): Subscription {
+    return this.consume(c.subject, opts, async (msg) => {
+      const parsed = c.request.safeParse(safeJson(msg.data));
+      if (!parsed.success) return this.respondError(msg, new GlimpseError('INVALID_REQUEST', parsed.error.message));
+      await this.respond(msg, c.reply, () => handler(parsed.data as z.infer<C['request']>));
+    });
+  }
+
+  handleBinary<C extends AnyBinary>(
+    c: C,
+    handler: (m: BinaryMessage<z.infer<C['headers']>>) => Promise<ReplyOf<C>>,
+    opts: HandleOptions = {},
+  ): Subscription {
+    return this.consume(c.subject, opts, async (msg) => {
+      const parsed = c.headers.safeParse(headersToObject(msg.headers));
+      if (!parsed.success) return this.respondError(msg, new GlimpseError('INVALID_REQUEST', parsed.error.message));
+      await this.respond(msg, c.reply, () => handler({ body: msg.data, headers: parsed.data as z.infer<C['headers']> }));
+    });
+  }
+
+  /** Stops taking messages, finishes those in flight, then drains the connection. */
+  async close(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await Promise.allSettled(this.subs.map((s) => s.drain()));
+    await Promise.allSettled([...this.inFlight]);
+    if (!this.nc.isClosed() && !this.nc.isDraining()) await this.nc.drain().catch(() => undefined);
+  }
+
+  private consume(subject: string, opts: HandleOptions, fn: (msg: Msg) => Promise<void>): Subscription {
+    const sub = this.nc.subscribe(subject, { queue: opts.queue });
+    this.subs.push(sub);
+    const sem = new Semaphore(opts.concurrency ?? 32);
+    void (async () => {
+      for await (const msg of sub) {
+        await sem.acquire();
+        const p = fn(msg)
+          .catch((err) => this.log.error(`${subject} handler failed: ${String(err)}`, (err as Error)?.stack))
+          .finally(() => {
+            sem.release();
+            this.inFlight.delete(p);
+          });
+        this.inFlight.add(p);
+      }
+    })();
+    return sub;
+  }
+
+  private async respond(msg: Msg, schema: z.ZodType, run: () => Promise<unknown>): Promise<void> {
+    let data: unknown;
+    try {
+      data = await run();
+    } catch (err) {
+      const ge = GlimpseError.from(err);
+      if (ge.code === 'INTERNAL') this.log.error(`${msg.subject}: ${String(err)}`, (err as Error)?.stack);
+      return this.respondError(msg, ge);
+    }
+    if (data === undefined) return; // the handler chose not to answer (scatter-gather)
+    const checked = schema.safeParse(data);
+    if (!checked.success) {
+      this.log.error(`${msg.subject}: reply breaks its contract: ${checked.error.message}`);
+      return this.respondError(msg, new GlimpseError('INTERNAL', 'reply breaks its contract'));
+    }
+    if (msg.reply) msg.respond(codec.encode({ ok: true, data: checked.data }));
+  }
+
+  private respondError(msg: Msg, err: GlimpseError): void {
+    if (msg.reply) msg.respond(codec.encode({ ok: false, error: err.toBody() }));
+  }
+
+  private async rawRequest(subject: string, body: Uint8Array, h: MsgHdrs | undefined, timeoutMs?: number) {
+    if (body.length > this.maxPayload) {
+      throw new GlimpseError('IMAGE_TOO_LARGE', `message of ${body.length} bytes exceeds NATS max_payload ${this.maxPayload}`);
+    }
+    try {
+      return await this.nc.request(subject, body, {
+        timeout: timeoutMs ?? this.opts.requestTimeoutMs ?? 10_000,
+        headers: h,
+        noMux: false,
+      });
+    } catch (err) {
+      throw this.transportError(subject, err);
+    }
+  }
+
+  private transportError(subject: string, err: unknown): GlimpseError {
+    if (isNoResponders(err)) return new GlimpseError('SERVICE_UNAVAILABLE', `no service is answering ${subject}`, { cause: err });
+    if ((err as { code?: string })?.code === NatsErrorCode.Timeout) {
+      return new GlimpseError('TIMEOUT', `${subject} did not answer in time`, { cause: err });
+    }
+    return new GlimpseError('SERVICE_UNAVAILABLE', `NATS request ${subject} failed: ${String(err)}`, { cause: err });
+  }
+
+  private decodeReply<T extends z.ZodType>(subject: string, schema: T, msg: Msg): z.infer<T> {
+    const env = envelope.safeParse(safeJson(msg.data));
+    if (!env.success) throw new GlimpseError('INTERNAL', `malformed reply on ${subject}: ${env.error.message}`);
+    if (!env.data.ok) throw new GlimpseError(env.data.error.code, env.data.error.message);
+    const data = schema.safeParse(env.data.data);
+    if (!data.success) throw new GlimpseError('INTERNAL', `reply on ${subject} breaks its contract: ${data.error.message}`);
+    return data.data as z.infer<T>;
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') {
+        this.connected = false;
+        this.log.warn(`NATS disconnected (${String(s.data)})`);
+      } else if (s.type === 'reconnect') {
+        this.connected = true;
+        this.log.log(`NATS reconnected (${String(s.data)})`);
+      }
+    }
+  }
+}
+
+function isNoResponders(err: unknown): boolean {
+  return (err as { code?: string })?.code === NatsErrorCode.NoResponders;
+}
+
+function safeJson(data: Uint8Array): unknown {
+  try {
+    return codec.decode(data);
+  } catch {
+    return undefined;
+  }
+}
+
+function headersToObject(h: MsgHdrs | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!h) return out;
+  for (const k of h.keys()) out[k] = h.get(k);
+  return out;
+}
+
+export type { HeadersOf };

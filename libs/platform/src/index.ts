@@ -1,0 +1,6 @@
+export * from './bus';
+export * from './bus.module';
+export * from './config';
+export * from './errors';
+export * from './logger';
+export * from './semaphore';

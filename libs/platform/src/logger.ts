@@ -1,0 +1,13 @@
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+
+const LEVELS: Record<string, LogLevel[]> = {
+  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
+  info: ['log', 'warn', 'error', 'fatal'],
+  warn: ['warn', 'error', 'fatal'],
+  error: ['error', 'fatal'],
+};
+
+/** JSON logs in production, readable lines in development; one prefix per service. */
+export function createLogger(service: string, level = 'info', json = process.env.NODE_ENV === 'production') {
+  return new ConsoleLogger(service, { logLevels: LEVELS[level] ?? LEVELS.info, json, prefix: service });
+}
