@@ -62,6 +62,7 @@ const envelope = replyEnvelope(z.unknown());
 export class Bus {
   private readonly subs: Subscription[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly loops: Promise<void>[] = [];
   private readonly log: BusLogger;
 
   private constructor(
@@ -186,8 +187,10 @@ export class Bus {
   /** Stops taking messages, finishes those in flight, then drains the connection. */
   async close(): Promise<void> {
     if (this.nc.isClosed()) return;
+    // Draining a subscription still delivers what it holds; the loops end once all of it is read.
     await Promise.allSettled(this.subs.map((s) => s.drain()));
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled(this.loops);
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
     if (!this.nc.isClosed() && !this.nc.isDraining()) await this.nc.drain().catch(() => undefined);
   }
 
@@ -195,9 +198,9 @@ export class Bus {
     const sub = this.nc.subscribe(subject, { queue: opts.queue });
     this.subs.push(sub);
     const sem = new Semaphore(opts.concurrency ?? 32);
-    void (async () => {
+    const loop = (async () => {
       for await (const msg of sub) {
-        await sem.acquire();
+        await sem.acquire(); // backpressure: unread messages wait in the subscription, not in memory here
         const p = fn(msg)
           .catch((err) => this.log.error(`${subject} handler failed: ${String(err)}`, (err as Error)?.stack))
           .finally(() => {
@@ -207,6 +210,7 @@ export class Bus {
         this.inFlight.add(p);
       }
     })();
+    this.loops.push(loop);
     return sub;
   }
 

@@ -24,7 +24,8 @@ export interface EventContract<P extends z.ZodType, Args extends unknown[] = []>
   readonly payload: P;
 }
 
-export type RequestOf<C> = C extends RequestContract<infer R, z.ZodType> ? z.infer<R> : never;
+/** What a caller passes: the schema's input, so fields with defaults may be left out. */
+export type RequestOf<C> = C extends RequestContract<infer R, z.ZodType> ? z.input<R> : never;
 export type ReplyOf<C> = C extends RequestContract<z.ZodType, infer R>
   ? z.infer<R>
   : C extends BinaryRequestContract<z.ZodType, infer R>

@@ -1,0 +1,239 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Runs the whole Glimpse stack on one machine (the embedded default): NATS (reused if one is
+ * listening, else `nats-server -js`), the Python face_recognition worker, and the four services.
+ * Used by `npm start` and by the full-stack tests, so both exercise the same wiring.
+ */
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const WORKER_DIR = path.join(ROOT, 'services', 'recognizer', 'worker');
+const COLORS = { nats: 90, worker: 35, matcher: 34, recognizer: 36, capture: 33, gateway: 32 };
+
+function portOpen(host, port, timeoutMs = 500) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const done = (ok) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.once('error', reject);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what, check, timeoutMs, child) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    if (await check().catch(() => false)) return;
+    await sleep(250);
+  }
+  throw new Error(`${what} not ready after ${timeoutMs} ms`);
+}
+
+function prefixer(name, sink) {
+  const color = COLORS[name.replace(/-\d+$/, '')] ?? 37;
+  const tag = sink === process.stdout && process.stdout.isTTY ? `\x1b[${color}m${name.padEnd(12)}\x1b[0m| ` : `${name.padEnd(12)}| `;
+  let buf = '';
+  return (chunk) => {
+    buf += chunk.toString();
+    const lines = buf.split('\n');
+    buf = lines.pop();
+    for (const line of lines) sink.write(tag + line + '\n');
+  };
+}
+
+class Stack {
+  constructor(opts) {
+    this.opts = opts;
+    this.procs = new Map();
+    this.specs = new Map();
+    this.stopping = false;
+  }
+
+  /** Starts one named process; `spec` is kept so tests can kill and restart it. */
+  spawn(name, spec) {
+    this.specs.set(name, spec);
+    const child = spawn(spec.cmd, spec.args, {
+      cwd: spec.cwd ?? ROOT,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const sink = this.opts.logSink ?? process.stdout;
+    const out = prefixer(name, sink);
+    child.stdout.on('data', out);
+    child.stderr.on('data', out);
+    child.on('exit', (code, signal) => {
+      if (!this.stopping && this.procs.get(name) === child) {
+        sink.write(`${name.padEnd(12)}| exited (${signal ?? code})\n`);
+        this.opts.onUnexpectedExit?.(name, code, signal);
+      }
+    });
+    this.procs.set(name, child);
+    return child;
+  }
+
+  async restart(name) {
+    await this.stopOne(name);
+    const child = this.spawn(name, this.specs.get(name));
+    if (this.specs.get(name).ready) await waitFor(name, this.specs.get(name).ready, 120_000, child);
+    return child;
+  }
+
+  kill(name, signal = 'SIGKILL') {
+    const child = this.procs.get(name);
+    if (child && child.exitCode === null) child.kill(signal);
+    return child;
+  }
+
+  async stopOne(name, signal = 'SIGTERM', graceMs = 10_000) {
+    const child = this.procs.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(t);
+  }
+
+  /** Stops in reverse dependency order, so producers stop before the services they feed. */
+  async stop() {
+    this.stopping = true;
+    for (const name of [...this.procs.keys()].reverse()) await this.stopOne(name);
+  }
+}
+
+async function ensureNats(stack, natsUrl, dataDir) {
+  const u = new URL(natsUrl.split(',')[0]);
+  const port = Number(u.port || 4222);
+  if (await portOpen(u.hostname, port)) return `reusing NATS at ${natsUrl}`;
+  const bin = process.env.NATS_SERVER_BIN || 'nats-server';
+  if (spawnSync(bin, ['--version']).error) {
+    throw new Error(
+      `No NATS server is listening on ${u.hostname}:${port} and the nats-server binary was not found.\n` +
+        `Install it (Debian/Ubuntu: sudo apt-get install nats-server; elsewhere see https://docs.nats.io), ` +
+        `or point NATS_URL at a running server.`,
+    );
+  }
+  const sd = path.join(dataDir, 'nats');
+  fs.mkdirSync(sd, { recursive: true });
+  stack.spawn('nats', { cmd: bin, args: ['-js', '-a', u.hostname, '-p', String(port), '-sd', sd] });
+  await waitFor('nats', () => portOpen(u.hostname, port), 15_000, stack.procs.get('nats'));
+  return `started nats-server on ${natsUrl} (data in ${sd})`;
+}
+
+function nodeService(name, env) {
+  const main = path.join(ROOT, 'services', name.replace(/-\d+$/, ''), 'dist', 'main.js');
+  if (!fs.existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
+  return { cmd: process.execPath, args: ['--enable-source-maps', main], env };
+}
+
+async function httpOk(url) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return res.ok;
+}
+
+/**
+ * @param {object} o
+ * @param {string} [o.natsUrl]
+ * @param {string} [o.dataDir]   where PGlite, NATS and uploads keep data
+ * @param {number} [o.port]      gateway port (0 = a free one)
+ * @param {number} [o.recognizers] recognizer instances
+ * @param {Record<string,string>} [o.env] extra env for every service
+ */
+async function startStack(o = {}) {
+  const natsUrl = o.natsUrl ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const dataDir = path.resolve(o.dataDir ?? process.env.GLIMPSE_DATA_DIR ?? path.join(ROOT, 'data'));
+  const port = o.port === 0 ? await freePort() : Number(o.port ?? process.env.PORT ?? 3000);
+  const workerPort = o.workerPort ?? (await freePort());
+  const stack = new Stack(o);
+  const say = (m) => (o.logSink ?? process.stdout).write(`glimpse     | ${m}\n`);
+  fs.mkdirSync(dataDir, { recursive: true });
+
+  try {
+    say(await ensureNats(stack, natsUrl, dataDir));
+    const python = path.join(WORKER_DIR, '.venv', 'bin', 'python');
+    if (!fs.existsSync(python)) throw new Error(`Python worker venv missing: run bash ${path.relative(ROOT, WORKER_DIR)}/setup.sh`);
+    const workerUrl = `http://127.0.0.1:${workerPort}`;
+    const common = { NATS_URL: natsUrl, ...(o.env ?? {}) };
+
+    stack.spawn('worker', {
+      cmd: python,
+      args: ['-m', 'app'],
+      cwd: WORKER_DIR,
+      env: { GLIMPSE_WORKER_PORT: String(workerPort), GLIMPSE_WORKER_HOST: '127.0.0.1', PYTHONUNBUFFERED: '1', ...(o.workerEnv ?? {}) },
+      ready: () => httpOk(`${workerUrl}/ping`),
+    });
+    stack.spawn('matcher', nodeService('matcher', { ...common, DATA_DIR: path.join(dataDir, 'pglite') }));
+    const recognizers = o.recognizers ?? 1;
+    for (let i = 1; i <= recognizers; i++) {
+      const name = recognizers > 1 ? `recognizer-${i}` : 'recognizer';
+      stack.spawn(name, nodeService(name, { ...common, WORKER_URLS: workerUrl, INSTANCE_ID: name }));
+    }
+    stack.spawn('capture', nodeService('capture', common));
+    stack.spawn('gateway', {
+      ...nodeService('gateway', { ...common, PORT: String(port), UPLOAD_DIR: path.join(dataDir, 'uploads') }),
+      ready: () => httpOk(`http://127.0.0.1:${port}/healthz`),
+    });
+
+    await waitFor('worker', stack.specs.get('worker').ready, 120_000, stack.procs.get('worker'));
+    await waitFor('stack health', stack.specs.get('gateway').ready, 120_000, stack.procs.get('gateway'));
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  stack.url = `http://localhost:${port}`;
+  stack.port = port;
+  stack.workerUrl = `http://127.0.0.1:${workerPort}`;
+  stack.natsUrl = natsUrl;
+  stack.dataDir = dataDir;
+  return stack;
+}
+
+module.exports = { startStack, freePort, portOpen, waitFor, ROOT };
+
+if (require.main === module) {
+  (async () => {
+    let stack;
+    let shuttingDown = false;
+    const shutdown = async (sig) => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      process.stdout.write(`\nglimpse     | ${sig}: stopping every service...\n`);
+      if (stack) await stack.stop();
+      process.stdout.write('glimpse     | stopped cleanly\n');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    try {
+      stack = await startStack({
+        recognizers: Number(process.env.RECOGNIZERS ?? 1),
+        onUnexpectedExit: (name) => process.stdout.write(`glimpse     | ${name} stopped unexpectedly; Ctrl-C to stop the rest\n`),
+      });
+      process.stdout.write(`\nglimpse     | \u2705 Glimpse is running: open ${stack.url}  (Ctrl-C stops everything)\n\n`);
+    } catch (err) {
+      process.stderr.write(`glimpse     | failed to start: ${err.message}\n`);
+      process.exit(1);
+    }
+  })();
+}

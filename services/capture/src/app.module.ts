@@ -1,0 +1,24 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { BusModule } from '@glimpse/platform';
+import { CaptureHandlers } from './capture.handlers';
+import { CAPTURE_CONFIG, type CaptureConfig } from './config';
+import { FfmpegSourceFactory } from './ffmpeg.source';
+import { FRAME_SOURCES } from './frame-source';
+import { StreamManager } from './stream.manager';
+
+@Module({})
+export class AppModule {
+  static forRoot(cfg: CaptureConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [BusModule.forRoot({ servers: cfg.NATS_URL, name: cfg.INSTANCE_ID })],
+      providers: [
+        { provide: CAPTURE_CONFIG, useValue: cfg },
+        FfmpegSourceFactory,
+        { provide: FRAME_SOURCES, useExisting: FfmpegSourceFactory },
+        StreamManager,
+        CaptureHandlers,
+      ],
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { HealthCheck, StreamList, StreamStart, StreamStop } from '@glimpse/contracts';
+import { Bus, InjectBus } from '@glimpse/platform';
+import { CAPTURE_CONFIG, type CaptureConfig } from './config';
+import { FfmpegSourceFactory } from './ffmpeg.source';
+import { StreamManager } from './stream.manager';
+
+/** The capture service's bus surface; the logic lives in StreamManager. */
+@Injectable()
+export class CaptureHandlers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private startSub?: ReturnType<Bus['handle']>;
+
+  constructor(
+    @InjectBus() private readonly bus: Bus,
+    @Inject(CAPTURE_CONFIG) private readonly cfg: CaptureConfig,
+    private readonly streams: StreamManager,
+    private readonly ffmpeg: FfmpegSourceFactory,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.startSub = this.bus.handle(StreamStart.contract, (req) => this.streams.start(req), { queue: StreamStart.queue });
+    this.bus.handle(StreamList.contract, async () => ({ items: this.streams.list() }));
+    this.bus.handle(StreamStop.contract, (req) => this.streams.stop(req.id));
+    this.bus.handle(HealthCheck.contractFor('capture'), () => this.health());
+  }
+
+  /**
+   * Runs before the BusModule drains the connection: new starts go to other instances at once,
+   * then streams stop while their last frames and status events can still travel.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.startSub?.drain().catch(() => undefined);
+    await this.streams.shutdown();
+  }
+
+  private async health(): Promise<HealthCheck.Reply> {
+    const ffmpeg = await this.ffmpeg.health();
+    return {
+      service: 'capture',
+      instance: this.cfg.INSTANCE_ID,
+      ok: ffmpeg.ok,
+      checks: {
+        ffmpeg,
+        streams: { ok: true, detail: `${this.streams.activeCount}/${this.cfg.MAX_STREAMS} running` },
+      },
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import { hostname } from 'node:os';
+import { z } from '@glimpse/contracts';
+import { baseEnv, envInt, loadConfig } from '@glimpse/platform';
+
+export const captureEnv = baseEnv.extend({
+  /** Snapshots per second when a StreamStart request does not say. */
+  SNAPSHOT_FPS: z.coerce.number().gt(0).max(30).default(2),
+  /** Wider frames are scaled down to this width (pixels), keeping the aspect ratio. */
+  MAX_FRAME_WIDTH: envInt(1280, 16, 8192),
+  /** A running stream that yields no frame for this long (ms) fails as stalled. */
+  STALL_TIMEOUT_MS: envInt(15_000, 1_000),
+  /** Socket I/O timeout (ms) handed to ffmpeg for RTSP/HTTP sources. */
+  NETWORK_TIMEOUT_MS: envInt(10_000, 1_000),
+  /** How long one frame may wait for its FrameRecognize reply (ms). */
+  RECOGNIZE_TIMEOUT_MS: envInt(30_000, 100),
+  /** Period (ms) of StreamStatus events while a stream runs. */
+  STATUS_INTERVAL_MS: envInt(2_000, 100),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  /** Streams one instance runs at once; more are refused with SERVICE_UNAVAILABLE. */
+  MAX_STREAMS: envInt(16, 1),
+  /** Finished streams remembered for StreamList. */
+  KEEP_FINISHED_STREAMS: envInt(100, 0),
+});
+
+export type CaptureConfig = z.infer<typeof captureEnv> & { INSTANCE_ID: string };
+
+export const CAPTURE_CONFIG = Symbol('CaptureConfig');
+
+export function loadCaptureConfig(env: NodeJS.ProcessEnv = process.env): CaptureConfig {
+  const cfg = loadConfig(captureEnv, env);
+  return { ...cfg, INSTANCE_ID: cfg.INSTANCE_ID ?? `capture-${hostname()}-${process.pid}` };
+}

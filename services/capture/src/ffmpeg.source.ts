@@ -1,0 +1,146 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { GlimpseError } from '@glimpse/platform';
+import { CAPTURE_CONFIG, type CaptureConfig } from './config';
+import type { FrameSink, FrameSource, FrameSourceFactory, SourceOptions, SourceSpec } from './frame-source';
+import { JpegSplitter } from './jpeg';
+import { redact } from './source-url';
+
+const KILL_GRACE_MS = 2_000;
+const STDERR_LINES = 8;
+
+/** The ffmpeg command line for one source: snapshots at `fps` as MJPEG on stdout. */
+export function ffmpegArgs(spec: SourceSpec, opts: SourceOptions, networkTimeoutMs: number): string[] {
+  const us = String(networkTimeoutMs * 1000);
+  const input: string[] = [];
+  if (spec.kind === 'file') {
+    // -re: play in real time, like a camera, instead of decoding as fast as the CPU allows
+    input.push('-re');
+    if (spec.loop) input.push('-stream_loop', '-1');
+    // the file: prefix keeps a ':' in a file name from being read as a protocol
+    input.push('-i', `file:${spec.path}`);
+  } else if (spec.protocol === 'rtsp' || spec.protocol === 'rtsps') {
+    input.push('-rtsp_transport', 'tcp', '-timeout', us, '-i', spec.url);
+  } else {
+    input.push('-rw_timeout', us, '-i', spec.url);
+  }
+  const filter = `fps=${opts.fps},scale='min(iw,${opts.maxWidth})':-2`;
+  return [
+    ...['-hide_banner', '-nostdin', '-loglevel', 'error'],
+    ...input,
+    ...['-an', '-sn', '-dn', '-vf', filter],
+    ...['-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1'],
+  ];
+}
+
+/** Keeps the last few stderr lines, for the stream's `error` when ffmpeg fails. */
+export class StderrTail {
+  private lines: string[] = [];
+  private partial = '';
+
+  push(chunk: string): void {
+    const parts = (this.partial + chunk).split(/\r?\n|\r/);
+    this.partial = parts.pop()!.slice(-1000);
+    for (const line of parts) if (line.trim()) this.lines.push(line.trim().slice(0, 500));
+    if (this.lines.length > STDERR_LINES) this.lines = this.lines.slice(-STDERR_LINES);
+  }
+
+  toString(): string {
+    return [...this.lines, this.partial.trim()].filter(Boolean).join('\n');
+  }
+}
+
+/** One ffmpeg process; stdout is cut into JPEGs, exit 0 means end of input. */
+export class FfmpegSource implements FrameSource {
+  private child?: ChildProcess;
+  private sink?: FrameSink;
+  private exited?: Promise<void>;
+  private stopping = false;
+  private readonly stderr = new StderrTail();
+
+  constructor(
+    private readonly bin: string,
+    private readonly args: string[],
+    private readonly secrets: readonly string[] = [],
+  ) {}
+
+  start(sink: FrameSink): Promise<void> {
+    if (this.child) throw new Error('source already started');
+    this.sink = sink;
+    const child = spawn(this.bin, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const splitter = new JpegSplitter();
+    child.stdout!.on('data', (chunk: Buffer) => {
+      for (const frame of splitter.push(chunk)) this.sink?.frame(frame);
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (s: string) => this.stderr.push(s));
+    // 'close' waits for stdout to be read to the end, so the last frame comes before `end`
+    this.exited = new Promise((resolve) => child.once('close', (code, signal) => {
+      this.onClose(code, signal);
+      resolve();
+    }));
+    return new Promise((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', (err) => {
+        if (child.pid === undefined) {
+          this.sink = undefined;
+          reject(new GlimpseError('SERVICE_UNAVAILABLE', `cannot run ffmpeg (${this.bin}): ${err.message}`, { cause: err }));
+        } else this.finish((s) => s.fail(err));
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.sink = undefined;
+    const child = this.child;
+    if (!child || child.pid === undefined) return; // never spawned
+    if (child.exitCode !== null || child.signalCode !== null) return this.exited;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private onClose(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.stopping) return;
+    if (code === 0) return this.finish((s) => s.end());
+    const how = code !== null ? `exited with code ${code}` : `was killed by ${signal}`;
+    const tail = redact(this.stderr.toString(), this.secrets);
+    this.finish((s) => s.fail(new Error(`ffmpeg ${how}${tail ? `: ${tail}` : ''}`)));
+  }
+
+  private finish(fn: (sink: FrameSink) => void): void {
+    const sink = this.sink;
+    this.sink = undefined;
+    if (sink) fn(sink);
+  }
+}
+
+/** Creates ffmpeg sources, and answers whether ffmpeg runs at all (checked once, at start). */
+@Injectable()
+export class FfmpegSourceFactory implements FrameSourceFactory, OnModuleInit {
+  private probe?: Promise<{ ok: boolean; detail: string }>;
+
+  constructor(@Inject(CAPTURE_CONFIG) private readonly cfg: CaptureConfig) {}
+
+  onModuleInit(): void {
+    void this.health();
+  }
+
+  create(spec: SourceSpec, opts: SourceOptions): FrameSource {
+    const secrets = spec.kind === 'network' ? spec.secrets : [];
+    return new FfmpegSource(this.cfg.FFMPEG_PATH, ffmpegArgs(spec, opts, this.cfg.NETWORK_TIMEOUT_MS), secrets);
+  }
+
+  health(): Promise<{ ok: boolean; detail: string }> {
+    this.probe ??= new Promise((resolve) => {
+      execFile(this.cfg.FFMPEG_PATH, ['-hide_banner', '-version'], { timeout: 10_000 }, (err, stdout) => {
+        if (err) resolve({ ok: false, detail: `${this.cfg.FFMPEG_PATH}: ${err.message}` });
+        else resolve({ ok: true, detail: stdout.split('\n')[0].trim() });
+      });
+    });
+    return this.probe;
+  }
+}

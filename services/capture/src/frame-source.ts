@@ -1,0 +1,40 @@
+/** Where a stream's frames come from, after validation. A WebRTC peer will be another kind. */
+export type SourceSpec =
+  | { kind: 'file'; path: string; loop: boolean }
+  | {
+      kind: 'network';
+      url: string;
+      protocol: 'rtsp' | 'rtsps' | 'http' | 'https';
+      /** Secrets in `url` (a password), which must never reach logs or clients. */
+      secrets: string[];
+    };
+
+/** Receives what a source produces; a source calls `end` or `fail` at most once, then nothing else. */
+export interface FrameSink {
+  frame(jpeg: Buffer): void;
+  /** The source ran out (end of file). */
+  end(): void;
+  fail(err: Error): void;
+}
+
+/** Produces JPEG snapshots at (about) the requested rate until stopped, ended or failed. */
+export interface FrameSource {
+  /** Resolves once frames can flow (the process has spawned); rejects when it cannot start. */
+  start(sink: FrameSink): Promise<void>;
+  /** Idempotent; resolves when the source has released its resources. The sink hears nothing after. */
+  stop(): Promise<void>;
+}
+
+export interface SourceOptions {
+  /** Snapshots per second. */
+  fps: number;
+  /** Wider frames are scaled down to this width, in pixels. */
+  maxWidth: number;
+}
+
+/** The seam the stream manager creates sources through (ffmpeg today). */
+export interface FrameSourceFactory {
+  create(spec: SourceSpec, opts: SourceOptions): FrameSource;
+}
+
+export const FRAME_SOURCES = Symbol('FrameSourceFactory');

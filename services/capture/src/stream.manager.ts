@@ -1,0 +1,253 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { FrameRecognize, StreamStart, StreamStatus, type Stream, type StreamState } from '@glimpse/contracts';
+import { Bus, GlimpseError, InjectBus } from '@glimpse/platform';
+import { CAPTURE_CONFIG, type CaptureConfig } from './config';
+import { FRAME_SOURCES, type FrameSink, type FrameSource, type FrameSourceFactory } from './frame-source';
+import { readJpegSize, type JpegSize } from './jpeg';
+import { parseSourceUrl, redactUrl } from './source-url';
+
+const WARN_EVERY_MS = 10_000;
+
+interface Entry {
+  stream: Stream;
+  source?: FrameSource;
+  /** The one frame of this stream being recognized; while set, new frames are skipped. */
+  inFlight?: Promise<void>;
+  /** Resolves when the source has let go of its process. */
+  released?: Promise<void>;
+  stall?: NodeJS.Timeout;
+  ticker?: NodeJS.Timeout;
+  size?: JpegSize;
+  warn: RateLimitedWarn;
+}
+
+const isActive = (e: Entry) => e.stream.state === 'starting' || e.stream.state === 'running';
+
+/**
+ * Owns this instance's streams: starts their sources, sends each frame to FrameRecognize
+ * (one at a time per stream, skipping frames that arrive meanwhile, so a slow recognizer
+ * lowers the effective rate instead of building a queue), counts, and reports status.
+ */
+@Injectable()
+export class StreamManager {
+  private readonly log = new Logger(StreamManager.name);
+  private readonly entries = new Map<string, Entry>();
+  private readonly finished: string[] = [];
+  private readonly pending = new Set<Promise<void>>();
+  private closing = false;
+
+  constructor(
+    @InjectBus() private readonly bus: Bus,
+    @Inject(CAPTURE_CONFIG) private readonly cfg: CaptureConfig,
+    @Inject(FRAME_SOURCES) private readonly sources: FrameSourceFactory,
+  ) {}
+
+  async start(req: StreamStart.Request): Promise<Stream> {
+    this.checkCapacity();
+    const spec = await parseSourceUrl(req.url, req.loop ?? false);
+    this.checkCapacity(); // again: other starts may have run while the file was checked
+    const fps = req.fps ?? this.cfg.SNAPSHOT_FPS;
+    const entry = this.newEntry(redactUrl(req.url), fps);
+    const id = entry.stream.id;
+    this.entries.set(id, entry);
+    const source = this.sources.create(spec, { fps, maxWidth: this.cfg.MAX_FRAME_WIDTH });
+    entry.source = source;
+    try {
+      await source.start(this.sinkFor(entry));
+    } catch (err) {
+      this.entries.delete(id);
+      this.clearTimers(entry);
+      throw err instanceof GlimpseError ? err : new GlimpseError('SERVICE_UNAVAILABLE', `cannot start stream: ${String(err)}`);
+    }
+    if (entry.stream.state === 'starting') {
+      entry.stream.state = 'running';
+      entry.ticker = setInterval(() => this.publish(entry), this.cfg.STATUS_INTERVAL_MS).unref();
+      this.publish(entry);
+      this.log.log(`stream ${id} running: ${entry.stream.url} at ${fps} fps`);
+    }
+    return this.snapshot(entry);
+  }
+
+  /** Only the owner answers; `undefined` tells the bus to stay silent. */
+  async stop(id: string): Promise<Stream | undefined> {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    this.finish(entry, 'stopped', null);
+    await entry.released;
+    return this.snapshot(entry);
+  }
+
+  list(): Stream[] {
+    return [...this.entries.values()].map((e) => this.snapshot(e));
+  }
+
+  get activeCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (isActive(e)) n++;
+    return n;
+  }
+
+  /** Stops every stream and waits for frames still being recognized; the bus must still be open. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    for (const e of this.entries.values()) this.finish(e, 'stopped', 'capture instance shut down');
+    const released = [...this.entries.values()].map((e) => e.released);
+    await Promise.allSettled([...released, ...this.pending]);
+  }
+
+  private checkCapacity(): void {
+    if (this.closing) throw new GlimpseError('SERVICE_UNAVAILABLE', 'capture instance is shutting down');
+    if (this.activeCount >= this.cfg.MAX_STREAMS) {
+      throw new GlimpseError('SERVICE_UNAVAILABLE', `capture instance at capacity (${this.cfg.MAX_STREAMS} streams)`);
+    }
+  }
+
+  private newEntry(url: string, fps: number): Entry {
+    const stream: Stream = {
+      id: `s_${randomBytes(8).toString('base64url').slice(0, 10)}`,
+      url,
+      fps,
+      state: 'starting',
+      error: null,
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      framesCaptured: 0,
+      framesSkipped: 0,
+      framesProcessed: 0,
+      framesFailed: 0,
+      instance: this.cfg.INSTANCE_ID,
+    };
+    const entry: Entry = { stream, warn: new RateLimitedWarn((m) => this.log.warn(`stream ${stream.id}: ${m}`)) };
+    entry.stall = setTimeout(() => this.stalled(entry), this.cfg.STALL_TIMEOUT_MS).unref();
+    return entry;
+  }
+
+  private sinkFor(entry: Entry): FrameSink {
+    return {
+      frame: (jpeg) => this.onFrame(entry, jpeg),
+      end: () => this.finish(entry, 'ended', null),
+      fail: (err) => this.finish(entry, 'failed', err.message),
+    };
+  }
+
+  private onFrame(entry: Entry, jpeg: Buffer): void {
+    if (!isActive(entry)) return;
+    const s = entry.stream;
+    const seq = s.framesCaptured++;
+    entry.stall?.refresh();
+    if (entry.inFlight) {
+      s.framesSkipped++;
+      return;
+    }
+    if (jpeg.length > this.bus.maxPayload) {
+      s.framesFailed++;
+      entry.warn.warn(`frame ${seq} of ${jpeg.length} bytes exceeds the bus limit of ${this.bus.maxPayload}; skipped`);
+      return;
+    }
+    const size = readJpegSize(jpeg);
+    if (!size) {
+      s.framesFailed++;
+      entry.warn.warn(`frame ${seq} is not a decodable JPEG; skipped`);
+      return;
+    }
+    if (entry.size?.width !== size.width || entry.size?.height !== size.height) {
+      this.log.log(`stream ${s.id}: frames are ${size.width}x${size.height}`);
+      entry.size = size;
+    }
+    const p = this.recognize(entry, jpeg, seq).finally(() => {
+      entry.inFlight = undefined;
+      this.pending.delete(p);
+      if (!isActive(entry)) this.publish(entry); // the final counters
+    });
+    entry.inFlight = p;
+    this.pending.add(p);
+  }
+
+  private async recognize(entry: Entry, jpeg: Buffer, seq: number): Promise<void> {
+    const s = entry.stream;
+    try {
+      await this.bus.requestBinary(
+        FrameRecognize.contract,
+        jpeg,
+        {
+          'Glimpse-Source': s.id,
+          'Glimpse-Seq': String(seq),
+          'Glimpse-Captured-At': new Date().toISOString(),
+          'Glimpse-Store': 'true',
+          'Content-Type': 'image/jpeg',
+        },
+        this.cfg.RECOGNIZE_TIMEOUT_MS,
+      );
+      s.framesProcessed++;
+    } catch (err) {
+      s.framesFailed++;
+      entry.warn.warn(`frame ${seq} not recognized: ${err instanceof GlimpseError ? `${err.code} ${err.message}` : String(err)}`);
+    }
+  }
+
+  private stalled(entry: Entry): void {
+    const secs = this.cfg.STALL_TIMEOUT_MS / 1000;
+    this.finish(entry, 'failed', `no frame for ${secs} s: the source stalled`);
+  }
+
+  /** The one way out of starting/running; later calls are no-ops, so races between end, fail and stop are harmless. */
+  private finish(entry: Entry, state: Exclude<StreamState, 'starting' | 'running'>, error: string | null): void {
+    if (!isActive(entry)) return;
+    const s = entry.stream;
+    s.state = state;
+    s.error = error;
+    s.endedAt = new Date().toISOString();
+    this.clearTimers(entry);
+    entry.released = entry.source?.stop().catch((err) => this.log.warn(`stream ${s.id}: stopping source: ${String(err)}`));
+    const counts = `${s.framesCaptured} captured, ${s.framesProcessed} processed, ${s.framesSkipped} skipped, ${s.framesFailed} failed`;
+    const line = `stream ${s.id} ${state}${error ? `: ${error}` : ''} (${counts})`;
+    if (state === 'failed') this.log.warn(line);
+    else this.log.log(line);
+    this.publish(entry);
+    this.remember(s.id);
+  }
+
+  private clearTimers(entry: Entry): void {
+    clearTimeout(entry.stall);
+    clearInterval(entry.ticker);
+    entry.stall = entry.ticker = undefined;
+  }
+
+  /** Finished streams stay listed for a while; the oldest go first. */
+  private remember(id: string): void {
+    this.finished.push(id);
+    while (this.finished.length > this.cfg.KEEP_FINISHED_STREAMS) this.entries.delete(this.finished.shift()!);
+  }
+
+  private publish(entry: Entry): void {
+    try {
+      this.bus.publish(StreamStatus.contract, [entry.stream.id], this.snapshot(entry));
+    } catch (err) {
+      entry.warn.warn(`cannot publish status: ${String(err)}`);
+    }
+  }
+
+  private snapshot(entry: Entry): Stream {
+    return { ...entry.stream };
+  }
+}
+
+/** At most one warning per stream every 10 s, so a dead recognizer does not flood the log. */
+export class RateLimitedWarn {
+  private last = -Infinity;
+  private suppressed = 0;
+  constructor(private readonly sink: (message: string) => void) {}
+
+  warn(message: string): void {
+    const now = Date.now();
+    if (now - this.last < WARN_EVERY_MS) {
+      this.suppressed++;
+      return;
+    }
+    const extra = this.suppressed ? ` (${this.suppressed} similar warnings suppressed)` : '';
+    this.last = now;
+    this.suppressed = 0;
+    this.sink(message + extra);
+  }
+}

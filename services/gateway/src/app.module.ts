@@ -1,0 +1,32 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { BusModule } from '@glimpse/platform';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { HealthController } from './health.controller';
+import { HealthService } from './health.service';
+import { PersonsController } from './persons.controller';
+import { ProblemFilter } from './problem.filter';
+import { RecognizeController } from './recognize.controller';
+import { RecognizeService } from './recognize.service';
+import { StreamsController } from './streams.controller';
+import { StreamsService } from './streams.service';
+import { WsGateway } from './ws.gateway';
+
+@Module({})
+export class AppModule {
+  static forRoot(cfg: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [BusModule.forRoot({ servers: cfg.NATS_URL, name: cfg.INSTANCE_ID, requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS })],
+      controllers: [RecognizeController, PersonsController, StreamsController, HealthController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: cfg },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        RecognizeService,
+        StreamsService,
+        HealthService,
+        WsGateway,
+      ],
+    };
+  }
+}

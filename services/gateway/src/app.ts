@@ -1,0 +1,28 @@
+import type { LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import { createLogger } from '@glimpse/platform';
+import { AppModule } from './app.module';
+import type { GatewayConfig } from './config';
+import { imageBodyParser, jsonBodyParser, videoBodyParser } from './upload';
+
+const JSON_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Builds the gateway app, not yet listening (main.ts and the integration tests share it). Body
+ * parsing is explicit per route so that each gets its own type checks and size limit.
+ */
+export async function createApp(cfg: GatewayConfig, logger?: LoggerService | false): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(cfg), new ExpressAdapter(), {
+    bodyParser: false,
+    abortOnError: false,
+    logger: logger ?? createLogger('gateway', cfg.LOG_LEVEL),
+  });
+  app.disable('x-powered-by');
+  app.use('/api/v1/recognize', imageBodyParser(cfg.MAX_UPLOAD_BYTES));
+  app.use('/api/v1/encode', imageBodyParser(cfg.MAX_UPLOAD_BYTES));
+  app.use('/api/v1/streams/upload', videoBodyParser(cfg.UPLOAD_DIR, cfg.MAX_VIDEO_UPLOAD_BYTES));
+  app.use('/api/v1/streams', jsonBodyParser(JSON_LIMIT_BYTES));
+  app.useStaticAssets(cfg.PUBLIC_DIR, { index: 'index.html', redirect: false, maxAge: '5m' });
+  return app;
+}

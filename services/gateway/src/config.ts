@@ -1,0 +1,42 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from '@glimpse/contracts';
+import { baseEnv, envInt, loadConfig } from '@glimpse/platform';
+
+const MiB = 1024 * 1024;
+
+export const gatewayEnv = baseEnv.extend({
+  PORT: envInt(3000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Largest accepted image body (bytes), raw or multipart. */
+  MAX_UPLOAD_BYTES: envInt(20 * MiB, 1),
+  /** Images with more pixels than this (width × height, read from the header) are refused. */
+  MAX_IMAGE_PIXELS: envInt(40_000_000, 1),
+  /** Largest accepted video upload (bytes); videos stream to disk, never to memory. */
+  MAX_VIDEO_UPLOAD_BYTES: envInt(200 * MiB, 1),
+  /** Where uploaded videos are saved; the capture service must be able to read this path. */
+  UPLOAD_DIR: z.string().min(1).default('./data/uploads').transform((p) => resolve(p)),
+  /** How long one recognize/encode request may wait for the recognizer (ms). */
+  RECOGNIZE_TIMEOUT_MS: envInt(30_000, 100),
+  /** Per-dependency timeout of /healthz (ms). */
+  HEALTH_TIMEOUT_MS: envInt(2_000, 50),
+  /** How long list/stop requests wait for every capture instance to answer (ms). */
+  GATHER_TIMEOUT_MS: envInt(500, 50),
+  /** Timeout of other bus requests (persons, crops, stream start) (ms). */
+  REQUEST_TIMEOUT_MS: envInt(10_000, 100),
+  /** Static web page. */
+  PUBLIC_DIR: z.string().min(1).default(resolve(__dirname, '..', 'public')).transform((p) => resolve(p)),
+  /** A WebSocket client with more unsent bytes than this misses messages until it catches up. */
+  WS_MAX_BUFFERED_BYTES: envInt(1 * MiB, 1024),
+  /** WebSocket ping period (ms); a client that misses one pong is disconnected. */
+  WS_PING_INTERVAL_MS: envInt(30_000, 100),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayEnv> & { INSTANCE_ID: string };
+
+export const GATEWAY_CONFIG = Symbol('GatewayConfig');
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const cfg = loadConfig(gatewayEnv, env);
+  return { ...cfg, INSTANCE_ID: cfg.INSTANCE_ID ?? `gateway-${hostname()}-${process.pid}` };
+}

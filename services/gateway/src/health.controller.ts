@@ -1,0 +1,17 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { HealthService, type HealthReport } from './health.service';
+
+@Controller()
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  /** 200 only when every part is up; the body says which part is not. */
+  @Get('healthz')
+  async healthz(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
+    const report = await this.health.check();
+    res.status(report.status === 'ok' ? 200 : 503);
+    res.setHeader('Cache-Control', 'no-store');
+    return report;
+  }
+}

@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { FrameEncode, FrameRecognize, type Box } from '@glimpse/contracts';
+import { Bus, InjectBus } from '@glimpse/platform';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { toApiFace, type ApiFace } from './faces';
+import { prepareImage, scaleBox, type PreparedImage } from './image';
+import { upstream } from './upstream';
+
+/** Headroom under NATS max_payload for headers and framing. */
+const BUS_HEADROOM = 64 * 1024;
+
+export interface RecognizeOptions {
+  store: boolean;
+  threshold?: number;
+}
+
+export interface EncodedFace {
+  box: Box;
+  encoding: number[];
+}
+
+@Injectable()
+export class RecognizeService {
+  private seq = 0;
+
+  constructor(
+    @InjectBus() private readonly bus: Bus,
+    @Inject(GATEWAY_CONFIG) private readonly cfg: GatewayConfig,
+  ) {}
+
+  async recognize(upload: Buffer, opts: RecognizeOptions): Promise<{ faces: ApiFace[] }> {
+    const image = await this.prepare(upload);
+    const reply = await upstream(
+      this.bus.requestBinary(
+        FrameRecognize.contract,
+        image.bytes,
+        {
+          'Glimpse-Source': 'upload',
+          'Glimpse-Seq': this.seq++,
+          'Glimpse-Captured-At': new Date().toISOString(),
+          'Glimpse-Store': opts.store ? 'true' : 'false',
+          'Glimpse-Threshold': opts.threshold,
+          'Content-Type': image.contentType,
+        },
+        this.cfg.RECOGNIZE_TIMEOUT_MS,
+      ),
+    );
+    return { faces: reply.faces.map((f) => toApiFace(f, this.toOriginal(f.box, image))) };
+  }
+
+  async encode(upload: Buffer): Promise<{ faces: EncodedFace[] }> {
+    const image = await this.prepare(upload);
+    const reply = await upstream(
+      this.bus.requestBinary(FrameEncode.contract, image.bytes, { 'Content-Type': image.contentType }, this.cfg.RECOGNIZE_TIMEOUT_MS),
+    );
+    return { faces: reply.faces.map((f) => ({ box: this.toOriginal(f.box, image), encoding: f.encoding })) };
+  }
+
+  private prepare(upload: Buffer): Promise<PreparedImage> {
+    return prepareImage(upload, {
+      maxPixels: this.cfg.MAX_IMAGE_PIXELS,
+      maxBytes: Math.max(64 * 1024, this.bus.maxPayload - BUS_HEADROOM),
+    });
+  }
+
+  private toOriginal(box: Box, image: PreparedImage): Box {
+    return scaleBox(box, image.sent, image.original);
+  }
+}

@@ -1,0 +1,135 @@
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { RecognitionEvent, StreamStatus, type Stream } from '@glimpse/contracts';
+import { Bus, InjectBus } from '@glimpse/platform';
+import type { Subscription } from 'nats';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { StreamsService } from './streams.service';
+import { MAX_CLIENT_MESSAGE_BYTES, parseClientMessage, recognitionMessage, streamMessage, type ClientMessage } from './ws.messages';
+
+interface Client {
+  ws: WebSocket;
+  topics: Set<string>;
+  alive: boolean;
+  dropped: number;
+}
+
+const MAX_TOPICS_PER_CLIENT = 64;
+
+/**
+ * `/ws`: live recognition results and stream status. One bus subscription per event type fans
+ * out to the sockets subscribed to that stream; a slow socket misses messages instead of
+ * growing the gateway's memory.
+ */
+@Injectable()
+export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('WebSocket');
+  private readonly clients = new Set<Client>();
+  private readonly topics = new Map<string, Set<Client>>();
+  private readonly subs: Subscription[] = [];
+  private wss?: WebSocketServer;
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    @InjectBus() private readonly bus: Bus,
+    @Inject(GATEWAY_CONFIG) private readonly cfg: GatewayConfig,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly streams: StreamsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const server = this.adapterHost.httpAdapter.getHttpServer();
+    this.wss = new WebSocketServer({ server, path: '/ws', maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+    this.wss.on('connection', (ws, req) => this.accept(ws, req));
+    this.wss.on('error', (err) => this.log.error(`WebSocket server: ${String(err)}`));
+    this.subs.push(
+      this.bus.subscribe(RecognitionEvent.contract, (p) => this.publish(p.frame.source, recognitionMessage(p))),
+      this.bus.subscribe(StreamStatus.contract, (s: Stream) => this.publish(s.id, streamMessage(this.streams.present(s)))),
+    );
+    this.heartbeat = setInterval(() => this.checkAlive(), this.cfg.WS_PING_INTERVAL_MS);
+    this.heartbeat.unref();
+  }
+
+  /** Runs before the HTTP server closes, which would otherwise wait for open sockets. */
+  onModuleDestroy(): void {
+    clearInterval(this.heartbeat);
+    for (const s of this.subs) s.unsubscribe();
+    for (const c of this.clients) c.ws.close(1001, 'server shutting down');
+    setTimeout(() => this.clients.forEach((c) => c.ws.terminate()), 1000).unref();
+    this.wss?.close();
+  }
+
+  get connectedClients(): number {
+    return this.clients.size;
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const client: Client = { ws, topics: new Set(), alive: true, dropped: 0 };
+    this.clients.add(client);
+    this.log.debug(`client connected from ${req.socket.remoteAddress}`);
+    ws.on('pong', () => (client.alive = true));
+    ws.on('message', (data: RawData, isBinary) => this.onMessage(client, data, isBinary));
+    ws.on('error', (err) => this.log.debug(`client error: ${String(err)}`));
+    ws.on('close', () => this.remove(client));
+  }
+
+  private onMessage(client: Client, data: RawData, isBinary: boolean): void {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+    const parsed = parseClientMessage(bytes, isBinary);
+    if (!parsed.ok) return this.send(client, JSON.stringify({ type: 'error', message: parsed.error }));
+    this.apply(client, parsed.message);
+  }
+
+  private apply(client: Client, msg: ClientMessage): void {
+    if (msg.type === 'ping') return this.send(client, JSON.stringify({ type: 'pong' }));
+    if (msg.type === 'unsubscribe') {
+      client.topics.delete(msg.streamId);
+      this.topics.get(msg.streamId)?.delete(client);
+      if (this.topics.get(msg.streamId)?.size === 0) this.topics.delete(msg.streamId);
+      return this.send(client, JSON.stringify({ type: 'unsubscribed', streamId: msg.streamId }));
+    }
+    if (!client.topics.has(msg.streamId) && client.topics.size >= MAX_TOPICS_PER_CLIENT) {
+      return this.send(client, JSON.stringify({ type: 'error', message: `at most ${MAX_TOPICS_PER_CLIENT} subscriptions per connection` }));
+    }
+    client.topics.add(msg.streamId);
+    const set = this.topics.get(msg.streamId) ?? new Set<Client>();
+    set.add(client);
+    this.topics.set(msg.streamId, set);
+    this.send(client, JSON.stringify({ type: 'subscribed', streamId: msg.streamId }));
+  }
+
+  private publish(topic: string, message: string): void {
+    const targets = new Set([...(this.topics.get(topic) ?? []), ...(this.topics.get('*') ?? [])]);
+    for (const c of targets) this.send(c, message);
+  }
+
+  private send(client: Client, message: string): void {
+    if (client.ws.readyState !== WebSocket.OPEN) return;
+    if (client.ws.bufferedAmount + message.length > this.cfg.WS_MAX_BUFFERED_BYTES) {
+      if (client.dropped++ % 100 === 0) this.log.warn(`slow WebSocket client: dropped ${client.dropped} message(s)`);
+      return;
+    }
+    client.ws.send(message);
+  }
+
+  private checkAlive(): void {
+    for (const c of this.clients) {
+      if (!c.alive) {
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+    }
+  }
+
+  private remove(client: Client): void {
+    this.clients.delete(client);
+    for (const t of client.topics) {
+      this.topics.get(t)?.delete(client);
+      if (this.topics.get(t)?.size === 0) this.topics.delete(t);
+    }
+  }
+}

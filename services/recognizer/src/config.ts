@@ -1,0 +1,48 @@
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from '@glimpse/contracts';
+import { baseEnv, envBool, envInt, loadConfig } from '@glimpse/platform';
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, ''));
+
+export const recognizerEnv = baseEnv.extend({
+  /** Comma-separated base URLs of Python workers; healthy ones are used first, the rest as fallbacks. */
+  WORKER_URLS: z
+    .string()
+    .default('http://127.0.0.1:8500')
+    .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(httpUrl).min(1, 'at least one worker URL is needed')),
+  /** Time one worker call may take (ms) before the next URL is tried. */
+  WORKER_TIMEOUT_MS: envInt(30_000, 100, 600_000),
+  /** How often (ms) unhealthy worker URLs are pinged so that they rejoin; 0 turns it off. */
+  WORKER_PING_INTERVAL_MS: envInt(10_000, 0),
+  /** Face detector: hog (fast on a CPU) or cnn (needs a CUDA build of dlib in the worker). */
+  DETECTOR: z.enum(['hog', 'cnn']).default('hog'),
+  /** Detector upsampling steps: each finds smaller faces and costs about 4x. */
+  UPSAMPLE: envInt(1, 0, 3),
+  /** Re-samples per face encoding. */
+  JITTERS: envInt(1, 1, 20),
+  /** Frames (FrameRecognize + FrameEncode) one instance works on at once; match it to its worker processes. */
+  CONCURRENCY: envInt(1, 1, 64),
+  /** How long the matcher may take to answer (ms). */
+  MATCH_TIMEOUT_MS: envInt(5_000, 100, 600_000),
+  /** Start the Python worker as a child process serving the first WORKER_URLS entry, restarting it if it dies. */
+  WORKER_SPAWN: envBool(false),
+  /** Folder holding the worker's `app` package and `.venv` (used with WORKER_SPAWN). */
+  WORKER_DIR: z.string().min(1).default(resolve(__dirname, '..', 'worker')),
+  /** Interpreter for WORKER_SPAWN; default `<WORKER_DIR>/.venv/bin/python`. */
+  WORKER_PYTHON: z.string().min(1).optional(),
+});
+
+export type RecognizerConfig = z.infer<typeof recognizerEnv> & { INSTANCE_ID: string; WORKER_PYTHON: string };
+
+export const RECOGNIZER_CONFIG = Symbol('RecognizerConfig');
+
+export function loadRecognizerConfig(env: NodeJS.ProcessEnv = process.env): RecognizerConfig {
+  const cfg = loadConfig(recognizerEnv, env);
+  return {
+    ...cfg,
+    INSTANCE_ID: cfg.INSTANCE_ID ?? `recognizer-${hostname()}-${process.pid}`,
+    WORKER_PYTHON: cfg.WORKER_PYTHON ?? join(cfg.WORKER_DIR, '.venv', 'bin', 'python'),
+  };
+}

@@ -1,0 +1,146 @@
+import { Logger } from '@nestjs/common';
+import { MatchFaces, type RecognizedFace } from '@glimpse/contracts';
+import { GlimpseError, type Bus } from '@glimpse/platform';
+import { strictMock } from '../test/strict-mock';
+import { loadRecognizerConfig } from './config';
+import { MATCH_MAX_FACES, RecognizerService } from './recognizer.service';
+import type { WorkerFace, WorkerReply, WorkerRepository } from './worker.repository';
+
+const cfg = loadRecognizerConfig({ INSTANCE_ID: 'recognizer-test', MATCH_TIMEOUT_MS: '1234', UPSAMPLE: '2', JITTERS: '3' });
+const image = new Uint8Array([0xff, 0xd8, 0xff]);
+const headers = {
+  'Glimpse-Source': 'cam-1',
+  'Glimpse-Seq': 7,
+  'Glimpse-Captured-At': '2026-11-28T10:00:00.000Z',
+  'Glimpse-Store': true,
+  'Content-Type': 'image/jpeg' as const,
+};
+const crop = Buffer.from('jpeg').toString('base64');
+
+function face(i: number, size = 40): WorkerFace {
+  return { box: { x: i, y: i, width: size, height: size }, encoding: Array(128).fill(i / 1000), crop };
+}
+
+function workerReply(faces: WorkerFace[]): WorkerReply {
+  return { width: 640, height: 480, faces, timings: { decodeMs: 1, queueMs: 0, detectMs: 20, encodeMs: 30 } };
+}
+
+function matched(n: number): RecognizedFace[] {
+  return Array.from({ length: n }, (_, i) => ({
+    faceId: null,
+    box: { x: i, y: i, width: 40, height: 40 },
+    personId: null,
+    personNumber: null,
+    personName: null,
+    isNew: false,
+    distance: null,
+    similarity: null,
+  }));
+}
+
+const delay = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+
+function setup(encode: jest.Mock, busMembers: Partial<Record<keyof Bus, unknown>> = {}) {
+  const worker = strictMock<WorkerRepository>({ encode }, 'worker');
+  const bus = strictMock<Bus>(busMembers, 'bus');
+  return new RecognizerService(cfg, worker, bus);
+}
+
+beforeAll(() => Logger.overrideLogger(false));
+
+describe('RecognizerService.recognize', () => {
+  it('encodes with crops, asks the matcher once, and replies with its faces', async () => {
+    const encode = jest.fn().mockResolvedValue(workerReply([face(1), face(2)]));
+    const request = jest.fn().mockResolvedValue({ faces: matched(2) });
+    const service = setup(encode, { request });
+
+    const reply = await service.recognize({ body: image, headers: { ...headers, 'Glimpse-Threshold': 0.5 } });
+
+    expect(encode).toHaveBeenCalledWith(image, 'image/jpeg', { detector: 'hog', upsample: 2, jitters: 3, crops: true });
+    const frame = { source: 'cam-1', seq: 7, capturedAt: '2026-11-28T10:00:00.000Z', width: 640, height: 480 };
+    expect(request).toHaveBeenCalledTimes(1);
+    expect(request).toHaveBeenCalledWith(
+      MatchFaces.contract,
+      { frame, store: true, threshold: 0.5, faces: [face(1), face(2)] },
+      1234,
+    );
+    expect(reply).toEqual({ frame, faces: matched(2), timings: expect.any(Object), processedBy: 'recognizer-test' });
+  });
+
+  it('leaves the threshold to the matcher when the frame names none, and passes store=false on', async () => {
+    const request = jest.fn().mockResolvedValue({ faces: matched(1) });
+    const service = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request });
+    await service.recognize({ body: image, headers: { ...headers, 'Glimpse-Store': false } });
+    const sent = request.mock.calls[0][1] as MatchFaces.Request;
+    expect(sent).not.toHaveProperty('threshold');
+    expect(sent.store).toBe(false);
+  });
+
+  it('does not ask the matcher when there is no face', async () => {
+    const service = setup(jest.fn().mockResolvedValue(workerReply([]))); // a bus with no members: any use throws
+    const reply = await service.recognize({ body: image, headers });
+    expect(reply.faces).toEqual([]);
+    expect(reply.frame).toMatchObject({ width: 640, height: 480 });
+    expect(reply.timings.matchMs).toBe(0);
+  });
+
+  it('reports worker, match and total time next to the worker’s own timings', async () => {
+    const encode = jest.fn().mockImplementation(() => delay(30, workerReply([face(1)])));
+    const request = jest.fn().mockImplementation(() => delay(40, { faces: matched(1) }));
+    const { timings } = await setup(encode, { request }).recognize({ body: image, headers });
+    expect(Object.keys(timings).sort()).toEqual(
+      ['decodeMs', 'detectMs', 'encodeMs', 'matchMs', 'queueMs', 'totalMs', 'workerMs'].sort(),
+    );
+    expect(timings).toMatchObject({ detectMs: 20, encodeMs: 30 });
+    expect(timings.workerMs).toBeGreaterThanOrEqual(25);
+    expect(timings.matchMs).toBeGreaterThanOrEqual(35);
+    expect(timings.totalMs).toBeGreaterThanOrEqual(timings.workerMs + timings.matchMs - 0.2);
+  });
+
+  it.each([
+    new GlimpseError('INVALID_IMAGE', 'could not decode image: broken'),
+    new GlimpseError('IMAGE_TOO_LARGE', 'too big'),
+    new GlimpseError('WORKER_UNAVAILABLE', 'face recognition worker unavailable at http://w: ECONNREFUSED'),
+  ])('passes the worker’s $code on without asking the matcher', async (err) => {
+    const service = setup(jest.fn().mockRejectedValue(err));
+    await expect(service.recognize({ body: image, headers })).rejects.toBe(err);
+  });
+
+  it.each([new GlimpseError('TIMEOUT', 'glimpse.matcher.match did not answer in time'), new GlimpseError('SERVICE_UNAVAILABLE', 'no service')])(
+    'passes the matcher’s $code on',
+    async (err) => {
+      const service = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request: jest.fn().mockRejectedValue(err) });
+      await expect(service.recognize({ body: image, headers })).rejects.toBe(err);
+    },
+  );
+
+  it(`sends only the ${MATCH_MAX_FACES} largest faces of a crowd`, async () => {
+    const crowd = Array.from({ length: MATCH_MAX_FACES + 5 }, (_, i) => face(i, 10 + i));
+    const request = jest.fn().mockResolvedValue({ faces: matched(MATCH_MAX_FACES) });
+    await setup(jest.fn().mockResolvedValue(workerReply(crowd)), { request }).recognize({ body: image, headers });
+    const sent = (request.mock.calls[0][1] as MatchFaces.Request).faces;
+    expect(sent).toHaveLength(MATCH_MAX_FACES);
+    expect(Math.min(...sent.map((f) => f.box.width))).toBe(15);
+    expect(() => MatchFaces.request.parse(request.mock.calls[0][1])).not.toThrow();
+  });
+});
+
+describe('RecognizerService.encode', () => {
+  it('asks for no crops, never calls the matcher, and returns boxes and encodings only', async () => {
+    const encode = jest.fn().mockResolvedValue(workerReply([{ ...face(1), crop: undefined }]));
+    const reply = await setup(encode).encode({ body: image, headers: { 'Content-Type': 'image/png' } });
+    expect(encode).toHaveBeenCalledWith(image, 'image/png', { detector: 'hog', upsample: 2, jitters: 3, crops: false });
+    expect(reply).toEqual({
+      width: 640,
+      height: 480,
+      faces: [{ box: face(1).box, encoding: face(1).encoding }],
+      timings: expect.objectContaining({ detectMs: 20, workerMs: expect.any(Number), totalMs: expect.any(Number) }),
+      processedBy: 'recognizer-test',
+    });
+  });
+
+  it('passes worker errors on', async () => {
+    const err = new GlimpseError('INVALID_IMAGE', 'could not decode image: x');
+    await expect(setup(jest.fn().mockRejectedValue(err)).encode({ body: image, headers: { 'Content-Type': 'image/jpeg' } })).rejects.toBe(err);
+  });
+});

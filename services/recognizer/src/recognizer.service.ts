@@ -1,0 +1,82 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { FrameEncode, FrameRecognize, MatchFaces, z } from '@glimpse/contracts';
+import { Bus, InjectBus, type BinaryMessage } from '@glimpse/platform';
+import { RECOGNIZER_CONFIG, type RecognizerConfig } from './config';
+import { WorkerRepository, type EncodeOptions, type WorkerFace } from './worker.repository';
+
+/** MatchFaces.request caps a frame at this many faces. */
+export const MATCH_MAX_FACES = 100;
+
+type RecognizeMessage = BinaryMessage<z.infer<typeof FrameRecognize.headers>>;
+type EncodeMessage = BinaryMessage<z.infer<typeof FrameEncode.headers>>;
+
+/** Detect and encode faces with the Python worker, then let the matcher name them. */
+@Injectable()
+export class RecognizerService {
+  private readonly log = new Logger(RecognizerService.name);
+  private readonly options: Omit<EncodeOptions, 'crops'>;
+
+  constructor(
+    @Inject(RECOGNIZER_CONFIG) private readonly cfg: RecognizerConfig,
+    private readonly worker: WorkerRepository,
+    @InjectBus() private readonly bus: Bus,
+  ) {
+    this.options = { detector: cfg.DETECTOR, upsample: cfg.UPSAMPLE, jitters: cfg.JITTERS };
+  }
+
+  async recognize({ body, headers: h }: RecognizeMessage): Promise<FrameRecognize.Reply> {
+    const started = performance.now();
+    const encoded = await this.worker.encode(body, h['Content-Type'], { ...this.options, crops: true });
+    const workerMs = performance.now() - started;
+    const frame = {
+      source: h['Glimpse-Source'],
+      seq: h['Glimpse-Seq'],
+      capturedAt: h['Glimpse-Captured-At'],
+      width: encoded.width,
+      height: encoded.height,
+    };
+    let faces: FrameRecognize.Reply['faces'] = [];
+    if (encoded.faces.length > MATCH_MAX_FACES) {
+      this.log.warn(`${frame.source}#${frame.seq}: ${encoded.faces.length} faces, matching the ${MATCH_MAX_FACES} largest`);
+    }
+    if (encoded.faces.length > 0) {
+      const request: MatchFaces.Request = {
+        frame,
+        store: h['Glimpse-Store'],
+        faces: largest(encoded.faces, MATCH_MAX_FACES).map((f) => ({ box: f.box, encoding: f.encoding, crop: f.crop ?? '' })),
+      };
+      if (h['Glimpse-Threshold'] !== undefined) request.threshold = h['Glimpse-Threshold'];
+      faces = (await this.bus.request(MatchFaces.contract, request, this.cfg.MATCH_TIMEOUT_MS)).faces;
+    }
+    const done = performance.now();
+    return {
+      frame,
+      faces,
+      timings: timings({ ...encoded.timings, workerMs, matchMs: done - started - workerMs, totalMs: done - started }),
+      processedBy: this.cfg.INSTANCE_ID,
+    };
+  }
+
+  async encode({ body, headers: h }: EncodeMessage): Promise<FrameEncode.Reply> {
+    const started = performance.now();
+    const encoded = await this.worker.encode(body, h['Content-Type'], { ...this.options, crops: false });
+    const workerMs = performance.now() - started;
+    return {
+      width: encoded.width,
+      height: encoded.height,
+      faces: encoded.faces.map((f) => ({ box: f.box, encoding: f.encoding })),
+      timings: timings({ ...encoded.timings, workerMs, totalMs: workerMs }),
+      processedBy: this.cfg.INSTANCE_ID,
+    };
+  }
+}
+
+/** The `max` largest faces: the ones a viewer cares about when a crowd exceeds the matcher's cap. */
+export function largest(faces: WorkerFace[], max: number): WorkerFace[] {
+  if (faces.length <= max) return faces;
+  return [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height).slice(0, max);
+}
+
+function timings(t: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(Math.max(0, v) * 10) / 10]));
+}

@@ -1,0 +1,185 @@
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { boxSchema, encodingSchema, z } from '@glimpse/contracts';
+import { GlimpseError } from '@glimpse/platform';
+
+export interface WorkerOptions {
+  /** Base URLs of the Python workers, in order of preference. */
+  urls: string[];
+  /** Per-call timeout, in milliseconds. */
+  timeoutMs: number;
+  /** How often unhealthy URLs are pinged, in milliseconds; 0 turns it off. */
+  pingIntervalMs?: number;
+}
+
+export interface EncodeOptions {
+  detector: 'hog' | 'cnn';
+  upsample: number;
+  jitters: number;
+  /** Ask for a base64 JPEG crop of each face. */
+  crops: boolean;
+}
+
+export interface WorkerHealth {
+  url: string;
+  ok: boolean;
+  detail: string;
+}
+
+const workerReply = z.object({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  faces: z.array(z.object({ box: boxSchema, encoding: encodingSchema, crop: z.base64().min(1).optional() })),
+  timings: z.record(z.string(), z.number().nonnegative()),
+});
+export type WorkerReply = z.infer<typeof workerReply>;
+export type WorkerFace = WorkerReply['faces'][number];
+
+const workerError = z.object({ code: z.string(), message: z.string() });
+
+/** Worker codes passed on as they are; anything else from a 4xx is our own bug, not the caller's. */
+const CLIENT_CODES = ['INVALID_IMAGE', 'IMAGE_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const;
+
+const PING_TIMEOUT_MS = 2_000;
+
+/**
+ * The only code that talks HTTP to the Python worker. Healthy URLs are tried first, in turn;
+ * connection failures, timeouts, 5xx and malformed replies move on to the next URL, while a
+ * worker's verdict on the image (4xx) is final.
+ */
+export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger('WorkerRepository');
+  private readonly health = new Map<string, WorkerHealth>();
+  private next = 0;
+  private pinger?: NodeJS.Timeout;
+
+  constructor(private readonly opts: WorkerOptions) {
+    for (const url of opts.urls) this.health.set(url, { url, ok: true, detail: 'not checked yet' });
+  }
+
+  get urls(): string[] {
+    return this.opts.urls;
+  }
+
+  onModuleInit(): void {
+    if (!this.opts.pingIntervalMs) return;
+    this.pinger = setInterval(() => void this.ping(this.opts.urls.filter((u) => !this.isHealthy(u))), this.opts.pingIntervalMs);
+    this.pinger.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.pinger);
+  }
+
+  async encode(image: Uint8Array, contentType: string, opts: EncodeOptions): Promise<WorkerReply> {
+    const query = new URLSearchParams({
+      detector: opts.detector,
+      upsample: String(opts.upsample),
+      jitters: String(opts.jitters),
+      crops: String(opts.crops),
+    });
+    const failures: string[] = [];
+    const order = this.order();
+    for (const url of order) {
+      try {
+        const reply = await this.post(`${url}/v1/encode?${query}`, image, contentType);
+        if (opts.crops && reply.faces.some((f) => !f.crop)) throw new Error('reply lacks the face crops asked for');
+        this.mark(url, true, 'ok');
+        return reply;
+      } catch (err) {
+        if (err instanceof GlimpseError) throw err;
+        const reason = reasonOf(err, this.opts.timeoutMs);
+        this.mark(url, false, reason);
+        failures.push(`${url}: ${reason}`);
+        this.log.warn(`worker ${url} failed (${reason})${url === order.at(-1) ? '' : ', trying the next one'}`);
+      }
+    }
+    throw new GlimpseError('WORKER_UNAVAILABLE', `face recognition worker unavailable at ${order.join(', ')}: ${failures.join('; ')}`);
+  }
+
+  /** Pings workers (all by default) and records what it finds. */
+  async ping(urls: string[] = this.opts.urls): Promise<WorkerHealth[]> {
+    const timeoutMs = Math.min(PING_TIMEOUT_MS, this.opts.timeoutMs);
+    return Promise.all(
+      urls.map(async (url) => {
+        try {
+          const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(timeoutMs) });
+          const body = (await res.json().catch(() => ({}))) as { model?: string; cuda?: boolean };
+          if (!res.ok) return this.mark(url, false, `HTTP ${res.status}`);
+          return this.mark(url, true, `${body.model ?? 'unknown model'}${body.cuda ? ', CUDA' : ''}`);
+        } catch (err) {
+          return this.mark(url, false, reasonOf(err, timeoutMs));
+        }
+      }),
+    );
+  }
+
+  private async post(url: string, body: Uint8Array, contentType: string): Promise<WorkerReply> {
+    const res = await fetch(url, {
+      method: 'POST',
+      // NATS payloads live in plain ArrayBuffers; TS 5.9's BodyInit only rules out SharedArrayBuffer views.
+      body: body as Uint8Array<ArrayBuffer>,
+      headers: { 'Content-Type': contentType },
+      signal: AbortSignal.timeout(this.opts.timeoutMs),
+    });
+    const text = await res.text();
+    if (res.status >= 400 && res.status < 500) throw rejection(res.status, text);
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${errorMessage(text)}`);
+    const parsed = workerReply.safeParse(safeJson(text));
+    if (!parsed.success) throw new Error(`malformed reply: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`);
+    return parsed.data;
+  }
+
+  /** Healthy URLs first, starting one further each call so that several workers share the load. */
+  private order(): string[] {
+    const urls = this.opts.urls;
+    const start = this.next++ % urls.length;
+    const rotated = [...urls.slice(start), ...urls.slice(0, start)];
+    return [...rotated.filter((u) => this.isHealthy(u)), ...rotated.filter((u) => !this.isHealthy(u))];
+  }
+
+  private isHealthy(url: string): boolean {
+    return this.health.get(url)?.ok ?? true;
+  }
+
+  private mark(url: string, ok: boolean, detail: string): WorkerHealth {
+    const was = this.health.get(url);
+    if (was && was.ok !== ok) {
+      if (ok) this.log.log(`worker ${url} is back`);
+      else this.log.warn(`worker ${url} marked unhealthy: ${detail}`);
+    }
+    const now = { url, ok, detail };
+    this.health.set(url, now);
+    return now;
+  }
+}
+
+function rejection(status: number, text: string): GlimpseError {
+  const body = workerError.safeParse(safeJson(text));
+  const message = body.success ? body.data.message : `worker answered HTTP ${status}: ${text.slice(0, 200)}`;
+  const code = body.success ? body.data.code : '';
+  if ((CLIENT_CODES as readonly string[]).includes(code)) return new GlimpseError(code as (typeof CLIENT_CODES)[number], message);
+  if (status === 413) return new GlimpseError('IMAGE_TOO_LARGE', message);
+  if (status === 415) return new GlimpseError('UNSUPPORTED_MEDIA_TYPE', message);
+  // e.g. INVALID_REQUEST for our own query string: a configuration problem, retrying cannot help
+  return new GlimpseError('INTERNAL', `worker rejected the request: ${message}`);
+}
+
+function errorMessage(text: string): string {
+  const body = workerError.safeParse(safeJson(text));
+  return body.success ? body.data.message : text.slice(0, 200) || 'no body';
+}
+
+function reasonOf(err: unknown, timeoutMs: number): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  if (e?.cause?.code) return `${e.cause.code}${e.cause.message ? ` (${e.cause.message})` : ''}`;
+  return e?.message ?? String(err);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

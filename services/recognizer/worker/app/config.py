@@ -1,0 +1,34 @@
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Detector = Literal["hog", "cnn"]
+
+
+class Settings(BaseSettings):
+    """Every variable is read as GLIMPSE_WORKER_<NAME>, e.g. GLIMPSE_WORKER_PORT=8501."""
+
+    model_config = SettingsConfigDict(env_prefix="GLIMPSE_WORKER_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8500, ge=1, le=65535)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Request body limit in bytes.
+    max_bytes: int = Field(25 * 1024 * 1024, ge=1)
+    # Width x height limit, checked from the image header before any pixel is decoded.
+    max_pixels: int = Field(40_000_000, ge=1)
+    default_detector: Detector = "hog"
+    # The CNN detector takes ~1.5 s for 250x250 and ~10 s for 640x480 on a CPU (HOG: 0.02 / 0.1 s),
+    # so without a CUDA build of dlib it is refused unless this is set.
+    allow_cnn_on_cpu: bool = False
+    # How many times the detector upsamples the image: finds smaller faces, costs ~4x per step.
+    default_upsample: int = Field(1, ge=0, le=3)
+    # Re-samples per encoding: more is slightly more accurate and proportionally slower.
+    default_jitters: int = Field(1, ge=1, le=20)
+    # Margin added around each face crop, as a fraction of the face box's width and height.
+    crop_margin: float = Field(0.25, ge=0, le=2)
+    crop_quality: int = Field(85, ge=1, le=95)
+    # Crops larger than this (pixels, longest side) are scaled down, so that a frame's crops fit
+    # in one NATS message to the matcher.
+    crop_max_side: int = Field(256, ge=16, le=4096)

@@ -1,0 +1,79 @@
+import base64
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import invalid_image, too_large
+
+# What cameras, phones and browsers produce. Listing them keeps Pillow's rarer decoders out of reach.
+FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF")  # JPEG covers MPO (phone cameras)
+
+
+def decode(data: bytes, max_pixels: int) -> Image.Image:
+    """Bytes to an upright RGB image; the size is checked from the header before any pixel is decoded."""
+    if not data:
+        raise invalid_image("the request body is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
+            width, height = image.size
+            if width * height > max_pixels:
+                raise too_large(f"image is {width}x{height} = {width * height} pixels, over the limit of {max_pixels}")
+            image.load()  # the first frame of an animation
+            return to_rgb(ImageOps.exif_transpose(image))
+    except Image.DecompressionBombError as e:
+        raise too_large(str(e)) from e
+    except UnidentifiedImageError as e:
+        raise invalid_image(f"not a {', '.join(FORMATS)} image") from e
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        raise invalid_image(e) from e
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode.startswith("I"):
+        # 16-bit greyscale: scale to 8 bits, since a plain convert() clips it to near white.
+        grey = (np.asarray(image, dtype=np.float32) / 257).clip(0, 255).astype(np.uint8)
+        return Image.fromarray(grey, "L").convert("RGB")
+    if mode == "P" and "transparency" in image.info:
+        image, mode = image.convert("RGBA"), "RGBA"
+    if mode in ("RGBA", "RGBa", "LA", "La", "PA"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def clip_box(top: int, right: int, bottom: int, left: int, width: int, height: int) -> dict[str, int]:
+    """A detector rectangle as an integer box inside the image, at least 1x1."""
+    x = min(max(int(left), 0), width - 1)
+    y = min(max(int(top), 0), height - 1)
+    return {
+        "x": x,
+        "y": y,
+        "width": max(1, min(int(right), width) - x),
+        "height": max(1, min(int(bottom), height) - y),
+    }
+
+
+def crop_jpeg(image: Image.Image, box: dict[str, int], margin: float, quality: int, max_side: int) -> str:
+    """The face plus `margin` of its size on each side, clipped to the image, as base64 JPEG."""
+    mx, my = round(box["width"] * margin), round(box["height"] * margin)
+    area = (
+        max(0, box["x"] - mx),
+        max(0, box["y"] - my),
+        min(image.width, box["x"] + box["width"] + mx),
+        min(image.height, box["y"] + box["height"] + my),
+    )
+    crop = image.crop(area)
+    if max(crop.size) > max_side:
+        crop.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    crop.save(out, "JPEG", quality=quality)
+    return base64.b64encode(out.getvalue()).decode("ascii")

@@ -1,0 +1,148 @@
+import logging
+import time
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from .config import Detector, Settings
+from .errors import WorkerError, too_large
+from .faces import MODEL_NAME, FaceEngine, ms
+from .imaging import clip_box, crop_jpeg, decode
+
+log = logging.getLogger("glimpse.worker")
+
+# application/octet-stream and a missing type are sniffed; so is any image/* (Pillow reads the bytes anyway).
+SNIFFED_TYPES = ("application/octet-stream",)
+
+
+def create_app(settings: Settings | None = None, engine: FaceEngine | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = engine or FaceEngine()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        if settings.default_detector == "cnn":
+            check_detector(settings, engine, "cnn")
+        started = time.perf_counter()
+        await run_in_threadpool(engine.load)
+        log.info("models loaded in %.0f ms (cuda=%s); worker ready", ms(time.perf_counter() - started), engine.cuda)
+        yield
+
+    app = FastAPI(title="Glimpse face worker", lifespan=lifespan, docs_url=None, redoc_url=None)
+    add_error_handlers(app)
+
+    @app.get("/ping")
+    def ping() -> dict[str, Any]:
+        return {"status": "ok", "model": MODEL_NAME, "landmarks": "5-point", "cuda": engine.cuda}
+
+    @app.post("/v1/encode")
+    async def encode(
+        request: Request,
+        detector: Detector | None = None,
+        upsample: Annotated[int | None, Query(ge=0, le=3)] = None,
+        jitters: Annotated[int | None, Query(ge=1, le=20)] = None,
+        crops: bool = True,
+    ) -> dict[str, Any]:
+        check_content_type(request.headers.get("content-type"))
+        body = await read_body(request, settings.max_bytes)
+        detector = detector or settings.default_detector
+        check_detector(settings, engine, detector)
+        upsample = settings.default_upsample if upsample is None else upsample
+        jitters = jitters or settings.default_jitters
+        result = await run_in_threadpool(analyze, engine, settings, body, detector, upsample, jitters, crops)
+        t = result["timings"]
+        log.debug(
+            "encode %dx%d %d bytes: %d faces (%s, upsample %d, jitters %d) queue %.0f decode %.0f detect %.0f encode %.0f ms",
+            result["width"], result["height"], len(body), len(result["faces"]), detector, upsample, jitters,
+            t["queueMs"], t["decodeMs"], t["detectMs"], t["encodeMs"],
+        )
+        return result
+
+    return app
+
+
+def analyze(
+    engine: FaceEngine, settings: Settings, body: bytes, detector: str, upsample: int, jitters: int, crops: bool
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    image = decode(body, settings.max_pixels)
+    pixels = np.asarray(image)
+    decode_ms = ms(time.perf_counter() - started)
+    found = engine.analyze(pixels, detector, upsample, jitters)
+    faces = []
+    for location, encoding in zip(found.locations, found.encodings):
+        face: dict[str, Any] = {"box": clip_box(*location, image.width, image.height), "encoding": encoding.tolist()}
+        if crops:
+            face["crop"] = crop_jpeg(image, face["box"], settings.crop_margin, settings.crop_quality, settings.crop_max_side)
+        faces.append(face)
+    return {
+        "width": image.width,
+        "height": image.height,
+        "faces": faces,
+        "timings": {
+            "decodeMs": decode_ms,
+            "queueMs": found.queue_ms,
+            "detectMs": found.detect_ms,
+            "encodeMs": found.encode_ms,
+        },
+    }
+
+
+def check_detector(settings: Settings, engine: FaceEngine, detector: str) -> None:
+    if detector == "cnn" and not engine.cuda and not settings.allow_cnn_on_cpu:
+        raise WorkerError(
+            400,
+            "INVALID_REQUEST",
+            "detector=cnn needs a CUDA build of dlib (on a CPU it takes ~10 s per 640x480 frame); "
+            "use hog, or set GLIMPSE_WORKER_ALLOW_CNN_ON_CPU=true",
+        )
+
+
+def check_content_type(content_type: str | None) -> None:
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind and not kind.startswith("image/") and kind not in SNIFFED_TYPES:
+        raise WorkerError(415, "UNSUPPORTED_MEDIA_TYPE", f"expected image bytes (image/jpeg or image/png), got {kind}")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it passes `limit` bytes rather than after buffering all of it."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large(f"request body of {declared} bytes is over the limit of {limit}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large(f"request body is over the limit of {limit} bytes")
+    return bytes(body)
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    def error(status: int, code: str, message: str) -> JSONResponse:
+        return JSONResponse({"code": code, "message": message}, status_code=status)
+
+    @app.exception_handler(WorkerError)
+    async def worker_error(_: Request, exc: WorkerError) -> JSONResponse:
+        log.debug("rejected: %s %s", exc.code, exc.message)
+        return error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        return error(400, "INVALID_REQUEST", f"invalid request: {problems}")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        code = "NOT_FOUND" if exc.status_code == 404 else "INVALID_REQUEST" if exc.status_code < 500 else "INTERNAL"
+        return error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def internal(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error", exc_info=exc)
+        return error(500, "INTERNAL", f"internal worker error: {type(exc).__name__}")

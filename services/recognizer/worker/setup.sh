@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Creates the worker's virtual environment at services/recognizer/worker/.venv with the pinned
+# packages. Idempotent: a marker in the venv holds the hash of the requirements files it was built
+# from, so a second run with unchanged files does nothing.
+# Usage: setup.sh [--dev]   (--dev adds the test packages)   Env: PYTHON (default python3)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf 'worker      | %s\n' "$*"; }
+fail() { say "ERROR: $*"; exit 1; }
+
+DEV=""
+for a in "$@"; do
+  case "$a" in
+    --dev) DEV=1 ;;
+    -h | --help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) fail "unknown argument '$a' (usage: setup.sh [--dev])" ;;
+  esac
+done
+
+PY="${PYTHON:-python3}"
+VENV=.venv
+MARKER="$VENV/.glimpse-setup"
+LOG="$VENV/setup.log"
+
+command -v "$PY" >/dev/null || fail "'$PY' not found: install Python 3.10 or newer (Debian: apt-get install python3 python3-venv)"
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || fail "Python 3.10 or newer is needed, '$PY' is $("$PY" --version 2>&1)"
+
+hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+base_hash="$(hash_of requirements.txt requirements-nodeps.txt)"
+dev_hash="$(hash_of requirements-dev.txt)"
+have() { [ -f "$MARKER" ] && grep -qx "$1" "$MARKER"; }
+
+# A venv whose interpreter no longer runs (Python upgraded or removed underneath it) is rebuilt.
+if [ -d "$VENV" ] && ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
+  say "existing $VENV is broken, recreating it"
+  rm -rf "$VENV"
+fi
+
+need_base=1; have "base $base_hash" && need_base=""
+need_dev=""; [ -n "$DEV" ] && ! have "dev $dev_hash" && need_dev=1
+if [ -z "$need_base" ] && [ -z "$need_dev" ]; then
+  say "venv is up to date ($PWD/$VENV)"
+  exit 0
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating $PWD/$VENV with $("$PY" --version 2>&1)"
+  "$PY" -m venv "$VENV" >/dev/null 2>&1 \
+    || { rm -rf "$VENV"; fail "'$PY -m venv' failed: install the venv module (Debian: apt-get install python3-venv)"; }
+fi
+
+pip_install() {
+  if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input "$@" >>"$LOG" 2>&1; then
+    tail -n 30 "$LOG" >&2
+    fail "pip install $* failed (full log: $PWD/$LOG)"
+  fi
+}
+
+# The marker is rewritten only after every step succeeded, so a failed run is retried in full.
+: >"$LOG"
+if [ -n "$need_base" ]; then
+  say "installing runtime packages (requirements.txt; about a minute the first time)"
+  pip_install -r requirements.txt
+  say "installing face-recognition without its dependencies (requirements-nodeps.txt)"
+  pip_install --no-deps -r requirements-nodeps.txt
+fi
+if [ -n "$need_dev" ]; then
+  say "installing test packages (requirements-dev.txt)"
+  pip_install -r requirements-dev.txt
+fi
+
+say "checking that the models load"
+"$VENV/bin/python" -c 'import dlib, face_recognition' >>"$LOG" 2>&1 \
+  || { tail -n 30 "$LOG" >&2; fail "face_recognition does not import (full log: $PWD/$LOG)"; }
+
+{
+  echo "base $base_hash"
+  if [ -n "$DEV" ]; then echo "dev $dev_hash"; elif have "dev $dev_hash"; then echo "dev $dev_hash"; fi
+} >"$MARKER.tmp"
+mv "$MARKER.tmp" "$MARKER"
+say "venv ready: $PWD/$VENV (run the worker with: cd $PWD && .venv/bin/python -m app)"
