@@ -12,7 +12,7 @@ import { blank, collage, slideshow } from '../support/media';
 import WebSocket from 'ws';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack } = require('../../infra/scripts/stack.js');
+const { startStack, freePort } = require('../../infra/scripts/stack.js');
 
 interface Face {
   faceId: string | null;
@@ -30,9 +30,12 @@ const byPerson = new Map<string, string[]>();
 for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
 const known = [...byPerson].filter(([, ps]) => ps.length > 1);
 const strangers = [...byPerson].filter(([, ps]) => ps.length === 1).map(([id, ps]) => ({ id, path: ps[0] }));
-// Bernard Landry is left out of the enrolled five: at the 0.6 threshold dlib confuses him with the
-// stranger Charles Cope (d = 0.52, measured), a limit of the model that the accuracy benchmark reports.
-const enrolled = known.filter(([id]) => id !== 'bernard_landry').slice(0, 5);
+// dlib at the 0.6 threshold confuses four of the twenty strangers with someone in this set (measured:
+// donna_ralston/ana_palacio 0.593, andy_north/gregg_popovich 0.597, jessica_simpson/heidi_klum 0.596,
+// charles_cope/bernard_landry 0.519). Those look-alikes are not enrolled here, so this test checks the
+// pipeline; the accuracy benchmark reports the model's false-accept rate on the whole set.
+const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
+const enrolled = known.filter(([id]) => !LOOK_ALIKES.has(id)).slice(0, 5);
 const describeIf = photos.length ? describe : describe.skip;
 if (!photos.length) console.warn('\n*** SKIPPING the full-stack tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
@@ -55,7 +58,10 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
   const healthy = async () => (await fetch(`${stack.url}/healthz`)).status;
 
   beforeAll(async () => {
+    // A private NATS server: the contracts' subjects are fixed, so any other Glimpse on the shared
+    // server would otherwise take part of this test's work from the same queue groups.
     stack = await startStack({
+      natsUrl: `nats://127.0.0.1:${await freePort()}`,
       port: 0,
       dataDir,
       recognizers: 2,
@@ -139,8 +145,10 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
     const faces = await recognizeOk(ps[ps.length - 1], '?store=false');
     expect(largest(faces).faceId).toBeNull();
     expect(largest(faces).cropUrl).toBeNull();
-    const stranger = await recognizeOk(strangers[0].path, '?store=false&threshold=0.3');
-    expect(largest(stranger).personId).toBeNull();
+    // Someone never shown before (not enrolled, not in the video test) stays unknown and unstored.
+    const [, unseen] = known.filter(([id]) => !enrolled.some(([e]) => e === id) && !LOOK_ALIKES.has(id))[2];
+    const stranger = largest(await recognizeOk(unseen[0], '?store=false'));
+    expect(stranger).toMatchObject({ personId: null, faceId: null, isNew: true, cropUrl: null });
     const after = (await (await fetch(`${stack.url}/api/v1/persons?pageSize=1`)).json()).total;
     expect(after).toBe(before);
   });
@@ -183,7 +191,7 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
   });
 
   it('recognizes A, then B, then A again in a video stream', async () => {
-    const [a, b] = known.filter(([id]) => !enrolled.some(([e]) => e === id)).slice(0, 2);
+    const [a, b] = known.filter(([id]) => !enrolled.some(([e]) => e === id) && !LOOK_ALIKES.has(id)).slice(0, 2);
     const video = slideshow([a[1][0], b[1][0], a[1][1]], 3);
     const events: Array<{ seq: number; faces: Face[] }> = [];
     const sub = bus.subscribe(RecognitionEvent.contract, (p) => void events.push({ seq: p.frame.seq, faces: p.faces as Face[] }), {

@@ -7,7 +7,11 @@ const LEVELS: Record<string, LogLevel[]> = {
   error: ['error', 'fatal'],
 };
 
-/** JSON logs in production, readable lines in development; one prefix per service. */
+/**
+ * JSON logs in production, readable lines in development; one prefix per service.
+ * Colours only on a terminal: under `npm start` the supervisor prefixes and colours each service.
+ */
 export function createLogger(service: string, level = 'info', json = process.env.NODE_ENV === 'production') {
-  return new ConsoleLogger(service, { logLevels: LEVELS[level] ?? LEVELS.info, json, prefix: service });
+  const colors = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  return new ConsoleLogger({ logLevels: LEVELS[level] ?? LEVELS.info, json, prefix: service, colors });
 }

@@ -8,6 +8,8 @@ import { readJpegSize, type JpegSize } from './jpeg';
 import { parseSourceUrl, redactUrl } from './source-url';
 
 const WARN_EVERY_MS = 10_000;
+/** NATS counts headers against max_payload too; ours are well under this. */
+const HEADER_ALLOWANCE = 1024;
 
 interface Entry {
   stream: Stream;
@@ -140,9 +142,9 @@ export class StreamManager {
       s.framesSkipped++;
       return;
     }
-    if (jpeg.length > this.bus.maxPayload) {
+    if (jpeg.length + HEADER_ALLOWANCE > this.bus.maxPayload) {
       s.framesFailed++;
-      entry.warn.warn(`frame ${seq} of ${jpeg.length} bytes exceeds the bus limit of ${this.bus.maxPayload}; skipped`);
+      entry.warn.warn(`frame ${seq} of ${jpeg.length} bytes exceeds the bus limit of ${this.bus.maxPayload}; skipped (lower MAX_FRAME_WIDTH)`);
       return;
     }
     const size = readJpegSize(jpeg);

@@ -18,11 +18,15 @@
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  function colorOf(personId) {
+  /** One colour per person: the golden angle spreads consecutive person numbers far apart. */
+  function colorOf(personId, number) {
     if (!personId) return '#7b8194';
-    let h = 0;
-    for (const ch of personId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-    return `hsl(${h % 360} 60% 40%)`;
+    let n = number;
+    if (!n) {
+      n = 0x811c9dc5; // FNV-1a of the id when no number is known
+      for (const ch of personId) n = Math.imul(n ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    }
+    return `hsl(${Math.round((n * 137.508) % 360)} 62% 40%)`;
   }
   const personLabel = (f) => f.personName || (f.personNumber ? `Person #${f.personNumber}` : 'Unknown');
   const matchText = (f) => (f.isNew ? 'First time seen' : f.similarity != null ? `Similarity ${f.similarity}%` : 'No match');
@@ -95,7 +99,7 @@
   function addCard(face, time, sourceImg) {
     const card = els.cardTemplate.content.firstElementChild.cloneNode(true);
     card.dataset.person = face.personId || '';
-    card.style.setProperty('--c', colorOf(face.personId));
+    card.style.setProperty('--c', colorOf(face.personId, face.personNumber));
     const img = card.querySelector('img');
     if (face.cropUrl) {
       img.src = face.cropUrl;
@@ -138,7 +142,7 @@
     for (const f of faces) {
       const box = document.createElement('div');
       box.className = 'box';
-      box.style.setProperty('--c', colorOf(f.personId));
+      box.style.setProperty('--c', colorOf(f.personId, f.personNumber));
       box.style.left = `${(f.box.x / w) * 100}%`;
       box.style.top = `${(f.box.y / h) * 100}%`;
       box.style.width = `${(f.box.width / w) * 100}%`;
@@ -161,7 +165,10 @@
     state.photoUrl = URL.createObjectURL(file);
     const loaded = new Promise((resolve) => {
       els.photoImg.onload = resolve;
-      els.photoImg.onerror = resolve;
+      els.photoImg.onerror = () => {
+        els.photo.hidden = true; // not something the browser can show either
+        resolve();
+      };
     });
     els.photoImg.src = state.photoUrl;
     els.boxes.replaceChildren();
@@ -335,18 +342,21 @@
   async function loadPersons() {
     try {
       const { items, total } = await (await api('/api/v1/persons?pageSize=100')).json();
+      els.personsEmpty.textContent = 'Nobody yet. Recognize a photo to add people.';
+      els.personsEmpty.classList.remove('failed');
       els.personCount.textContent = total ? `(${total})` : '';
       els.personsEmpty.hidden = items.length > 0;
       els.persons.replaceChildren(...items.map(personItem));
     } catch (err) {
       els.personsEmpty.hidden = false;
+      els.personsEmpty.classList.add('failed');
       els.personsEmpty.textContent = `Cannot load persons: ${err.message}`;
     }
   }
 
   function personItem(p) {
     const li = els.personTemplate.content.firstElementChild.cloneNode(true);
-    li.style.setProperty('--c', colorOf(p.id));
+    li.style.setProperty('--c', colorOf(p.id, p.number));
     const label = p.name || `Person #${p.number}`;
     const img = li.querySelector('img');
     if (p.coverUrl) {

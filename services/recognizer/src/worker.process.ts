@@ -9,6 +9,7 @@ const MAX_BACKOFF_MS = 30_000;
 /** A worker that stayed up this long counts as healthy again: the next crash restarts it at once. */
 const STABLE_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
+const PYTHON_LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warning', error: 'error' } as const;
 
 /**
  * With WORKER_SPAWN=true, runs the Python worker as a child process serving the first WORKER_URLS
@@ -56,7 +57,13 @@ export class WorkerProcess implements OnModuleInit, OnApplicationShutdown {
     this.log.log(`starting ${this.cfg.WORKER_PYTHON} -m app on ${url.hostname}:${port}`);
     const child = spawn(this.cfg.WORKER_PYTHON, ['-m', 'app'], {
       cwd: this.cfg.WORKER_DIR,
-      env: { ...process.env, GLIMPSE_WORKER_HOST: url.hostname, GLIMPSE_WORKER_PORT: port, PYTHONUNBUFFERED: '1' },
+      env: {
+        GLIMPSE_WORKER_LOG_LEVEL: PYTHON_LOG_LEVELS[this.cfg.LOG_LEVEL],
+        ...process.env,
+        GLIMPSE_WORKER_HOST: url.hostname,
+        GLIMPSE_WORKER_PORT: port,
+        PYTHONUNBUFFERED: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

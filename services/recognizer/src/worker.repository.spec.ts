@@ -149,7 +149,7 @@ describe('WorkerRepository.encode', () => {
     expect(Date.now() - started).toBeLessThan(1500);
     expect(err.code).toBe('WORKER_UNAVAILABLE');
     expect(err.message).toMatch(/^face recognition worker unavailable at /);
-    expect(err.message).toContain(`${dead}: ECONNREFUSED`);
+    expect(err.message).toContain(`${dead}: connect ECONNREFUSED`);
     expect(err.message).toContain(`${slow.url}: no answer within 200 ms`);
     expect(err.message).toContain(`${broken.url}: HTTP 502: bad gateway`);
   });

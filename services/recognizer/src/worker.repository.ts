@@ -56,10 +56,6 @@ export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
     for (const url of opts.urls) this.health.set(url, { url, ok: true, detail: 'not checked yet' });
   }
 
-  get urls(): string[] {
-    return this.opts.urls;
-  }
-
   onModuleInit(): void {
     if (!this.opts.pingIntervalMs) return;
     this.pinger = setInterval(() => void this.ping(this.opts.urls.filter((u) => !this.isHealthy(u))), this.opts.pingIntervalMs);
@@ -122,8 +118,12 @@ export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
       signal: AbortSignal.timeout(this.opts.timeoutMs),
     });
     const text = await res.text();
-    if (res.status >= 400 && res.status < 500) throw rejection(res.status, text);
-    if (!res.ok) throw new Error(`HTTP ${res.status}: ${errorMessage(text)}`);
+    if (!res.ok) {
+      const error = workerError.safeParse(safeJson(text));
+      const message = error.success ? error.data.message : text.slice(0, 200) || 'no body';
+      if (res.status < 500) throw rejection(res.status, error.success ? error.data.code : '', message);
+      throw new Error(`HTTP ${res.status}: ${message}`);
+    }
     const parsed = workerReply.safeParse(safeJson(text));
     if (!parsed.success) throw new Error(`malformed reply: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`);
     return parsed.data;
@@ -153,26 +153,20 @@ export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-function rejection(status: number, text: string): GlimpseError {
-  const body = workerError.safeParse(safeJson(text));
-  const message = body.success ? body.data.message : `worker answered HTTP ${status}: ${text.slice(0, 200)}`;
-  const code = body.success ? body.data.code : '';
+function rejection(status: number, code: string, message: string): GlimpseError {
   if ((CLIENT_CODES as readonly string[]).includes(code)) return new GlimpseError(code as (typeof CLIENT_CODES)[number], message);
   if (status === 413) return new GlimpseError('IMAGE_TOO_LARGE', message);
   if (status === 415) return new GlimpseError('UNSUPPORTED_MEDIA_TYPE', message);
   // e.g. INVALID_REQUEST for our own query string: a configuration problem, retrying cannot help
-  return new GlimpseError('INTERNAL', `worker rejected the request: ${message}`);
-}
-
-function errorMessage(text: string): string {
-  const body = workerError.safeParse(safeJson(text));
-  return body.success ? body.data.message : text.slice(0, 200) || 'no body';
+  return new GlimpseError('INTERNAL', `worker rejected the request (HTTP ${status}): ${message}`);
 }
 
 function reasonOf(err: unknown, timeoutMs: number): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  if (e?.cause?.code) return `${e.cause.code}${e.cause.message ? ` (${e.cause.message})` : ''}`;
+  // fetch's own message is just "fetch failed"; the socket error in `cause` says what happened
+  const detail = e?.cause?.message || e?.cause?.code;
+  if (detail) return detail;
   return e?.message ?? String(err);
 }
 

@@ -27,8 +27,7 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        if settings.default_detector == "cnn":
-            check_detector(settings, engine, "cnn")
+        check_detector(settings, engine, settings.default_detector)
         started = time.perf_counter()
         await run_in_threadpool(engine.load)
         log.info("models loaded in %.0f ms (cuda=%s); worker ready", ms(time.perf_counter() - started), engine.cuda)
@@ -50,9 +49,9 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
         crops: bool = True,
     ) -> dict[str, Any]:
         check_content_type(request.headers.get("content-type"))
-        body = await read_body(request, settings.max_bytes)
         detector = detector or settings.default_detector
         check_detector(settings, engine, detector)
+        body = await read_body(request, settings.max_bytes)
         upsample = settings.default_upsample if upsample is None else upsample
         jitters = jitters or settings.default_jitters
         result = await run_in_threadpool(analyze, engine, settings, body, detector, upsample, jitters, crops)

@@ -1,0 +1,52 @@
+import { pathToFileURL } from 'node:url';
+import { GlimpseError } from '@glimpse/platform';
+import { parseSourceUrl, redact, redactUrl } from './source-url';
+
+async function rejection(url: string, loop = false): Promise<GlimpseError> {
+  const err = await parseSourceUrl(url, loop).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(GlimpseError);
+  expect((err as GlimpseError).code).toBe('INVALID_REQUEST');
+  return err as GlimpseError;
+}
+
+describe('parseSourceUrl', () => {
+  it('accepts an existing file by absolute path or file: URL', async () => {
+    await expect(parseSourceUrl(__filename)).resolves.toEqual({ kind: 'file', path: __filename, loop: false });
+    await expect(parseSourceUrl(pathToFileURL(__filename).href, true)).resolves.toEqual({
+      kind: 'file',
+      path: __filename,
+      loop: true,
+    });
+  });
+
+  it('accepts rtsp, rtsps, http and https URLs', async () => {
+    for (const url of ['rtsp://cam.local:554/stream1', 'rtsps://cam/x', 'http://host/a.mjpg', 'https://host/live.m3u8']) {
+      await expect(parseSourceUrl(url)).resolves.toMatchObject({ kind: 'network', url, secrets: [] });
+    }
+  });
+
+  it('keeps a camera password out of sight', async () => {
+    const spec = await parseSourceUrl('rtsp://admin:s%40cret@cam/live');
+    expect(spec).toMatchObject({ kind: 'network', secrets: ['s%40cret', 's@cret'] });
+    expect(redactUrl('rtsp://admin:s%40cret@cam/live')).toBe('rtsp://admin:***@cam/live');
+    expect(redactUrl('/videos/a.mp4')).toBe('/videos/a.mp4');
+    expect(redact('rtsp://admin:s@cret@cam: 401 Unauthorized', ['s@cret'])).toBe('rtsp://admin:***@cam: 401 Unauthorized');
+  });
+
+  it('says "file not found" for a missing file', async () => {
+    expect((await rejection('/definitely/not/here.mp4')).message).toMatch(/file not found/);
+    expect((await rejection('file:///definitely/not/here.mp4')).message).toMatch(/file not found/);
+  });
+
+  it('refuses directories, relative paths, other schemes and looping a network source', async () => {
+    expect((await rejection('/')).message).toMatch(/not a regular file/);
+    expect((await rejection('videos/a.mp4')).message).toMatch(/absolute path/);
+    expect((await rejection('ftp://x')).message).toMatch(/unsupported URL scheme 'ftp:'/);
+    expect((await rejection('javascript:alert(1)')).message).toMatch(/unsupported URL scheme/);
+    expect((await rejection('file://remote-host/share/a.mp4')).message).toMatch(/bad file URL/);
+    expect((await rejection('rtsp://cam/live', true)).message).toMatch(/loop applies to files only/);
+  });
+});

@@ -1,0 +1,94 @@
+import { memo } from 'react';
+import { personColor } from '../lib/colors';
+import { clockTime, matchText, personLabel } from '../lib/format';
+import { isDimmed, type ResultCard as Card, type ResultSource } from '../lib/results';
+import { FaceIcon } from './Icons';
+
+const SOURCE_TEXT: Record<ResultSource, string> = { camera: 'Camera', photo: 'Photo', video: 'Video' };
+
+const ResultCard = memo(function ResultCard({ card, dimmed, highlighted, onToggle }: { card: Card; dimmed: boolean; highlighted: boolean; onToggle: (personId: string | null) => void }) {
+  const { face } = card;
+  const label = personLabel(face);
+  const src = face.cropUrl ?? card.thumb;
+  return (
+    <article
+      className={`card${dimmed ? ' dim' : ''}${highlighted ? ' highlighted' : ''}`}
+      data-testid="result-card"
+      data-person-id={face.personId ?? ''}
+      data-new={face.isNew ? 'true' : 'false'}
+      style={{ ['--c' as string]: personColor(face.personId, face.personNumber) }}
+      onClick={() => onToggle(face.personId)}
+    >
+      <div className="crop">{src ? <img src={src} alt={`Face of ${label}`} loading="lazy" decoding="async" /> : <FaceIcon className="crop-placeholder" />}</div>
+      <div className="card-body">
+        <button
+          type="button"
+          className="badge"
+          data-testid="person-badge"
+          aria-pressed={highlighted}
+          title={face.personId ? `Highlight ${label}` : 'This face was not stored'}
+          disabled={!face.personId}
+          onClick={(e) => {
+            e.stopPropagation();
+            onToggle(face.personId);
+          }}
+        >
+          {label}
+        </button>
+        <span className={`match${face.isNew ? ' new' : ''}`} data-testid="similarity">
+          {matchText(face)}
+        </span>
+        <span className="card-meta">
+          <time dateTime={card.at}>{clockTime(card.at)}</time>
+          <span aria-hidden="true"> · </span>
+          {SOURCE_TEXT[card.source]}
+        </span>
+      </div>
+    </article>
+  );
+});
+
+export function ResultsPanel(props: { cards: Card[]; highlight: string | null; cap: number; onToggle: (personId: string | null) => void; onClear: () => void }) {
+  const { cards, highlight } = props;
+  const highlightedLabel = highlight ? cards.find((c) => c.face.personId === highlight) : undefined;
+  return (
+    <section className="panel results" aria-labelledby="results-title">
+      <div className="panel-head">
+        <div>
+          <h2 id="results-title">
+            Recognitions {cards.length ? <span className="count">{cards.length}</span> : null}
+          </h2>
+          <p className="muted small">
+            {highlightedLabel
+              ? `Showing ${personLabel(highlightedLabel.face)}. Click again to show everyone.`
+              : cards.length >= props.cap
+                ? `The latest ${props.cap}; older ones drop off.`
+                : 'Newest first. Click a person to highlight them.'}
+          </p>
+        </div>
+        <button type="button" className="btn btn-ghost btn-small" onClick={props.onClear} disabled={!cards.length}>
+          Clear
+        </button>
+      </div>
+      {cards.length === 0 ? (
+        <div className="empty">
+          <FaceIcon className="empty-icon" />
+          <p className="empty-title">No faces yet</p>
+          <p className="muted small">Start the camera or drop a photo: every face Glimpse finds shows up here.</p>
+        </div>
+      ) : (
+        <div className="cards">
+          {cards.map((c) => (
+            <ResultCard
+              key={c.key}
+              card={c}
+              dimmed={isDimmed(highlight, c.face.personId)}
+              highlighted={highlight != null && c.face.personId === highlight}
+              onToggle={props.onToggle}
+            />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
