@@ -22,7 +22,15 @@ interface PhotoState {
   busy: boolean;
   faces: ApiFace[] | null;
   natural: Size | null;
+  /** CSS width for small photos, scaled up so faces are visible; null to show at natural size. */
+  displayWidth: number | null;
   failed: boolean;
+}
+
+/** Small photos (LFW thumbnails are 250 px) are scaled up to about 360 px wide, staying under 60vh. */
+function upscaledWidth(natural: Size, viewportHeight: number): number | null {
+  const scale = Math.min(360 / natural.width, (0.6 * viewportHeight) / natural.height);
+  return scale > 1 ? Math.round(natural.width * scale) : null;
 }
 
 /** A 160 px JPEG of a face cut from the shown photo, for faces the server stored no crop of. */
@@ -80,7 +88,7 @@ export function UploadPanel(props: {
       video.reset();
       setMode('photo');
       const url = URL.createObjectURL(file);
-      setPhoto({ url, name: file.name || 'Photo', busy: true, faces: null, natural: null, failed: false });
+      setPhoto({ url, name: file.name || 'Photo', busy: true, faces: null, natural: null, displayWidth: null, failed: false });
       const params = new URLSearchParams({ store: String(store), threshold: props.threshold.toFixed(2) });
       try {
         const { faces } = await requestJson<RecognizeReply>(`/api/v1/recognize?${params}`, {
@@ -234,9 +242,12 @@ export function UploadPanel(props: {
               ref={imgRef}
               src={photo.url}
               alt={`Uploaded photo ${photo.name}`}
+              style={photo.displayWidth ? { width: `${photo.displayWidth}px` } : undefined}
               onLoad={(e) => {
                 const img = e.currentTarget;
-                setPhoto((p) => (p && p.url === photo.url ? { ...p, natural: { width: img.naturalWidth, height: img.naturalHeight } } : p));
+                const natural = { width: img.naturalWidth, height: img.naturalHeight };
+                const displayWidth = upscaledWidth(natural, window.innerHeight);
+                setPhoto((p) => (p && p.url === photo.url ? { ...p, natural, displayWidth } : p));
               }}
             />
             {photo.natural && photo.faces ? (
