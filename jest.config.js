@@ -13,7 +13,7 @@ module.exports = {
   // Per-project testTimeout is ignored by Jest; integration and e2e tests start real processes.
   testTimeout: 180000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{libs,services}/*/src/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{libs,services}/*/src/**/*.spec.ts', '<rootDir>/services/gateway/web/src/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'integration',
