@@ -1,91 +1,214 @@
 #!/usr/bin/env node
-// `npm run bench`: one run, same images, printed table + JSON under bench/results/.
-// Compares the Python worker, /api/v1/recognize end to end, and face_recognition called directly.
+// `npm run bench`: one run, the same frames for every figure; prints tables and writes JSON under
+// bench/results/. BENCH_QUICK=1 is a smoke run (< 2 min) with fewer frames and settings.
+// Compares face_recognition called directly (the baseline peer) with the Glimpse recognizer under
+// several settings, checks identification accuracy on the fixture faces for each detector setting,
+// and measures the matcher's nearest-face search. Figures only: nothing here asserts a timing.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchMatcher } from './matcher.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sharp = require('sharp');
-const { startStack } = require('../infra/scripts/stack.js');
-const N = Number(process.env.BENCH_N ?? 40);
+const { startStack, freePort } = require('../infra/scripts/stack.js');
+const QUICK = process.env.BENCH_QUICK === '1';
+const N = Number(process.env.BENCH_N ?? (QUICK ? 8 : 24));
+const PYTHON = join(ROOT, 'services/recognizer/worker/.venv/bin/python');
 const fixtures = resolve(process.env.GLIMPSE_FIXTURES ?? join(ROOT, '..', 'shared', 'fixtures', 'faces'));
+const log = (m) => process.stderr.write(`bench: ${m}\n`);
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
-const stats = (xs) => ({ n: xs.length, p50: +pct(xs, 50).toFixed(1), p95: +pct(xs, 95).toFixed(1), mean: +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1) });
+const r1 = (x) => Math.round(x * 10) / 10;
+const stats = (xs) => ({ n: xs.length, p50: r1(pct(xs, 50)), p95: r1(pct(xs, 95)), mean: r1(xs.reduce((a, b) => a + b, 0) / xs.length) });
 
-/** 640x480 frames with one face: fixture photos centred on a grey background, as a camera would frame them. */
-async function frames(dir) {
-  const people = readdirSync(fixtures, { withFileTypes: true }).filter((d) => d.isDirectory()).slice(0, 8);
-  const out = [];
-  for (const p of people) {
-    const file = join(fixtures, p.name, readdirSync(join(fixtures, p.name)).sort()[0]);
-    const face = await sharp(file).resize(300, 300).toBuffer();
-    const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#777' } })
-      .composite([{ input: face, left: 170, top: 90 }]).jpeg({ quality: 90 }).toBuffer();
-    const path = join(dir, `${p.name}.jpg`);
-    writeFileSync(path, jpeg);
-    out.push(path);
+const KINDS = [
+  { name: '640x480, 1 face', w: 640, h: 480, faces: 1 },
+  { name: '640x480, 4 faces', w: 640, h: 480, faces: 4 },
+  { name: '1280x720, 1 face', w: 1280, h: 720, faces: 1 },
+  { name: '1280x720, 4 faces', w: 1280, h: 720, faces: 4 },
+];
+
+/** Fixture photos on a grey frame as a camera would frame them: one face of ~120 px, or four in a row/grid. */
+async function makeFrames(dir) {
+  const people = readdirSync(fixtures, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const photo = (i) => join(fixtures, people[i % people.length], readdirSync(join(fixtures, people[i % people.length])).sort()[0]);
+  const out = {};
+  for (const k of KINDS) {
+    out[k.name] = [];
+    for (let f = 0; f < 8; f++) {
+      const side = k.faces === 1 ? 300 : k.w === 640 ? 220 : 300;
+      const cols = k.faces === 1 ? 1 : k.w === 640 ? 2 : 4;
+      const rows = Math.ceil(k.faces / cols);
+      const composite = [];
+      for (let i = 0; i < k.faces; i++) {
+        const left = Math.round((k.w - cols * side) / 2) + (i % cols) * side;
+        const top = Math.round((k.h - rows * side) / 2) + Math.floor(i / cols) * side;
+        composite.push({ input: await sharp(photo(f * 4 + i)).resize(side, side).toBuffer(), left, top });
+      }
+      const jpeg = await sharp({ create: { width: k.w, height: k.h, channels: 3, background: '#777' } }).composite(composite).jpeg({ quality: 90 }).toBuffer();
+      const path = join(dir, `${k.w}x${k.h}-${k.faces}-${f}.jpg`);
+      writeFileSync(path, jpeg);
+      out[k.name].push({ path, jpeg });
+    }
   }
   return out;
 }
 
-async function time(fn) {
+function python(script, args, env = {}) {
+  return JSON.parse(execFileSync(PYTHON, [join(ROOT, 'bench', script), ...args], { env: { ...process.env, ...env }, maxBuffer: 64 << 20 }).toString());
+}
+
+async function recognize(url, body) {
   const t = performance.now();
-  await fn();
-  return performance.now() - t;
+  const r = await fetch(`${url}/api/v1/recognize?store=false`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body });
+  if (!r.ok) throw new Error(`recognize ${r.status}: ${await r.text()}`);
+  const faces = (await r.json()).faces.length;
+  return { ms: performance.now() - t, faces };
+}
+
+/** `total` frames with `inflight` requests outstanding: frames/s, faces/s and each request's latency. */
+async function throughput(url, frames, total, inflight) {
+  const lat = [];
+  let faces = 0;
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: inflight }, async () => {
+      while (next < total) {
+        const r = await recognize(url, frames[next++ % frames.length].jpeg);
+        lat.push(r.ms);
+        faces += r.faces;
+      }
+    }),
+  );
+  const s = (performance.now() - t0) / 1000;
+  return { framesPerS: r1(total / s), facesPerS: r1(faces / s), ...stats(lat) };
+}
+
+/** Glimpse configurations, each its own stack (private nats-server, so no other recognizer joins in). */
+const CONFIGS = [
+  { id: 'fr-settings', label: 'Glimpse with face_recognition settings (full-frame detect, 1 process, 1 instance)', recognizers: 1, workerEnv: { GLIMPSE_WORKER_PROCESSES: '1' }, env: { DETECT_MAX_SIDE: '0', CONCURRENCY: '1' }, kinds: ['640x480, 1 face'], full: true },
+  { id: 'fast-1proc', label: 'fast path, 1 worker process, 1 instance', recognizers: 1, workerEnv: { GLIMPSE_WORKER_PROCESSES: '1' }, env: { CONCURRENCY: '1' }, kinds: ['640x480, 1 face'], latency: true },
+  { id: 'fast-2inst', label: 'fast path, 2 worker processes, 2 instances (CONCURRENCY 1 each)', recognizers: 2, workerEnv: { GLIMPSE_WORKER_PROCESSES: '2' }, env: { CONCURRENCY: '1' }, kinds: ['640x480, 1 face'], full: true },
+  { id: 'defaults', label: 'defaults (fast path, a worker process per core, 1 instance, CONCURRENCY 2)', recognizers: 1, workerEnv: {}, env: {}, kinds: KINDS.map((k) => k.name), latency: true },
+];
+
+async function benchStack(cfg, frames, tmp) {
+  const natsUrl = `nats://127.0.0.1:${await freePort()}`;
+  const stack = await startStack({ port: 0, natsUrl, recognizers: cfg.recognizers, env: cfg.env, workerEnv: cfg.workerEnv, dataDir: join(tmp, `data-${cfg.id}`), logSink: { write() {} } });
+  try {
+    const out = { label: cfg.label, throughput: {} };
+    for (let i = 0; i < 4; i++) await recognize(stack.url, frames['640x480, 1 face'][i].jpeg); // warm every process
+    if (cfg.latency) {
+      const lat = [];
+      for (let i = 0; i < N; i++) lat.push((await recognize(stack.url, frames['640x480, 1 face'][i % 8].jpeg)).ms);
+      out.latency = stats(lat);
+    }
+    for (const kind of cfg.kinds) {
+      const kindFrames = frames[kind];
+      out.throughput[kind] = await throughput(stack.url, kindFrames, N, 4);
+      log(`${cfg.id} ${kind}: ${JSON.stringify(out.throughput[kind])}`);
+    }
+    return out;
+  } finally {
+    await stack.stop();
+  }
+}
+
+function table(head, rows) {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 async function main() {
   const tmp = mkdtempSync(join(tmpdir(), 'glimpse-bench-'));
-  const paths = await frames(tmp);
-  const blobs = paths.map((p) => readFileSync(p));
-  console.log(`bench: ${N} calls per figure, ${paths.length} distinct 640x480 one-face frames, ${cpus().length} CPUs`);
+  const started = Date.now();
+  const frames = await makeFrames(tmp);
+  const kinds = QUICK ? ['640x480, 1 face'] : KINDS.map((k) => k.name);
+  log(`${QUICK ? 'QUICK ' : ''}run: ${N} frames per figure, ${cpus().length} CPUs (${cpus()[0]?.model})`);
 
-  const python = join(ROOT, 'services/recognizer/worker/.venv/bin/python');
-  const base = JSON.parse(execFileSync(python, [join(ROOT, 'bench/baseline.py'), String(N), ...paths]).toString());
-
-  const stack = await startStack({ port: 0, dataDir: join(tmp, 'data'), logSink: { write() {} } });
-  try {
-    const worker = [], e2e = [];
-    for (let i = 0; i < 3; i++) await fetch(`${stack.url}/api/v1/recognize?store=false`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: blobs[0] });
-    for (let i = 0; i < N; i++) {
-      worker.push(await time(async () => {
-        const r = await fetch(`${stack.workerUrl}/v1/encode`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: blobs[i % blobs.length] });
-        if (!r.ok) throw new Error(`worker ${r.status}`);
-        await r.json();
-      }));
-    }
-    for (let i = 0; i < N; i++) {
-      e2e.push(await time(async () => {
-        const r = await fetch(`${stack.url}/api/v1/recognize?store=false`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: blobs[i % blobs.length] });
-        if (!r.ok) throw new Error(`recognize ${r.status}: ${await r.text()}`);
-        await r.json();
-      }));
-    }
-    const rows = {
-      'baseline: face_recognition direct (HOG up1 + encode)': stats(base.ms),
-      'Python worker /v1/encode (HTTP)': stats(worker),
-      'POST /api/v1/recognize end to end': stats(e2e),
-    };
-    console.log('\n| figure (640x480, one face) | p50 ms | p95 ms | mean ms |\n|---|---|---|---|');
-    for (const [k, v] of Object.entries(rows)) console.log(`| ${k} | ${v.p50} | ${v.p95} | ${v.mean} |`);
-    const ratio = { workerVsBaselineP50: +(rows['Python worker /v1/encode (HTTP)'].p50 / rows['baseline: face_recognition direct (HOG up1 + encode)'].p50).toFixed(2), e2eP95VsBaselineP50: +(rows['POST /api/v1/recognize end to end'].p95 / rows['baseline: face_recognition direct (HOG up1 + encode)'].p50).toFixed(2) };
-    console.log(`\nratios: worker p50 / baseline p50 = ${ratio.workerVsBaselineP50}; recognize p95 / baseline p50 = ${ratio.e2eP95VsBaselineP50}`);
-    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    const file = join(ROOT, 'bench/results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, n: N, rows, ratio }, null, 2));
-    console.log(`written ${file}`);
-  } finally {
-    await stack.stop();
+  // 1. The baseline peer, on the same frames.
+  const baseline = {};
+  for (const kind of kinds) {
+    const b = python('baseline.py', [String(Math.min(N, 16)), ...frames[kind].map((f) => f.path)]);
+    const faces = b.faces.reduce((a, x) => a + x, 0);
+    const s = b.ms.reduce((a, x) => a + x, 0) / 1000;
+    baseline[kind] = { ...stats(b.ms), framesPerS: r1(b.ms.length / s), facesPerS: r1(faces / s), encodeMsPerFace: r1(b.encodeMsPerFace) };
+    log(`baseline ${kind}: ${JSON.stringify(baseline[kind])}`);
   }
+
+  // 2. Accuracy guard: baseline and each detector setting on the fixture faces.
+  const accuracy = [];
+  const accSettings = QUICK
+    ? { '640x480': ['baseline', '400:1:0.5'] }
+    : { '640x480': ['baseline', '0:1', '400:1:0.5', '320:1', '0:0'], '1280x720': ['baseline', '400:1:0.5'] };
+  for (const [frame, settings] of Object.entries(accSettings)) {
+    log(`accuracy on ${frame} frames: ${settings.join(', ')} (each ~30-90 s)`);
+    const a = python('accuracy.py', [frame, ...settings], QUICK ? { ACCURACY_LIMIT: '60' } : {});
+    for (const r of a.results) accuracy.push({ frame, photos: a.photos, ...r });
+  }
+
+  // 3. Glimpse itself.
+  const glimpse = {};
+  for (const cfg of CONFIGS) {
+    if (QUICK && cfg.full) continue;
+    const c = QUICK ? { ...cfg, kinds: cfg.kinds.filter((k) => kinds.includes(k)) } : cfg;
+    log(`stack: ${cfg.label}`);
+    glimpse[cfg.id] = await benchStack(c, frames, tmp);
+  }
+
+  // 4. Matcher search.
+  const matcher = (await benchMatcher(QUICK ? [1000] : [1000, 10000, 100000], log)).map(({ ms, ...r }) => ({ ...stats(ms), ...r, queries: ms.length }));
+
+  // Tables.
+  const k1 = '640x480, 1 face';
+  const base1 = baseline[k1];
+  const lines = [];
+  lines.push(`Machine: ${cpus()[0]?.model}, ${cpus().length} cores; ${N} frames per figure; ${new Date().toISOString().slice(0, 10)}${QUICK ? ' (BENCH_QUICK)' : ''}`);
+  lines.push('\nThroughput (4 requests in flight through POST /api/v1/recognize; baseline = face_recognition called directly, one call at a time)\n');
+  const rows = [];
+  for (const kind of kinds) {
+    const b = baseline[kind];
+    rows.push([`face_recognition direct (baseline)`, kind, b.framesPerS, b.facesPerS, b.p50, b.p95, '1.00x']);
+    for (const [id, g] of Object.entries(glimpse)) {
+      const t = g.throughput[kind];
+      if (t) rows.push([g.label, kind, t.framesPerS, t.facesPerS, t.p50, t.p95, `${(t.framesPerS / b.framesPerS).toFixed(2)}x`]);
+    }
+  }
+  lines.push(table(['what', 'frames', 'frames/s', 'faces/s', 'p50 ms', 'p95 ms', 'vs baseline'], rows));
+  lines.push(`\nEncode only (face_encodings with known boxes, the floor): ${base1.encodeMsPerFace} ms per face`);
+  const latRows = [['face_recognition direct, one call (baseline)', base1.p50, base1.p95, '']];
+  for (const g of Object.values(glimpse)) if (g.latency) latRows.push([`POST /api/v1/recognize, ${g.label}`, g.latency.p50, g.latency.p95, `${(g.latency.p95 / base1.p50).toFixed(2)}x`]);
+  lines.push('\nLatency, 640x480 one face, one request at a time\n');
+  lines.push(table(['what', 'p50 ms', 'p95 ms', 'p95 / baseline p50'], latRows));
+  lines.push('\nIdentification accuracy on the fixture faces (enroll first photo, identify the rest; strangers must come out new)\n');
+  const label = (s) => (s === 'baseline' ? 'face_recognition direct (baseline)' : `detect max side ${s.split(':')[0] === '0' ? 'full frame' : s.split(':')[0]}, upsample ${s.split(':')[1]}${s.split(':')[2] ? `, min scale ${s.split(':')[2]}` : ''}`);
+  lines.push(table(['frames', 'setting', 'accuracy', 'correct / total', 'faces missed', 'detect ms', 'encode ms'], accuracy.map((a) => [a.frame, label(a.setting), a.accuracy, `${a.correct} / ${a.total}`, a.missed, a.detectMs, a.encodeMs])));
+  lines.push('\nMatcher nearest-face search (the matcher\'s SQL, k=1, HNSW m=16 ef_construction=64; clustered dlib-like encodings; 200 queries; recall@1 = same face as an exact scan, person recall = same person)\n');
+  lines.push(table(['store', 'faces', 'hnsw.ef_search', 'p50 ms', 'p95 ms', 'recall@1', 'person recall@1', 'exact scan p50 ms', 'index build s'], matcher.map((m) => [m.store, m.n, m.efSearch, m.p50, m.p95, m.recallAt1, m.personRecallAt1, m.exactP50, m.buildS ?? '-'])));
+  const two = glimpse['fast-2inst']?.throughput[k1];
+  const one = glimpse['fast-1proc']?.throughput[k1];
+  const def = glimpse.defaults;
+  lines.push('\nTargets');
+  lines.push(`- throughput 640x480 one face vs baseline: ${def ? (def.throughput[k1].framesPerS / base1.framesPerS).toFixed(2) : '-'}x (target >= 3x)`);
+  lines.push(`- recognize p95 / baseline single call: ${def ? (def.latency.p95 / base1.p50).toFixed(2) : '-'} (target <= 1.5)`);
+  if (one && two) lines.push(`- 2 instances / 1 instance: ${(two.framesPerS / one.framesPerS).toFixed(2)}x (target >= 1.7x)`);
+  for (const m100 of matcher.filter((m) => m.n === 100000 && m.store.startsWith('PGlite'))) lines.push(`- matcher 100k PGlite, ef_search ${m100.efSearch}: p95 ${m100.p95} ms, recall@1 ${m100.recallAt1}, person recall@1 ${m100.personRecallAt1} (target <= 20 ms, >= 0.99)`);
+  const text = lines.join('\n');
+  console.log(`\n${text}\n`);
+
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const file = join(ROOT, 'bench/results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), quick: QUICK, cpus: cpus().length, cpu: cpus()[0]?.model, n: N, seconds: Math.round((Date.now() - started) / 1000), baseline, accuracy, glimpse, matcher, table: text }, null, 2));
+  log(`written ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
+  rmSync(tmp, { recursive: true, force: true });
 }
 
 main().catch((err) => {

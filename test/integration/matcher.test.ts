@@ -27,6 +27,7 @@ import { AppModule } from '../../services/matcher/src/app.module';
 import { loadMatcherConfig } from '../../services/matcher/src/config';
 import { Database } from '../../services/matcher/src/database/database';
 import { PgliteDatabase } from '../../services/matcher/src/database/pglite.database';
+import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 // jest 29 ignores testTimeout inside `projects`, so set it here.
 jest.setTimeout(120_000);
@@ -41,7 +42,7 @@ function nativeRequire(id: string): unknown {
   return createRequire(__filename)(id);
 }
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+let NATS_URL = '';
 const RUN = randomBytes(4).toString('hex');
 const SOURCE = `matcher-it-${RUN}`;
 
@@ -82,6 +83,7 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'glimpse-matcher-')), 'pglite');
   let app: INestApplicationContext | undefined;
   let client: Bus;
+  let nats: PrivateNats;
   const events: RecognitionEvent.Payload[] = [];
 
   const A = r.unit();
@@ -90,7 +92,7 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
   const ids: Record<'A' | 'B' | 'C', RecognizedFace[]> = { A: [], B: [], C: [] };
 
   async function startMatcher(): Promise<INestApplicationContext> {
-    const config = loadMatcherConfig({ NATS_URL, DATA_DIR: dataDir, INSTANCE_ID: `matcher-it-${RUN}`, LOG_LEVEL: 'warn' });
+    const config = loadMatcherConfig({ NATS_URL, DATA_DIR: dataDir, INSTANCE_ID: `matcher-it-${RUN}`, LOG_LEVEL: 'warn', STORE_STREAM_FACES: 'all' });
     const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'] });
     await ctx.init();
     // The server must have the matcher's subscriptions before the client's first request.
@@ -105,6 +107,8 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
   const expectNotFound = (p: Promise<unknown>) => expect(p).rejects.toMatchObject({ name: 'GlimpseError', code: 'NOT_FOUND' });
 
   beforeAll(async () => {
+    nats = await startPrivateNats();
+    NATS_URL = nats.url;
     client = await Bus.connect({ servers: NATS_URL, name: `matcher-it-client-${RUN}` });
     // A matcher already in the queue group would take some of these requests and break every assertion.
     const others = await client.gather(HealthCheck.contractFor('matcher'), {}, 300);
@@ -117,6 +121,7 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
   afterAll(async () => {
     await app?.close();
     await client?.close();
+    await nats?.stop();
     rmSync(join(dataDir, '..'), { recursive: true, force: true });
   });
 
@@ -126,7 +131,7 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
       service: 'matcher',
       instance: `matcher-it-${RUN}`,
       ok: true,
-      checks: { database: { ok: true, detail: `pglite:${dataDir}` } },
+      checks: { database: { ok: true, detail: `pglite:${dataDir}` }, events: { ok: true, detail: expect.stringMatching(/events published$/) } },
     });
   });
 
@@ -139,7 +144,7 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
     expect(idx).toHaveLength(1);
     expect(idx[0].indexdef).toMatch(/USING hnsw \(embedding vector_l2_ops\)/);
     const applied = await sql<{ name: string }>`SELECT name FROM _glimpse_migrations ORDER BY name`;
-    expect(applied.map((m) => m.name)).toEqual(['0001_init']);
+    expect(applied.map((m) => m.name)).toEqual(['0001_init', '0002_sightings_events']);
   });
 
   it('creates a person per unknown face and publishes the recognition', async () => {

@@ -4,7 +4,9 @@ import { CaptureHandlers } from './capture.handlers';
 import { CAPTURE_CONFIG, type CaptureConfig } from './config';
 import { FfmpegSourceFactory } from './ffmpeg.source';
 import { FRAME_SOURCES } from './frame-source';
+import { openViduProviders } from './openvidu/openvidu.providers';
 import { StreamManager } from './stream.manager';
+import { WhipService } from './webrtc/whip.service';
 
 @Module({})
 export class AppModule {
@@ -17,7 +19,9 @@ export class AppModule {
         FfmpegSourceFactory,
         { provide: FRAME_SOURCES, useExisting: FfmpegSourceFactory },
         StreamManager,
+        WhipService,
         CaptureHandlers,
+        ...openViduProviders(),
       ],
     };
   }

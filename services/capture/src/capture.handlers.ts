@@ -1,26 +1,32 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { HealthCheck, StreamList, StreamStart, StreamStop } from '@glimpse/contracts';
+import { HealthCheck, StreamList, StreamStart, StreamStop, StreamUpdate, WhipClose, WhipOffer } from '@glimpse/contracts';
 import { Bus, InjectBus } from '@glimpse/platform';
 import { CAPTURE_CONFIG, type CaptureConfig } from './config';
 import { FfmpegSourceFactory } from './ffmpeg.source';
 import { StreamManager } from './stream.manager';
+import { WhipService } from './webrtc/whip.service';
 
 /** The capture service's bus surface; the logic lives in StreamManager. */
 @Injectable()
 export class CaptureHandlers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private startSub?: ReturnType<Bus['handle']>;
+  private offerSub?: ReturnType<Bus['handle']>;
 
   constructor(
     @InjectBus() private readonly bus: Bus,
     @Inject(CAPTURE_CONFIG) private readonly cfg: CaptureConfig,
     private readonly streams: StreamManager,
     private readonly ffmpeg: FfmpegSourceFactory,
+    private readonly whip: WhipService,
   ) {}
 
   onApplicationBootstrap(): void {
     this.startSub = this.bus.handle(StreamStart.contract, (req) => this.streams.start(req), { queue: StreamStart.queue });
     this.bus.handle(StreamList.contract, async () => ({ items: this.streams.list() }));
     this.bus.handle(StreamStop.contract, (req) => this.streams.stop(req.id));
+    this.bus.handle(StreamUpdate.contract, async (req) => this.streams.update(req.id, { threshold: req.threshold }));
+    this.offerSub = this.bus.handle(WhipOffer.contract, (req) => this.whip.offer(req), { queue: WhipOffer.queue });
+    this.bus.handle(WhipClose.contract, (req) => this.whip.close(req));
     this.bus.handle(HealthCheck.contractFor('capture'), () => this.health());
   }
 
@@ -29,7 +35,7 @@ export class CaptureHandlers implements OnApplicationBootstrap, BeforeApplicatio
    * then streams stop while their last frames and status events can still travel.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.startSub?.drain().catch(() => undefined);
+    await Promise.all([this.startSub?.drain(), this.offerSub?.drain()]).catch(() => undefined);
     await this.streams.shutdown();
   }
 
@@ -42,7 +48,14 @@ export class CaptureHandlers implements OnApplicationBootstrap, BeforeApplicatio
       checks: {
         ffmpeg,
         streams: { ok: true, detail: `${this.streams.activeCount}/${this.cfg.MAX_STREAMS} running` },
+        webrtc: { ok: true, detail: webrtcDetail(this.whip) },
       },
     };
   }
+}
+
+/** Live WebRTC resources, for operators and the leak test: `sessions 0, peers 0, sinks 0, timers 0`. */
+export function webrtcDetail(whip: WhipService): string {
+  const g = whip.gauge.snapshot();
+  return `sessions ${whip.sessionCount}, peers ${g.peers}, sinks ${g.sinks}, timers ${g.timers}`;
 }

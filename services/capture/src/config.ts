@@ -20,6 +20,21 @@ export const captureEnv = baseEnv.extend({
   MAX_STREAMS: envInt(16, 1),
   /** Finished streams remembered for StreamList. */
   KEEP_FINISHED_STREAMS: envInt(100, 0),
+  /** Longest wait (ms) for our ICE candidates before a WHIP answer is sent without the missing ones. */
+  WEBRTC_ICE_GATHER_TIMEOUT_MS: envInt(3_000, 100, 60_000),
+  /** A WebRTC publisher that sends no video within this long (ms) of its offer fails. */
+  WEBRTC_CONNECT_TIMEOUT_MS: envInt(10_000, 1_000),
+  /** A WebRTC stream whose video stops for this long (ms) ends: tab closed, network lost. */
+  WEBRTC_FRAME_TIMEOUT_MS: envInt(5_000, 500),
+  /** UDP ports for WebRTC media, `min-max` (e.g. 40000-40100 behind a firewall); any free port when unset. */
+  WEBRTC_PORT_RANGE: z
+    .string()
+    .regex(/^\d{1,5}-\d{1,5}$/, 'expected min-max, e.g. 40000-40100')
+    .transform((v) => v.split('-').map(Number) as [number, number])
+    .refine(([min, max]) => min >= 1 && max <= 65535 && min <= max, 'expected 1 <= min <= max <= 65535')
+    .optional(),
+  /** JPEG quality (0–1) of WebRTC snapshots. */
+  JPEG_QUALITY: z.coerce.number().gt(0).max(1).default(0.8),
 });
 
 export type CaptureConfig = z.infer<typeof captureEnv> & { INSTANCE_ID: string };

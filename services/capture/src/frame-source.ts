@@ -1,4 +1,7 @@
-/** Where a stream's frames come from, after validation. A WebRTC peer will be another kind. */
+/**
+ * Where an ffmpeg stream's frames come from, after validation. WebRTC sources are not described
+ * by a spec: their peer connection is negotiated first, then handed to `StreamManager.attach`.
+ */
 export type SourceSpec =
   | { kind: 'file'; path: string; loop: boolean }
   | {
@@ -9,9 +12,20 @@ export type SourceSpec =
       secrets: string[];
     };
 
+/**
+ * A frame encoded only when it is about to be sent: a decoded video frame that would be skipped
+ * (the previous one still in flight) never costs a JPEG encode.
+ */
+export interface LazyFrame {
+  /** When the frame arrived, in ms since the epoch: the recognition's `capturedAt`. */
+  receivedAt: number;
+  /** The frame as a JPEG; throws when it cannot be encoded. */
+  encode(): Buffer;
+}
+
 /** Receives what a source produces; a source calls `end` or `fail` at most once, then nothing else. */
 export interface FrameSink {
-  frame(jpeg: Buffer): void;
+  frame(frame: Buffer | LazyFrame): void;
   /** The source ran out (end of file). */
   end(): void;
   fail(err: Error): void;
@@ -32,7 +46,7 @@ export interface SourceOptions {
   maxWidth: number;
 }
 
-/** The seam the stream manager creates sources through (ffmpeg today). */
+/** The seam the stream manager creates URL-based (ffmpeg) sources through. */
 export interface FrameSourceFactory {
   create(spec: SourceSpec, opts: SourceOptions): FrameSource;
 }

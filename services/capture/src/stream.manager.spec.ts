@@ -295,3 +295,91 @@ describe('state transitions', () => {
     await expect(t.manager.start({ url: __filename })).rejects.toThrow(/shutting down/);
   });
 });
+
+describe('attached sources (WebRTC)', () => {
+  const lazy = (encode: () => Buffer, receivedAt = Date.parse('2026-01-01T00:00:00.000Z')) => ({ receivedAt, encode: jest.fn(encode) });
+
+  it('runs a source under the caller\'s id and sends its threshold and arrival time with each frame', async () => {
+    const t = setup();
+    t.requestBinary.mockResolvedValue(reply(0));
+    const src = new FakeSource();
+    const s = await t.manager.attach(src, { id: 'live_abc', url: 'webrtc:whip', fps: 2, threshold: 0.45 });
+    expect(s).toMatchObject({ id: 'live_abc', url: 'webrtc:whip', fps: 2, state: 'running' });
+    src.sink!.frame(lazy(() => BASELINE));
+    await flush();
+    expect(t.requestBinary.mock.calls[0][2]).toMatchObject({
+      'Glimpse-Source': 'live_abc',
+      'Glimpse-Threshold': 0.45,
+      'Glimpse-Captured-At': '2026-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('encodes a lazy frame only when it is sent: skipped frames cost nothing', async () => {
+    const t = setup();
+    const d = deferred<FrameRecognize.Reply>();
+    t.requestBinary.mockReturnValue(d.promise);
+    const src = new FakeSource();
+    await t.manager.attach(src, { id: 'live_a', url: 'webrtc:whip', fps: 2 });
+    const first = lazy(() => BASELINE);
+    const skipped = lazy(() => BASELINE);
+    src.sink!.frame(first);
+    src.sink!.frame(skipped);
+    expect(first.encode).toHaveBeenCalledTimes(1);
+    expect(skipped.encode).not.toHaveBeenCalled();
+    expect(t.manager.list()[0]).toMatchObject({ framesCaptured: 2, framesSkipped: 1 });
+  });
+
+  it('counts a frame that cannot be encoded as failed, and goes on', async () => {
+    const t = setup();
+    t.requestBinary.mockResolvedValue(reply(0));
+    const src = new FakeSource();
+    await t.manager.attach(src, { id: 'live_a', url: 'webrtc:whip', fps: 2 });
+    src.sink!.frame(lazy(() => {
+      throw new Error('not an I420 frame');
+    }));
+    src.sink!.frame(lazy(() => BASELINE));
+    await flush();
+    expect(t.manager.list()[0]).toMatchObject({ framesCaptured: 2, framesFailed: 1, framesProcessed: 1 });
+    expect(warn.mock.calls[0][0]).toMatch(/could not be encoded: Error: not an I420 frame/);
+  });
+
+  it('refuses a second running stream with the same id, stopping the new source', async () => {
+    const t = setup();
+    await t.manager.attach(new FakeSource(), { id: 'live_a', url: 'webrtc:whip', fps: 2 });
+    const dup = new FakeSource();
+    await expect(t.manager.attach(dup, { id: 'live_a', url: 'webrtc:whip', fps: 2 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(dup.stops).toBe(1);
+    expect(t.manager.list()).toHaveLength(1);
+  });
+
+  it('lets a new stream take the id of a finished one', async () => {
+    const t = setup();
+    const old = new FakeSource();
+    await t.manager.attach(old, { id: 'live_a', url: 'webrtc:whip', fps: 2 });
+    await t.manager.stop('live_a');
+    await t.manager.attach(new FakeSource(), { id: 'live_a', url: 'webrtc:whip', fps: 2 });
+    expect(t.manager.list()).toEqual([expect.objectContaining({ id: 'live_a', state: 'running' })]);
+  });
+
+  it('stops the source when at capacity', async () => {
+    const t = setup({ MAX_STREAMS: '1' });
+    await t.manager.attach(new FakeSource(), { id: 'live_a', url: 'webrtc:whip', fps: 2 });
+    const extra = new FakeSource();
+    await expect(t.manager.attach(extra, { id: 'live_b', url: 'webrtc:whip', fps: 2 })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(extra.stops).toBe(1);
+  });
+
+  it('updates the threshold of a running stream; only the owner answers', async () => {
+    const t = setup();
+    t.requestBinary.mockResolvedValue(reply(0));
+    const src = new FakeSource();
+    await t.manager.attach(src, { id: 'live_a', url: 'webrtc:whip', fps: 2, threshold: 0.6 });
+    expect(t.manager.update('live_a', { threshold: 0.4 })).toMatchObject({ threshold: 0.4, stream: { id: 'live_a' } });
+    expect(t.manager.update('nope', { threshold: 0.4 })).toBeUndefined();
+    src.sink!.frame(lazy(() => BASELINE));
+    await flush();
+    expect(t.requestBinary.mock.calls[0][2]['Glimpse-Threshold']).toBe(0.4);
+    await t.manager.stop('live_a');
+    expect(() => t.manager.update('live_a', { threshold: 0.5 })).toThrow(/is stopped/);
+  });
+});

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FrameRecognize, StreamStart, StreamStatus, type Stream, type StreamState } from '@glimpse/contracts';
 import { Bus, GlimpseError, InjectBus } from '@glimpse/platform';
 import { CAPTURE_CONFIG, type CaptureConfig } from './config';
-import { FRAME_SOURCES, type FrameSink, type FrameSource, type FrameSourceFactory } from './frame-source';
+import { FRAME_SOURCES, type FrameSink, type FrameSource, type FrameSourceFactory, type LazyFrame } from './frame-source';
 import { readJpegSize, type JpegSize } from './jpeg';
 import { parseSourceUrl, redactUrl } from './source-url';
 
@@ -14,6 +14,8 @@ const HEADER_ALLOWANCE = 1024;
 interface Entry {
   stream: Stream;
   source?: FrameSource;
+  /** Sent as `Glimpse-Threshold` with every frame; the matcher's default when unset. */
+  threshold?: number;
   /** The one frame of this stream being recognized; while set, new frames are skipped. */
   inFlight?: Promise<void>;
   /** Resolves when the source has let go of its process. */
@@ -25,6 +27,16 @@ interface Entry {
 }
 
 const isActive = (e: Entry) => e.stream.state === 'starting' || e.stream.state === 'running';
+
+/** A source negotiated elsewhere (a WebRTC peer) and run like any other stream. */
+export interface AttachOptions {
+  /** The stream id, chosen by the caller (a live session's `streamId`). */
+  id: string;
+  /** What clients see as the stream's `url`, e.g. `webrtc:whip`. */
+  url: string;
+  fps: number;
+  threshold?: number;
+}
 
 /**
  * Owns this instance's streams: starts their sources, sends each frame to FrameRecognize
@@ -46,20 +58,59 @@ export class StreamManager {
   ) {}
 
   async start(req: StreamStart.Request): Promise<Stream> {
-    this.checkCapacity();
+    this.ensureCapacity();
     const spec = await parseSourceUrl(req.url, req.loop ?? false);
-    this.checkCapacity(); // again: other starts may have run while the file was checked
+    this.ensureCapacity(); // again: other starts may have run while the file was checked
     const fps = req.fps ?? this.cfg.SNAPSHOT_FPS;
-    const entry = this.newEntry(redactUrl(req.url), fps);
-    const id = entry.stream.id;
-    this.entries.set(id, entry);
+    const entry = this.newEntry(`s_${randomBytes(8).toString('base64url').slice(0, 10)}`, redactUrl(req.url), fps);
     const source = this.sources.create(spec, { fps, maxWidth: this.cfg.MAX_FRAME_WIDTH });
+    return this.launch(entry, source);
+  }
+
+  /**
+   * Runs a source that was set up elsewhere under the caller's stream id. A finished stream of the
+   * same id is replaced; a running one is a CONFLICT. On failure the source is stopped.
+   */
+  async attach(source: FrameSource, opts: AttachOptions): Promise<Stream> {
+    try {
+      this.ensureCapacity();
+      if (this.isRunning(opts.id)) throw new GlimpseError('CONFLICT', `stream '${opts.id}' is already running`);
+    } catch (err) {
+      await source.stop();
+      throw err;
+    }
+    this.forgetFinished(opts.id);
+    const entry = this.newEntry(opts.id, opts.url, opts.fps);
+    entry.threshold = opts.threshold;
+    return this.launch(entry, source);
+  }
+
+  /** Only the owner answers; `undefined` tells the bus to stay silent. */
+  update(id: string, patch: { threshold: number }): { stream: Stream; threshold: number } | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    if (!isActive(entry)) throw new GlimpseError('CONFLICT', `stream '${id}' is ${entry.stream.state}`);
+    entry.threshold = patch.threshold;
+    this.log.log(`stream ${id}: threshold ${patch.threshold}`);
+    return { stream: this.snapshot(entry), threshold: patch.threshold };
+  }
+
+  isRunning(id: string): boolean {
+    const e = this.entries.get(id);
+    return !!e && isActive(e);
+  }
+
+  private async launch(entry: Entry, source: FrameSource): Promise<Stream> {
+    const id = entry.stream.id;
+    const fps = entry.stream.fps;
+    this.entries.set(id, entry);
     entry.source = source;
     try {
       await source.start(this.sinkFor(entry));
     } catch (err) {
       this.entries.delete(id);
       this.clearTimers(entry);
+      await source.stop().catch(() => undefined);
       throw err instanceof GlimpseError ? err : new GlimpseError('SERVICE_UNAVAILABLE', `cannot start stream: ${String(err)}`);
     }
     if (entry.stream.state === 'starting') {
@@ -98,16 +149,17 @@ export class StreamManager {
     await Promise.allSettled([...released, ...this.pending]);
   }
 
-  private checkCapacity(): void {
+  /** Throws SERVICE_UNAVAILABLE when this instance cannot take another stream. */
+  ensureCapacity(): void {
     if (this.closing) throw new GlimpseError('SERVICE_UNAVAILABLE', 'capture instance is shutting down');
     if (this.activeCount >= this.cfg.MAX_STREAMS) {
       throw new GlimpseError('SERVICE_UNAVAILABLE', `capture instance at capacity (${this.cfg.MAX_STREAMS} streams)`);
     }
   }
 
-  private newEntry(url: string, fps: number): Entry {
+  private newEntry(id: string, url: string, fps: number): Entry {
     const stream: Stream = {
-      id: `s_${randomBytes(8).toString('base64url').slice(0, 10)}`,
+      id,
       url,
       fps,
       state: 'starting',
@@ -133,13 +185,22 @@ export class StreamManager {
     };
   }
 
-  private onFrame(entry: Entry, jpeg: Buffer): void {
+  private onFrame(entry: Entry, frame: Buffer | LazyFrame): void {
     if (!isActive(entry)) return;
     const s = entry.stream;
     const seq = s.framesCaptured++;
     entry.stall?.refresh();
     if (entry.inFlight) {
       s.framesSkipped++;
+      return;
+    }
+    const capturedAt = Buffer.isBuffer(frame) ? Date.now() : frame.receivedAt;
+    let jpeg: Buffer;
+    try {
+      jpeg = Buffer.isBuffer(frame) ? frame : frame.encode();
+    } catch (err) {
+      s.framesFailed++;
+      entry.warn.warn(`frame ${seq} could not be encoded: ${String(err)}`);
       return;
     }
     if (jpeg.length + HEADER_ALLOWANCE > this.bus.maxPayload) {
@@ -157,16 +218,17 @@ export class StreamManager {
       this.log.log(`stream ${s.id}: frames are ${size.width}x${size.height}`);
       entry.size = size;
     }
-    const p = this.recognize(entry, jpeg, seq).finally(() => {
+    const p = this.recognize(entry, jpeg, seq, capturedAt).finally(() => {
       entry.inFlight = undefined;
       this.pending.delete(p);
-      if (!isActive(entry)) this.publish(entry); // the final counters
+      // the final counters (unless a new stream has taken the id meanwhile)
+      if (!isActive(entry) && !this.isRunning(entry.stream.id)) this.publish(entry);
     });
     entry.inFlight = p;
     this.pending.add(p);
   }
 
-  private async recognize(entry: Entry, jpeg: Buffer, seq: number): Promise<void> {
+  private async recognize(entry: Entry, jpeg: Buffer, seq: number, capturedAt: number): Promise<void> {
     const s = entry.stream;
     try {
       await this.bus.requestBinary(
@@ -175,8 +237,9 @@ export class StreamManager {
         {
           'Glimpse-Source': s.id,
           'Glimpse-Seq': String(seq),
-          'Glimpse-Captured-At': new Date().toISOString(),
+          'Glimpse-Captured-At': new Date(capturedAt).toISOString(),
           'Glimpse-Store': 'true',
+          'Glimpse-Threshold': entry.threshold,
           'Content-Type': 'image/jpeg',
         },
         this.cfg.RECOGNIZE_TIMEOUT_MS,
@@ -214,6 +277,14 @@ export class StreamManager {
     clearTimeout(entry.stall);
     clearInterval(entry.ticker);
     entry.stall = entry.ticker = undefined;
+  }
+
+  /** Drops a finished stream of this id, so that a new one can take it. */
+  private forgetFinished(id: string): void {
+    const at = this.finished.indexOf(id);
+    if (at >= 0) this.finished.splice(at, 1);
+    const e = this.entries.get(id);
+    if (e && !isActive(e)) this.entries.delete(id);
   }
 
   /** Finished streams stay listed for a while; the oldest go first. */

@@ -4,10 +4,16 @@ import { BusModule } from '@glimpse/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
+import { OpenViduModule } from './openvidu/openvidu.module';
 import { PersonsController } from './persons.controller';
 import { ProblemFilter } from './problem.filter';
 import { RecognizeController } from './recognize.controller';
 import { RecognizeService } from './recognize.service';
+import { LiveStreamWatch } from './sessions/live-watch.service';
+import { SessionService } from './sessions/session.service';
+import { SessionsController } from './sessions/sessions.controller';
+import { WhipController } from './sessions/whip.controller';
+import { WhipRelay } from './sessions/whip.service';
 import { StreamsController } from './streams.controller';
 import { StreamsService } from './streams.service';
 import { WsGateway } from './ws.gateway';
@@ -17,14 +23,20 @@ export class AppModule {
   static forRoot(cfg: GatewayConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [BusModule.forRoot({ servers: cfg.NATS_URL, name: cfg.INSTANCE_ID, requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS })],
-      controllers: [RecognizeController, PersonsController, StreamsController, HealthController],
+      imports: [
+        BusModule.forRoot({ servers: cfg.NATS_URL, name: cfg.INSTANCE_ID, requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS }),
+        OpenViduModule.forRoot({ requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS }),
+      ],
+      controllers: [RecognizeController, PersonsController, StreamsController, HealthController, SessionsController, WhipController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: cfg },
         { provide: APP_FILTER, useClass: ProblemFilter },
         RecognizeService,
         StreamsService,
         HealthService,
+        SessionService,
+        LiveStreamWatch,
+        WhipRelay,
         WsGateway,
       ],
     };

@@ -4,7 +4,8 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { createLogger } from '@glimpse/platform';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './config';
-import { imageBodyParser, jsonBodyParser, videoBodyParser } from './upload';
+import { WhipOffer } from '@glimpse/contracts';
+import { imageBodyParser, jsonBodyParser, sdpBodyParser, videoBodyParser } from './upload';
 
 const JSON_LIMIT_BYTES = 64 * 1024;
 
@@ -23,6 +24,9 @@ export async function createApp(cfg: GatewayConfig, logger?: LoggerService | fal
   app.use('/api/v1/encode', imageBodyParser(cfg.MAX_UPLOAD_BYTES));
   app.use('/api/v1/streams/upload', videoBodyParser(cfg.UPLOAD_DIR, cfg.MAX_VIDEO_UPLOAD_BYTES));
   app.use('/api/v1/streams', jsonBodyParser(JSON_LIMIT_BYTES));
+  app.use('/api/v1/streams', jsonBodyParser(JSON_LIMIT_BYTES, { method: 'PATCH', subPaths: true }));
+  app.use('/api/v1/sessions', jsonBodyParser(JSON_LIMIT_BYTES));
+  app.use('/api/v1/whip', sdpBodyParser(WhipOffer.MAX_SDP_BYTES));
   app.useStaticAssets(cfg.PUBLIC_DIR, { index: 'index.html', redirect: false, maxAge: '5m' });
   return app;
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '@glimpse/platform';
-import { loadGatewayConfig } from './config';
+import { defaultPublicDir, loadGatewayConfig } from './config';
 
 describe('gateway config', () => {
   it('has working defaults', () => {
@@ -14,13 +14,31 @@ describe('gateway config', () => {
       UPLOAD_DIR: resolve('data/uploads'),
       RECOGNIZE_TIMEOUT_MS: 30_000,
       HEALTH_TIMEOUT_MS: 2_000,
-      PUBLIC_DIR: resolve(__dirname, '..', 'public'),
+      PUBLIC_DIR: defaultPublicDir(),
+      SESSION_TTL_S: 3600,
+      LIVE_STATUS_TIMEOUT_MS: 5000,
     });
+    expect(cfg.SESSION_SECRET).toBeUndefined();
     expect(cfg.INSTANCE_ID).toMatch(/^gateway-/);
   });
 
   it('lists every bad variable', () => {
     expect(() => loadGatewayConfig({ PORT: 'eighty', MAX_UPLOAD_BYTES: '-1' })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ PORT: 'eighty', MAX_UPLOAD_BYTES: '-1' })).toThrow(/PORT[\s\S]*MAX_UPLOAD_BYTES/);
+  });
+
+  it('serves the built React client when there is one, else public/', () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
+    const root = mkdtempSync(resolve(require('node:os').tmpdir(), 'gw-'));
+    expect(defaultPublicDir(root)).toBe(resolve(root, 'public'));
+    mkdirSync(resolve(root, 'web', 'dist'), { recursive: true });
+    writeFileSync(resolve(root, 'web', 'dist', 'index.html'), '<!doctype html>');
+    expect(defaultPublicDir(root)).toBe(resolve(root, 'web', 'dist'));
+    expect(loadGatewayConfig({ PUBLIC_DIR: 'x/y' }).PUBLIC_DIR).toBe(resolve('x/y'));
+  });
+
+  it('wants a session secret of at least 32 characters', () => {
+    expect(() => loadGatewayConfig({ SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET/);
+    expect(loadGatewayConfig({ SESSION_SECRET: 'x'.repeat(32) }).SESSION_SECRET).toHaveLength(32);
   });
 });

@@ -1,9 +1,16 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from '@glimpse/contracts';
 import { baseEnv, envInt, loadConfig } from '@glimpse/platform';
 
 const MiB = 1024 * 1024;
+
+/** The built React client when there is one, else the plain page. */
+export function defaultPublicDir(root = resolve(__dirname, '..')): string {
+  const web = resolve(root, 'web', 'dist');
+  return existsSync(resolve(web, 'index.html')) ? web : resolve(root, 'public');
+}
 
 export const gatewayEnv = baseEnv.extend({
   PORT: envInt(3000, 0, 65535),
@@ -24,12 +31,21 @@ export const gatewayEnv = baseEnv.extend({
   GATHER_TIMEOUT_MS: envInt(500, 50),
   /** Timeout of other bus requests (persons, crops, stream start) (ms). */
   REQUEST_TIMEOUT_MS: envInt(10_000, 100),
-  /** Static web page. */
-  PUBLIC_DIR: z.string().min(1).default(resolve(__dirname, '..', 'public')).transform((p) => resolve(p)),
+  /** Static web page: the built React client (web/dist) when present, else public/. */
+  PUBLIC_DIR: z.string().min(1).optional().transform((p) => (p ? resolve(p) : defaultPublicDir())),
   /** A WebSocket client with more unsent bytes than this misses messages until it catches up. */
   WS_MAX_BUFFERED_BYTES: envInt(1 * MiB, 1024),
   /** WebSocket ping period (ms); a client that misses one pong is disconnected. */
   WS_PING_INTERVAL_MS: envInt(30_000, 100),
+  /**
+   * HMAC key of live-session tokens; every gateway of one deployment needs the same. Unset: a
+   * random key per process (tokens die with it), with a warning.
+   */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
+  /** Lifetime of a live-session token (s): WHIP POST/DELETE and /ws?token= need an unexpired one. */
+  SESSION_TTL_S: envInt(3600, 10, 7 * 24 * 3600),
+  /** A live stream with no status event for this long (ms) is checked; if no capture instance has it, clients hear it failed. */
+  LIVE_STATUS_TIMEOUT_MS: envInt(5_000, 500),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayEnv> & { INSTANCE_ID: string };

@@ -1,7 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ERROR_CODES } from '@glimpse/contracts';
-import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import { HttpProblem, isTransient, PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /** Every error leaves the gateway as `application/problem+json`; causes stay in the log. */
 @Catch()
@@ -26,7 +25,8 @@ export class ProblemFilter implements ExceptionFilter {
     res.status(problem.status);
     res.setHeader('Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
     res.setHeader('Cache-Control', 'no-store');
-    if (ERROR_CODES[problem.code].transient) res.setHeader('Retry-After', '5');
+    if (isTransient(problem.code)) res.setHeader('Retry-After', '5');
+    if (exception instanceof HttpProblem) for (const [k, v] of Object.entries(exception.headers)) res.setHeader(k, v);
     res.end(JSON.stringify({ ...problem, instance: req.path }));
   }
 }

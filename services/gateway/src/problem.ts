@@ -2,18 +2,44 @@ import { HttpException } from '@nestjs/common';
 import { ERROR_CODES, type ErrorCode } from '@glimpse/contracts';
 import { GlimpseError } from '@glimpse/platform';
 
+/** HTTP-only failures: they concern the caller's credentials or method and never cross the bus. */
+export const HTTP_CODES = {
+  UNAUTHORIZED: { status: 401, transient: false },
+  FORBIDDEN: { status: 403, transient: false },
+  METHOD_NOT_ALLOWED: { status: 405, transient: false },
+} as const;
+export type HttpCode = keyof typeof HTTP_CODES;
+export type ProblemCode = ErrorCode | HttpCode;
+
+const statusOf = (code: ProblemCode) => (code in HTTP_CODES ? HTTP_CODES[code as HttpCode] : ERROR_CODES[code as ErrorCode]);
+
+/** A gateway-only error with its status, and headers the answer must carry (`WWW-Authenticate`, `Allow`). */
+export class HttpProblem extends Error {
+  override readonly name = 'HttpProblem';
+  constructor(
+    readonly code: HttpCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
 /** RFC 9457 problem details, plus Glimpse's stable error `code`. */
 export interface Problem {
   type: string;
   title: string;
   status: number;
   detail: string;
-  code: ErrorCode;
+  code: ProblemCode;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-const TITLES: Record<ErrorCode, string> = {
+const TITLES: Record<ProblemCode, string> = {
+  UNAUTHORIZED: 'Unauthorized',
+  FORBIDDEN: 'Forbidden',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
   INVALID_REQUEST: 'Invalid request',
   INVALID_IMAGE: 'Invalid image',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
@@ -26,7 +52,10 @@ const TITLES: Record<ErrorCode, string> = {
   INTERNAL: 'Internal error',
 };
 
-export function problemFor(code: ErrorCode, detail: string, status: number = ERROR_CODES[code].status): Problem {
+/** Whether a caller may retry after this problem. */
+export const isTransient = (code: ProblemCode) => statusOf(code).transient;
+
+export function problemFor(code: ProblemCode, detail: string, status: number = statusOf(code).status): Problem {
   return {
     type: `urn:glimpse:problem:${code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[code],
@@ -36,11 +65,13 @@ export function problemFor(code: ErrorCode, detail: string, status: number = ERR
   };
 }
 
-export function codeForStatus(status: number): ErrorCode {
+export function codeForStatus(status: number): ProblemCode {
   const exact = (Object.keys(ERROR_CODES) as ErrorCode[]).find(
     (c) => ERROR_CODES[c].status === status && c !== 'INVALID_IMAGE' && c !== 'WORKER_UNAVAILABLE',
   );
   if (exact) return exact;
+  const http = (Object.keys(HTTP_CODES) as HttpCode[]).find((c) => HTTP_CODES[c].status === status);
+  if (http) return http;
   return status >= 500 ? 'INTERNAL' : 'INVALID_REQUEST';
 }
 
@@ -49,6 +80,7 @@ export function codeForStatus(status: number): ErrorCode {
  * gets a generic message and the cause must be logged instead.
  */
 export function toProblem(err: unknown): { problem: Problem; internal: boolean } {
+  if (err instanceof HttpProblem) return { problem: problemFor(err.code, err.message), internal: false };
   if (err instanceof GlimpseError) {
     if (err.code === 'INTERNAL') return { problem: problemFor('INTERNAL', 'internal error'), internal: true };
     return { problem: problemFor(err.code, err.message), internal: false };

@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises';
-import { Body, Controller, Delete, Get, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { StreamStart, StreamStop, z } from '@glimpse/contracts';
+import { StreamStart, StreamStop, StreamUpdate, z } from '@glimpse/contracts';
+import { bearerToken } from './sessions/session-token';
+import { isLiveStream, SessionService } from './sessions/session.service';
 import { StreamsService } from './streams.service';
 import { uploadedVideo } from './upload';
 import { validate, ZodPipe } from './zod.pipe';
@@ -16,9 +18,14 @@ export const uploadQuery = z.strictObject({
 
 const idPipe = new ZodPipe(StreamStop.request.shape.id);
 
+export const updateBody = z.strictObject({ threshold: StreamUpdate.request.shape.threshold });
+
 @Controller('api/v1/streams')
 export class StreamsController {
-  constructor(private readonly streams: StreamsService) {}
+  constructor(
+    private readonly streams: StreamsService,
+    private readonly sessions: SessionService,
+  ) {}
 
   @Post()
   start(@Body(new ZodPipe(StreamStart.request)) body: z.infer<typeof StreamStart.request>) {
@@ -49,8 +56,17 @@ export class StreamsController {
     return this.streams.get(id);
   }
 
+  /** A live stream is stopped only with its session's token; other streams by anyone, as before. */
   @Delete(':id')
-  stop(@Param('id', idPipe) id: string) {
+  stop(@Param('id', idPipe) id: string, @Headers('authorization') auth?: string) {
+    if (isLiveStream(id)) this.sessions.authorize(bearerToken(auth), { streamId: id });
     return this.streams.stop(id);
+  }
+
+  /** `{threshold}` for a live stream, with its session's bearer token. */
+  @Patch(':id')
+  update(@Param('id', idPipe) id: string, @Body() body: unknown, @Headers('authorization') auth?: string) {
+    this.sessions.authorize(bearerToken(auth), { streamId: id });
+    return this.streams.update(id, validate(updateBody, body, 'body').threshold);
   }
 }

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { StreamList, StreamStart, StreamStatus, StreamStop, type Stream, type z } from '@glimpse/contracts';
+import { StreamList, StreamStart, StreamStatus, StreamStop, StreamUpdate, type Stream, type z } from '@glimpse/contracts';
 import { Bus, GlimpseError, InjectBus } from '@glimpse/platform';
 import type { Subscription } from 'nats';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
@@ -67,6 +67,13 @@ export class StreamsService implements OnApplicationBootstrap, OnModuleDestroy {
     const shown = this.present(stream);
     if (FINISHED.has(stream.state)) await this.forget(id);
     return shown;
+  }
+
+  /** Only the owning capture instance answers. */
+  async update(id: string, threshold: number): Promise<Stream & { threshold: number }> {
+    const [reply] = await upstream(this.bus.gather(StreamUpdate.contract, { id, threshold }, this.cfg.GATHER_TIMEOUT_MS));
+    if (!reply) throw new GlimpseError('NOT_FOUND', `no running stream '${id}'`);
+    return { ...this.present(reply.stream), threshold: reply.threshold };
   }
 
   /** Capture reports the absolute path of uploaded files; clients see `upload` instead. */

@@ -19,6 +19,7 @@ export interface SavedVideo {
 interface UploadRequest extends Request {
   glimpseImage?: Buffer | null;
   glimpseVideo?: SavedVideo;
+  glimpseSdp?: string;
 }
 
 /** The image body left by `imageBodyParser`; a clear 400 when there is none. */
@@ -117,11 +118,15 @@ export function videoBodyParser(dir: string, maxBytes: number): RequestHandler {
   };
 }
 
-/** JSON bodies on one route only, with a small limit; a non-JSON body is a 415 rather than "missing body". */
-export function jsonBodyParser(limitBytes: number): RequestHandler {
+/**
+ * JSON bodies with a small limit; a non-JSON body is a 415 rather than "missing body". By default
+ * only a POST to the mount point itself; `{ method: 'PATCH', subPaths: true }` for `/:id` updates.
+ */
+export function jsonBodyParser(limitBytes: number, opts: { method?: string; subPaths?: boolean } = {}): RequestHandler {
   const json = express.json({ limit: limitBytes, strict: true });
+  const method = opts.method ?? 'POST';
   return (req, res, next) => {
-    if (req.path !== '/' || req.method !== 'POST') return next();
+    if ((!opts.subPaths && req.path !== '/') || req.method !== method) return next();
     const hasBody = declaredLength(req) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && !req.is(['application/json', '+json'])) {
       return next(new GlimpseError('UNSUPPORTED_MEDIA_TYPE', 'send a JSON object with Content-Type: application/json'));
@@ -130,6 +135,32 @@ export function jsonBodyParser(limitBytes: number): RequestHandler {
       next(err ? bodyError(err, () => tooLarge('JSON body', limitBytes, 'fixed limit'), 'JSON') : undefined),
     );
   };
+}
+
+/**
+ * WHIP offers: any POST body up to `maxBytes`, as text, whatever its Content-Type, so that the
+ * handler can answer 401 before it judges the body (415 for a type other than application/sdp).
+ */
+export function sdpBodyParser(maxBytes: number): RequestHandler {
+  const limitError = () => tooLarge('SDP offer', maxBytes, 'fixed limit');
+  const text = express.text({ type: () => true, limit: maxBytes, defaultCharset: 'utf-8' });
+  return (req, res, next) => {
+    if (req.method !== 'POST') return next();
+    if (declaredLength(req) > maxBytes) return next(limitError());
+    text(req, res, (err?: unknown) => {
+      (req as UploadRequest).glimpseSdp = typeof req.body === 'string' ? req.body : '';
+      next(err ? bodyError(err, limitError, 'SDP') : undefined);
+    });
+  };
+}
+
+/** The SDP offer left by `sdpBodyParser`; 415 unless it came as application/sdp. */
+export function uploadedSdp(req: Request): string {
+  const type = mediaType(req);
+  if (type !== 'application/sdp') {
+    throw new GlimpseError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type || '(none)'} is not an SDP offer: send Content-Type: application/sdp`);
+  }
+  return (req as UploadRequest).glimpseSdp ?? '';
 }
 
 const unsupportedVideo = (why: string) =>

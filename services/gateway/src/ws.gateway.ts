@@ -6,6 +6,9 @@ import { Bus, InjectBus } from '@glimpse/platform';
 import type { Subscription } from 'nats';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { LiveStreamWatch } from './sessions/live-watch.service';
+import type { SessionClaims } from './sessions/session-token';
+import { isLiveStream, SessionService } from './sessions/session.service';
 import { StreamsService } from './streams.service';
 import { MAX_CLIENT_MESSAGE_BYTES, parseClientMessage, recognitionMessage, streamMessage, type ClientMessage } from './ws.messages';
 
@@ -14,14 +17,20 @@ interface Client {
   topics: Set<string>;
   alive: boolean;
   dropped: number;
+  /** Set for `/ws?token=…`: such a socket may subscribe to its session's stream only. */
+  session?: SessionClaims;
 }
+
+/** Close code for a socket whose `?token=` is not valid (4000–4999: application codes). */
+export const WS_CLOSE_UNAUTHORIZED = 4401;
 
 const MAX_TOPICS_PER_CLIENT = 64;
 
 /**
  * `/ws`: live recognition results and stream status. One bus subscription per event type fans
  * out to the sockets subscribed to that stream; a slow socket misses messages instead of
- * growing the gateway's memory.
+ * growing the gateway's memory. Live (camera) streams reach only sockets opened with their
+ * session's token, so each browser sees its own results only; `*` excludes them.
  */
 @Injectable()
 export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
@@ -30,6 +39,7 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly topics = new Map<string, Set<Client>>();
   private readonly subs: Subscription[] = [];
   private wss?: WebSocketServer;
+  private unwatch?: () => void;
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
@@ -37,6 +47,8 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(GATEWAY_CONFIG) private readonly cfg: GatewayConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly streams: StreamsService,
+    private readonly sessions: SessionService,
+    private readonly watch: LiveStreamWatch,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -48,12 +60,14 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       this.bus.subscribe(RecognitionEvent.contract, (p) => this.publish(p.frame.source, recognitionMessage(p))),
       this.bus.subscribe(StreamStatus.contract, (s: Stream) => this.publish(s.id, streamMessage(this.streams.present(s)))),
     );
+    this.unwatch = this.watch.onLost((s) => this.publish(s.id, streamMessage(s)));
     this.heartbeat = setInterval(() => this.checkAlive(), this.cfg.WS_PING_INTERVAL_MS);
     this.heartbeat.unref();
   }
 
   /** Runs before the HTTP server closes, which would otherwise wait for open sockets. */
   onModuleDestroy(): void {
+    this.unwatch?.();
     clearInterval(this.heartbeat);
     for (const s of this.subs) s.unsubscribe();
     for (const c of this.clients) c.ws.close(1001, 'server shutting down');
@@ -67,6 +81,16 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
     const client: Client = { ws, topics: new Set(), alive: true, dropped: 0 };
+    const token = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
+    if (token !== null) {
+      try {
+        client.session = this.sessions.verify(token);
+      } catch (err) {
+        ws.send(JSON.stringify({ type: 'error', code: 'UNAUTHORIZED', message: (err as Error).message }));
+        ws.close(WS_CLOSE_UNAUTHORIZED, 'invalid session token');
+        return;
+      }
+    }
     this.clients.add(client);
     this.log.debug(`client connected from ${req.socket.remoteAddress}`);
     ws.on('pong', () => (client.alive = true));
@@ -90,6 +114,8 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       if (this.topics.get(msg.streamId)?.size === 0) this.topics.delete(msg.streamId);
       return this.send(client, JSON.stringify({ type: 'unsubscribed', streamId: msg.streamId }));
     }
+    const denied = forbidden(client, msg.streamId);
+    if (denied) return this.send(client, JSON.stringify({ type: 'error', code: 'FORBIDDEN', streamId: msg.streamId, message: denied }));
     if (!client.topics.has(msg.streamId) && client.topics.size >= MAX_TOPICS_PER_CLIENT) {
       return this.send(client, JSON.stringify({ type: 'error', message: `at most ${MAX_TOPICS_PER_CLIENT} subscriptions per connection` }));
     }
@@ -101,7 +127,8 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private publish(topic: string, message: string): void {
-    const targets = new Set([...(this.topics.get(topic) ?? []), ...(this.topics.get('*') ?? [])]);
+    const everything = isLiveStream(topic) ? [] : (this.topics.get('*') ?? []);
+    const targets = new Set([...(this.topics.get(topic) ?? []), ...everything]);
     for (const c of targets) this.send(c, message);
   }
 
@@ -132,4 +159,12 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       if (this.topics.get(t)?.size === 0) this.topics.delete(t);
     }
   }
+}
+
+/** Why a socket may not subscribe to `topic`, or null when it may. */
+export function forbidden(client: Pick<Client, 'session'>, topic: string): string | null {
+  if (client.session) {
+    return topic === client.session.streamId ? null : `forbidden: this connection's session token allows only stream ${client.session.streamId}`;
+  }
+  return isLiveStream(topic) ? 'forbidden: results of a live stream need its session token (/ws?token=…)' : null;
 }

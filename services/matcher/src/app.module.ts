@@ -1,13 +1,22 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { BusModule } from '@glimpse/platform';
+import { Clock } from './clock';
 import { instanceIdOf, MATCHER_CONFIG, type MatcherConfig } from './config';
 import { Database } from './database/database';
 import { DatabaseLifecycle } from './database/database.lifecycle';
 import { openDatabase } from './database/open-database';
+import { ErasureService } from './erasure.service';
+import { EventRelay } from './events/event-relay';
+import { EventStream } from './events/event-stream';
+import { OutboxRepository } from './events/outbox.repository';
 import { FaceRepository } from './face.repository';
-import { INSTANCE_ID, MatcherHandlers } from './matcher.handlers';
+import { MatcherHandlers } from './matcher.handlers';
 import { MatcherService } from './matcher.service';
 import { PersonRepository } from './person.repository';
+import { PersonService } from './person.service';
+import { SightingRepository } from './sighting.repository';
+import { SightingService } from './sighting.service';
+import { INSTANCE_ID } from './tokens';
 
 @Module({})
 export class AppModule {
@@ -21,8 +30,16 @@ export class AppModule {
         { provide: INSTANCE_ID, useValue: instance },
         { provide: Database, useFactory: () => openDatabase(config, new Logger('Database')) },
         DatabaseLifecycle,
+        Clock,
         FaceRepository,
         PersonRepository,
+        SightingRepository,
+        OutboxRepository,
+        EventStream,
+        EventRelay,
+        ErasureService,
+        SightingService,
+        PersonService,
         MatcherService,
         MatcherHandlers,
       ],

@@ -8,6 +8,28 @@ describe('matcher config', () => {
     expect(c.DATABASE_URL).toBeUndefined();
   });
 
+  it('defaults sightings, stored stream faces, enrollment quality, events, retention and erasure', () => {
+    expect(loadMatcherConfig({})).toMatchObject({
+      SIGHTING_QUIET_MS: 10_000,
+      SIGHTING_UPDATE_THROTTLE_MS: 5_000,
+      SIGHTING_SWEEP_INTERVAL_MS: 1_000,
+      STORE_STREAM_FACES: 'best',
+      ENROLL_MIN_FACE_PX: 60,
+      ENROLL_MIN_SHARPNESS: 20,
+      EVENTS_MAX_AGE_DAYS: 30,
+      EVENTS_PUBLISH_TIMEOUT_MS: 5_000,
+      RETENTION_UNNAMED_DAYS: 0,
+      ERASURE_COMPACT: true,
+      ERASURE_COMPACT_DELAY_MS: 10_000,
+    });
+    expect(loadMatcherConfig({ STORE_STREAM_FACES: 'all', RETENTION_UNNAMED_DAYS: '14', ERASURE_COMPACT: 'false' })).toMatchObject({
+      STORE_STREAM_FACES: 'all',
+      RETENTION_UNNAMED_DAYS: 14,
+      ERASURE_COMPACT: false,
+    });
+    expect(() => loadMatcherConfig({ STORE_STREAM_FACES: 'some', SIGHTING_QUIET_MS: '5' })).toThrow(/STORE_STREAM_FACES[\s\S]*SIGHTING_QUIET_MS|SIGHTING_QUIET_MS[\s\S]*STORE_STREAM_FACES/);
+  });
+
   it('reads overrides and treats an empty DATABASE_URL as unset', () => {
     const c = loadMatcherConfig({ DATA_DIR: '/var/glimpse', THRESHOLD: '0.45', MATCH_K: '5', HNSW_EF_SEARCH: '40', DATABASE_URL: '' });
     expect(c).toMatchObject({ DATA_DIR: '/var/glimpse', THRESHOLD: 0.45, MATCH_K: 5, HNSW_EF_SEARCH: 40 });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { DEFAULT_THRESHOLD, z } from '@glimpse/contracts';
-import { baseEnv, envInt, loadConfig } from '@glimpse/platform';
+import { baseEnv, envBool, envInt, envNumber, loadConfig } from '@glimpse/platform';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
@@ -19,6 +19,43 @@ export const matcherEnv = baseEnv
     MATCH_K: envInt(1, 1, 100),
     /** HNSW candidate list size per query (`hnsw.ef_search`): higher is slower and more exact. */
     HNSW_EF_SEARCH: envInt(100, 1, 1000),
+
+    /** A person unseen in a stream for this long ends their sighting there. */
+    SIGHTING_QUIET_MS: envInt(10_000, 100, 86_400_000),
+    /** At most one `sighting.updated` per sighting this often (0: one per frame). */
+    SIGHTING_UPDATE_THROTTLE_MS: envInt(5_000, 0, 86_400_000),
+    /** How often quiet sightings are ended. */
+    SIGHTING_SWEEP_INTERVAL_MS: envInt(1_000, 50, 60_000),
+    /**
+     * Which faces of stream frames are stored: `best` keeps a new person's first face and each face that
+     * improves its sighting's best crop (a few per sighting); `all` keeps every frame's face.
+     * Uploads and enrollments are always stored.
+     */
+    STORE_STREAM_FACES: z.enum(['all', 'best']).default('best'),
+    /** Enrollment refuses faces narrower than this many pixels. */
+    ENROLL_MIN_FACE_PX: envInt(60, 1, 10_000),
+    /** Enrollment refuses faces blurrier than this (variance of the Laplacian; see faceQualitySchema). */
+    ENROLL_MIN_SHARPNESS: envNumber(20, 0, 1e9),
+
+    /** GLIMPSE_EVENTS keeps events this many days (0: forever). */
+    EVENTS_MAX_AGE_DAYS: envNumber(30, 0, 36_500),
+    /** How long one JetStream publish waits for its acknowledgement. */
+    EVENTS_PUBLISH_TIMEOUT_MS: envInt(5_000, 100, 120_000),
+    /** How often the relay looks for events it was not told about (other instances, retries). */
+    EVENTS_RELAY_INTERVAL_MS: envInt(1_000, 20, 60_000),
+
+    /** Delete unnamed persons not seen for this many days (0: never). */
+    RETENTION_UNNAMED_DAYS: envNumber(0, 0, 36_500),
+    /** How often the retention job runs (it also runs at start-up). */
+    RETENTION_INTERVAL_MS: envInt(86_400_000, 1_000, 2_147_483_647),
+
+    /**
+     * After a person is deleted, rewrite the tables that held their data (VACUUM FULL) and retire the
+     * write-ahead log, so their face data is gone from the files on disk too, not only from queries.
+     */
+    ERASURE_COMPACT: envBool(true),
+    /** Deletions within this window share one compaction. */
+    ERASURE_COMPACT_DELAY_MS: envInt(10_000, 0, 86_400_000),
   })
   // pgvector's HNSW scan returns at most ef_search rows, so a smaller value would silently cap k.
   .refine((c) => c.HNSW_EF_SEARCH >= c.MATCH_K, {

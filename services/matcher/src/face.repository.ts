@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Box } from '@glimpse/contracts';
+import type { Box, FacesList } from '@glimpse/contracts';
 import { Database, type Tx } from './database/database';
 import { LOCKS } from './database/locks';
+import { sql, where, type Sql } from './database/sql';
 
 export interface NearestFace {
   faceId: string;
@@ -11,6 +12,22 @@ export interface NearestFace {
   personName: string | null;
   distance: number;
 }
+
+export interface FaceRef {
+  id: string;
+  personId: string;
+  source: string;
+  capturedAt: Date;
+}
+
+export interface FaceFilter {
+  page: number;
+  pageSize: number;
+  personId?: string;
+  source?: string;
+}
+
+type ListedFace = FacesList.Reply['items'][number];
 
 export interface NewFace {
   personId: string;
@@ -63,6 +80,44 @@ export class FaceRepository {
       VALUES (${id}::uuid, ${face.personId}::uuid, ${toVectorLiteral(face.encoding)}::vector, ${x}, ${y}, ${width}, ${height},
               ${face.source}, ${face.frameSeq}, ${face.capturedAt}, ${face.crop})`;
     return id;
+  }
+
+  async find(tx: Tx, id: string): Promise<FaceRef | null> {
+    return tx.face.findUnique({ where: { id }, select: { id: true, personId: true, source: true, capturedAt: true } });
+  }
+
+  async moveTo(tx: Tx, id: string, personId: string): Promise<void> {
+    await tx.face.update({ where: { id }, data: { personId } });
+  }
+
+  async countOf(tx: Tx, personId: string): Promise<number> {
+    return tx.face.count({ where: { personId } });
+  }
+
+  /** Newest first. */
+  async list(f: FaceFilter): Promise<{ items: ListedFace[]; total: number }> {
+    const conds: Sql[] = [];
+    if (f.personId) conds.push(sql`person_id = ${f.personId}::uuid`);
+    if (f.source) conds.push(sql`source = ${f.source}`);
+    const filter = where(conds);
+    const [rows, [{ total }]] = await Promise.all([
+      this.db.prisma.$queryRaw<Array<{ id: string; personId: string; x: number; y: number; w: number; h: number; source: string; capturedAt: Date; createdAt: Date }>>`
+        SELECT id::text, person_id::text AS "personId", box_x AS x, box_y AS y, box_width AS w, box_height AS h, source,
+               captured_at AS "capturedAt", created_at AS "createdAt"
+        FROM faces ${filter}
+        ORDER BY created_at DESC, id DESC
+        LIMIT ${f.pageSize}::int OFFSET ${(f.page - 1) * f.pageSize}::int`,
+      this.db.prisma.$queryRaw<Array<{ total: number }>>`SELECT count(*)::int AS total FROM faces ${filter}`,
+    ]);
+    const items = rows.map((r) => ({
+      id: r.id,
+      personId: r.personId,
+      box: { x: r.x, y: r.y, width: r.w, height: r.h },
+      source: r.source,
+      capturedAt: r.capturedAt.toISOString(),
+      createdAt: r.createdAt.toISOString(),
+    }));
+    return { items, total };
   }
 
   /** The JPEG crop of one face, or null when no such face exists. */

@@ -1,32 +1,38 @@
 import { euclidean, RecognitionEvent, similarity, type MatchFaces } from '@glimpse/contracts';
 import { Logger } from '@nestjs/common';
-import { GlimpseError, type Bus } from '@glimpse/platform';
+import type { Bus } from '@glimpse/platform';
+import type { Clock } from './clock';
 import type { Database, Tx } from './database/database';
+import type { EventRelay } from './events/event-relay';
+import type { OutboxEvent, OutboxRepository } from './events/outbox.repository';
 import type { FaceRepository, NearestFace, NewFace } from './face.repository';
 import { MatcherService } from './matcher.service';
 import type { PersonRepository } from './person.repository';
+import type { SightingService, StreamFace } from './sighting.service';
 import { strictMock } from './testing/strict-mock';
 
 const TX = { tx: 'the one transaction' } as unknown as Tx;
 const CONFIG = { THRESHOLD: 0.6, MATCH_K: 1, HNSW_EF_SEARCH: 100 };
+const NOW = new Date('2026-11-28T10:00:05.000Z');
 const ALICE = { id: '11111111-1111-4111-8111-111111111111', number: 1, name: 'Alice' };
 const NEW_ID = '22222222-2222-4222-8222-222222222222';
 const FACE_ID = '33333333-3333-4333-8333-333333333333';
 const CROP = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+const SIGHTING_EVENT = { eventId: 'sighting.started:s1', subject: 's', personId: ALICE.id, payload: {} } as OutboxEvent;
 
 const enc = (x: number) => Array.from({ length: 128 }, (_, i) => (i === 0 ? x : 0));
 const box = { x: 1, y: 2, width: 30, height: 40 };
-const request = (over: Partial<MatchFaces.Request> = {}, encodings = [enc(0)]): MatchFaces.Request => ({
-  frame: { source: 'cam-1', seq: 7, capturedAt: '2026-11-28T10:00:00.000Z', width: 640, height: 480 },
+const request = (over: Partial<MatchFaces.Request> = {}, encodings = [enc(0)], source = 'upload'): MatchFaces.Request => ({
+  frame: { source, seq: 7, capturedAt: '2026-11-28T10:00:00.000Z', width: 640, height: 480 },
   store: true,
   faces: encodings.map((encoding) => ({ box, encoding, crop: CROP.toString('base64') })),
   ...over,
 });
-const near = (distance: number): NearestFace => ({
-  faceId: 'f0000000-0000-4000-8000-000000000000',
-  personId: ALICE.id,
-  personNumber: ALICE.number,
-  personName: ALICE.name,
+const near = (distance: number, personId = ALICE.id, faceId = 'f0000000-0000-4000-8000-000000000000'): NearestFace => ({
+  faceId,
+  personId,
+  personNumber: personId === ALICE.id ? 1 : 9,
+  personName: personId === ALICE.id ? 'Alice' : null,
   distance,
 });
 
@@ -41,16 +47,24 @@ function setup(nearest: NearestFace[] = []) {
     create: jest.fn().mockResolvedValue({ id: NEW_ID, number: 2, name: null }),
     touch: jest.fn().mockResolvedValue(undefined),
   });
+  // The sighting service keeps (stores) the face it is given, like a sighting's first frame.
+  const sightings = strictMock<SightingService>('sightings', {
+    track: jest.fn(async (_tx: Tx, f: StreamFace) => ({ faceId: await f.store(), events: [SIGHTING_EVENT] })) as never,
+  });
+  const outbox = strictMock<OutboxRepository>('outbox', { add: jest.fn().mockResolvedValue(undefined) });
+  const relay = strictMock<EventRelay>('relay', { kick: jest.fn() });
+  const clock = strictMock<Clock>('clock', { now: jest.fn(() => NOW) });
   const bus = strictMock<Bus>('bus', { publish: jest.fn() });
-  const service = new MatcherService(CONFIG, db, faces, persons, bus);
-  return { service, db, faces, persons, bus };
+  const service = new MatcherService(CONFIG, db, faces, persons, sightings, outbox, relay, clock, bus);
+  return { service, db, faces, persons, sightings, outbox, relay, bus };
 }
+const addedEvents = (outbox: jest.Mocked<OutboxRepository>) => outbox.add.mock.calls.flatMap(([, events]) => events);
 
 afterEach(() => jest.restoreAllMocks());
 
 describe('MatcherService.matchFaces', () => {
   it('assigns a face within the threshold to the nearest person and stores it', async () => {
-    const { service, faces, persons, bus } = setup([near(0.3)]);
+    const { service, faces, persons, bus, outbox, relay } = setup([near(0.3)]);
     const req = request();
     const { faces: out } = await service.matchFaces(req);
 
@@ -61,17 +75,19 @@ describe('MatcherService.matchFaces', () => {
     expect(faces.nearest).toHaveBeenCalledWith(TX, req.faces[0].encoding, 1, 100);
     expect(persons.touch).toHaveBeenCalledWith(TX, ALICE.id, new Date(req.frame.capturedAt));
     const stored: NewFace = faces.insert.mock.calls[0][1];
-    expect(stored).toMatchObject({ personId: ALICE.id, box, source: 'cam-1', frameSeq: 7, capturedAt: new Date(req.frame.capturedAt) });
+    expect(stored).toMatchObject({ personId: ALICE.id, box, source: 'upload', frameSeq: 7, capturedAt: new Date(req.frame.capturedAt) });
     expect(Buffer.from(stored.crop)).toEqual(CROP);
-    expect(bus.publish).toHaveBeenCalledWith(RecognitionEvent.contract, ['cam-1'], { frame: req.frame, faces: out });
+    expect(bus.publish).toHaveBeenCalledWith(RecognitionEvent.contract, ['upload'], { frame: req.frame, faces: out });
+    expect(addedEvents(outbox)).toEqual([]); // a known face in an upload changes nothing events tell
+    expect(relay.kick).not.toHaveBeenCalled();
   });
 
   it.each([
     ['nothing is stored yet', []],
     ['the nearest face is too far', [near(0.7)]],
     ['the nearest face is exactly at the threshold', [near(0.6)]],
-  ])('creates a new person when %s', async (_, nearest) => {
-    const { service, persons, faces } = setup(nearest);
+  ])('creates a new person when %s, and writes person.created with the change', async (_, nearest) => {
+    const { service, persons, faces, outbox, relay } = setup(nearest);
     const { faces: out } = await service.matchFaces(request());
 
     expect(out).toEqual([
@@ -80,6 +96,44 @@ describe('MatcherService.matchFaces', () => {
     expect(persons.create).toHaveBeenCalledWith(TX, new Date('2026-11-28T10:00:00.000Z'));
     expect(persons.touch).not.toHaveBeenCalled();
     expect(faces.insert.mock.calls[0][1].personId).toBe(NEW_ID);
+    expect(outbox.add).toHaveBeenCalledWith(TX, [expect.objectContaining({ eventId: `person.created:${NEW_ID}`, personId: NEW_ID })]);
+    expect(addedEvents(outbox)[0].payload).toMatchObject({
+      type: 'person.created',
+      occurredAt: NOW.toISOString(),
+      data: { origin: 'recognition', source: 'upload', faceIds: [FACE_ID], cropUrl: `/api/v1/faces/${FACE_ID}/crop` },
+    });
+    expect(relay.kick).toHaveBeenCalledTimes(1);
+  });
+
+  it('hands stream faces to their sighting, with the crop score, and writes its events after person.created', async () => {
+    const { service, sightings, faces, outbox } = setup();
+    const req = request({}, [enc(0)], 'cam-1');
+    req.faces[0].quality = { faceWidth: 30, sharpness: 50 };
+    const { faces: out } = await service.matchFaces(req);
+
+    expect(sightings.track).toHaveBeenCalledWith(
+      TX,
+      expect.objectContaining({ person: { id: NEW_ID, number: 2, name: null }, isNew: true, source: 'cam-1', score: 30 * 40 * 0.5 }),
+      expect.any(Set),
+    );
+    expect(faces.insert).toHaveBeenCalledTimes(1);
+    expect(out[0].faceId).toBe(FACE_ID);
+    expect(addedEvents(outbox).map((e) => e.eventId)).toEqual([`person.created:${NEW_ID}`, 'sighting.started:s1']);
+  });
+
+  it('answers faceId null for a stream face its sighting did not keep', async () => {
+    const { service, sightings, faces } = setup([near(0.2)]);
+    sightings.track.mockResolvedValue({ faceId: null, events: [] });
+    const { faces: out } = await service.matchFaces(request({}, [enc(0)], 'cam-1'));
+    expect(out[0]).toMatchObject({ faceId: null, personId: ALICE.id, isNew: false });
+    expect(faces.insert).not.toHaveBeenCalled();
+  });
+
+  it('counts two faces of one frame against one shared set of sightings', async () => {
+    const { service, sightings } = setup([near(0.1)]);
+    await service.matchFaces(request({}, [enc(0), enc(0.01)], 'cam-1'));
+    const [a, b] = sightings.track.mock.calls;
+    expect(a[2]).toBe(b[2]);
   });
 
   it('lets the request override the threshold, both ways, and scores against it', async () => {
@@ -92,10 +146,10 @@ describe('MatcherService.matchFaces', () => {
     expect(b).toMatchObject({ isNew: false, personId: ALICE.id, distance: 0.7, similarity: similarity(0.7, 0.8) });
   });
 
-  it('with store=false only matches: no lock, no writes, no event', async () => {
-    const { service, faces, persons, bus } = setup();
+  it('with store=false only matches: no lock, no writes, no events', async () => {
+    const { service, faces, persons, bus, sightings, outbox, relay } = setup();
     faces.nearest.mockResolvedValueOnce([near(0.2)]).mockResolvedValueOnce([near(0.9)]);
-    const { faces: out } = await service.matchFaces(request({ store: false }, [enc(0), enc(5)]));
+    const { faces: out } = await service.matchFaces(request({ store: false }, [enc(0), enc(5)], 'cam-1'));
 
     expect(out).toEqual([
       { faceId: null, box, personId: ALICE.id, personNumber: 1, personName: 'Alice', isNew: false, distance: 0.2, similarity: similarity(0.2) },
@@ -105,7 +159,10 @@ describe('MatcherService.matchFaces', () => {
     expect(faces.insert).not.toHaveBeenCalled();
     expect(persons.create).not.toHaveBeenCalled();
     expect(persons.touch).not.toHaveBeenCalled();
+    expect(sightings.track).not.toHaveBeenCalled();
+    expect(addedEvents(outbox)).toEqual([]);
     expect(bus.publish).not.toHaveBeenCalled();
+    expect(relay.kick).not.toHaveBeenCalled();
   });
 
   it('matches the second face of a new person in one batch against the first, in one transaction', async () => {
@@ -142,7 +199,7 @@ describe('MatcherService.matchFaces', () => {
     expect(bus.publish).not.toHaveBeenCalled();
   });
 
-  it('still answers when the event cannot be published, since the faces are stored', async () => {
+  it('still answers when the recognition event cannot be published, since the faces are stored', async () => {
     const { service, bus } = setup([near(0.1)]);
     bus.publish.mockImplementation(() => {
       throw new Error('CONNECTION_DRAINING');
@@ -153,45 +210,48 @@ describe('MatcherService.matchFaces', () => {
   });
 
   it('publishes nothing when the transaction fails', async () => {
-    const { service, faces, bus } = setup([near(0.1)]);
+    const { service, faces, bus, relay } = setup();
     faces.insert.mockRejectedValue(new Error('disk full'));
     await expect(service.matchFaces(request())).rejects.toThrow('disk full');
     expect(bus.publish).not.toHaveBeenCalled();
+    expect(relay.kick).not.toHaveBeenCalled();
   });
 });
 
-describe('MatcherService catalogue', () => {
-  function catalogue() {
-    const db = strictMock<Database>('db');
-    const faces = strictMock<FaceRepository>('faces', { crop: jest.fn() });
-    const persons = strictMock<PersonRepository>('persons', { list: jest.fn(), get: jest.fn(), delete: jest.fn() });
-    return { service: new MatcherService(CONFIG, db, faces, persons, strictMock<Bus>('bus')), faces, persons };
-  }
-  const notFound = expect.objectContaining({ name: 'GlimpseError', code: 'NOT_FOUND' });
+describe('MatcherService.search', () => {
+  const B = '44444444-4444-4444-8444-444444444444';
+  const C = '55555555-5555-4555-8555-555555555555';
 
-  it('pages the person list', async () => {
-    const { service, persons } = catalogue();
-    persons.list.mockResolvedValue({ items: [], total: 7 });
-    await expect(service.listPersons({ page: 2, pageSize: 5 })).resolves.toEqual({ items: [], total: 7, page: 2, pageSize: 5 });
-    expect(persons.list).toHaveBeenCalledWith(2, 5);
+  it('answers the k nearest persons by their closest face, closest first, with match and similarity', async () => {
+    const { service, faces, db } = setup([
+      near(0.1, ALICE.id, 'a0000000-0000-4000-8000-000000000001'),
+      near(0.2, ALICE.id),
+      near(0.5, B, 'b0000000-0000-4000-8000-000000000001'),
+      near(0.55, ALICE.id),
+      near(0.7, C),
+      near(0.8, B),
+    ]);
+    const res = await service.search({ encoding: enc(0), k: 2 });
+    expect(res).toEqual({
+      threshold: 0.6,
+      results: [
+        { personId: ALICE.id, personNumber: 1, personName: 'Alice', faceId: 'a0000000-0000-4000-8000-000000000001', distance: 0.1, similarity: similarity(0.1), match: true },
+        { personId: B, personNumber: 9, personName: null, faceId: 'b0000000-0000-4000-8000-000000000001', distance: 0.5, similarity: similarity(0.5), match: true },
+      ],
+    });
+    // Ten faces per wanted person, and an HNSW breadth that can return them all.
+    expect(faces.nearest).toHaveBeenCalledWith(TX, enc(0), 20, 100);
+    expect(db.transaction).toHaveBeenCalledTimes(1);
+    expect(faces.insert).not.toHaveBeenCalled();
   });
 
-  it('maps unknown persons and faces to NOT_FOUND', async () => {
-    const { service, persons, faces } = catalogue();
-    persons.get.mockResolvedValue(null);
-    persons.delete.mockResolvedValue(null);
-    faces.crop.mockResolvedValue(null);
-    await expect(service.getPerson({ id: NEW_ID })).rejects.toEqual(notFound);
-    await expect(service.deletePerson({ id: NEW_ID })).rejects.toEqual(notFound);
-    await expect(service.faceCrop({ id: FACE_ID })).rejects.toBeInstanceOf(GlimpseError);
-    await expect(service.faceCrop({ id: FACE_ID })).rejects.toEqual(notFound);
-  });
-
-  it('returns the crop as base64 and the number of deleted faces', async () => {
-    const { service, persons, faces } = catalogue();
-    faces.crop.mockResolvedValue(new Uint8Array(CROP));
-    persons.delete.mockResolvedValue({ deletedFaces: 3 });
-    await expect(service.faceCrop({ id: FACE_ID })).resolves.toEqual({ id: FACE_ID, jpeg: CROP.toString('base64') });
-    await expect(service.deletePerson({ id: ALICE.id })).resolves.toEqual({ id: ALICE.id, deletedFaces: 3 });
+  it('includes persons past the threshold as non-matches, scored against the requested threshold', async () => {
+    const { service, faces } = setup([near(0.45), near(0.7, C)]);
+    const res = await service.search({ encoding: enc(0), k: 50, threshold: 0.4 });
+    expect(res.results.map((x) => [x.personId, x.match, x.similarity])).toEqual([
+      [ALICE.id, false, similarity(0.45, 0.4)],
+      [C, false, similarity(0.7, 0.4)],
+    ]);
+    expect(faces.nearest).toHaveBeenCalledWith(TX, enc(0), 500, 500);
   });
 });

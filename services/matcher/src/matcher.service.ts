@@ -1,25 +1,35 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
-  FaceCrop,
+  FaceSearch,
   MatchFaces,
-  PersonDelete,
-  PersonGet,
-  PersonsList,
   RecognitionEvent,
   similarity,
   type Box,
   type RecognizedFace,
   type z,
 } from '@glimpse/contracts';
-import { Bus, GlimpseError, InjectBus } from '@glimpse/platform';
+import { Bus, InjectBus } from '@glimpse/platform';
+import { Clock } from './clock';
 import { MATCHER_CONFIG, type MatcherConfig } from './config';
+import { cropScore } from './crop-score';
 import { Database, type Tx } from './database/database';
+import { personCreated } from './events/event-factory';
+import { EventRelay } from './events/event-relay';
+import { OutboxRepository, type OutboxEvent } from './events/outbox.repository';
 import { FaceRepository, type NearestFace } from './face.repository';
 import { PersonRepository, type PersonRef } from './person.repository';
+import { SightingService, type FrameSightings } from './sighting.service';
 
 type QueryFace = MatchFaces.Request['faces'][number];
 
-/** Assigns faces to persons and serves the person catalogue. */
+/** Frames from the HTTP API; every other source is a stream, whose faces form sightings. */
+export const UPLOAD_SOURCE = 'upload';
+
+/** How many stored faces a search looks at per wanted person, so one person's many faces cannot crowd out others. */
+const SEARCH_FACES_PER_PERSON = 10;
+const SEARCH_MAX_FACES = 1000;
+
+/** Assigns faces to persons (and sightings), and searches without storing. */
 @Injectable()
 export class MatcherService {
   private readonly log = new Logger(MatcherService.name);
@@ -29,43 +39,53 @@ export class MatcherService {
     private readonly db: Database,
     private readonly faces: FaceRepository,
     private readonly persons: PersonRepository,
+    private readonly sightings: SightingService,
+    private readonly outbox: OutboxRepository,
+    private readonly relay: EventRelay,
+    private readonly clock: Clock,
     @InjectBus() private readonly bus: Bus,
   ) {}
 
   /**
    * Faces are handled in order in one transaction, so a second face of a new person in the same
-   * request matches the first one.
+   * request matches the first one. Events are written in that transaction too.
    */
   async matchFaces(req: MatchFaces.Request): Promise<MatchFaces.Reply> {
     if (req.faces.length === 0) return { faces: [] };
     const threshold = req.threshold ?? this.config.THRESHOLD;
+    const events: OutboxEvent[] = [];
     const faces = await this.db.transaction(async (tx) => {
       if (req.store) await this.faces.lockForMatching(tx);
+      const counted: FrameSightings = new Set();
       const out: RecognizedFace[] = [];
-      for (const face of req.faces) out.push(await this.matchOne(tx, req, face, threshold));
+      for (const face of req.faces) out.push(await this.matchOne(tx, req, face, threshold, events, counted));
+      await this.outbox.add(tx, events);
       return out;
     });
     if (req.store) this.announce(req.frame, faces);
+    if (events.length) this.relay.kick();
     return { faces };
   }
 
-  async listPersons(req: z.output<typeof PersonsList.request>): Promise<PersonsList.Reply> {
-    const { items, total } = await this.persons.list(req.page, req.pageSize);
-    return { items, total, page: req.page, pageSize: req.pageSize };
-  }
-
-  async getPerson(req: PersonGet.Request): Promise<PersonGet.Reply> {
-    return (await this.persons.get(req.id)) ?? notFound('person', req.id);
-  }
-
-  async deletePerson(req: PersonDelete.Request): Promise<PersonDelete.Reply> {
-    const deleted = (await this.persons.delete(req.id)) ?? notFound('person', req.id);
-    return { id: req.id, deletedFaces: deleted.deletedFaces };
-  }
-
-  async faceCrop(req: FaceCrop.Request): Promise<FaceCrop.Reply> {
-    const jpeg = (await this.faces.crop(req.id)) ?? notFound('face', req.id);
-    return { id: req.id, jpeg: Buffer.from(jpeg).toString('base64') };
+  /** 1:N search: the k nearest persons by their closest face, stored or not within the threshold. */
+  async search(req: z.output<typeof FaceSearch.request>): Promise<FaceSearch.Reply> {
+    const threshold = req.threshold ?? this.config.THRESHOLD;
+    const n = Math.min(SEARCH_MAX_FACES, Math.max(req.k * SEARCH_FACES_PER_PERSON, this.config.MATCH_K));
+    const nearest = await this.db.transaction((tx) =>
+      this.faces.nearest(tx, req.encoding, n, Math.max(this.config.HNSW_EF_SEARCH, n)),
+    );
+    const best = new Map<string, NearestFace>();
+    for (const f of nearest) if (!best.has(f.personId)) best.set(f.personId, f); // nearest() is closest first
+    const results = [...best.values()].slice(0, req.k).map((f) => ({
+      personId: f.personId,
+      personNumber: f.personNumber,
+      personName: f.personName,
+      faceId: f.faceId,
+      distance: f.distance,
+      similarity: similarity(f.distance, threshold),
+      match: f.distance < threshold,
+    }));
+    return { threshold, results };
   }
 
   /**
@@ -80,7 +100,14 @@ export class MatcherService {
     }
   }
 
-  private async matchOne(tx: Tx, req: MatchFaces.Request, face: QueryFace, threshold: number): Promise<RecognizedFace> {
+  private async matchOne(
+    tx: Tx,
+    req: MatchFaces.Request,
+    face: QueryFace,
+    threshold: number,
+    events: OutboxEvent[],
+    counted: FrameSightings,
+  ): Promise<RecognizedFace> {
     const [nearest] = await this.faces.nearest(tx, face.encoding, this.config.MATCH_K, this.config.HNSW_EF_SEARCH);
     const hit = nearest && nearest.distance < threshold ? nearest : undefined;
     if (!req.store) return hit ? matched(face.box, null, hit, threshold) : unmatched(face.box, null, null);
@@ -90,16 +117,35 @@ export class MatcherService {
       ? { id: hit.personId, number: hit.personNumber, name: hit.personName }
       : await this.persons.create(tx, seenAt);
     if (hit) await this.persons.touch(tx, person.id, seenAt);
-    const faceId = await this.faces.insert(tx, {
-      personId: person.id,
-      encoding: face.encoding,
-      box: face.box,
-      source: req.frame.source,
-      frameSeq: req.frame.seq,
-      capturedAt: seenAt,
-      crop: Buffer.from(face.crop, 'base64'),
-    });
+    const store = () =>
+      this.faces.insert(tx, {
+        personId: person.id,
+        encoding: face.encoding,
+        box: face.box,
+        source: req.frame.source,
+        frameSeq: req.frame.seq,
+        capturedAt: seenAt,
+        crop: Buffer.from(face.crop, 'base64'),
+      });
+
+    let faceId: string | null;
+    let sightingEvents: OutboxEvent[] = [];
+    if (req.frame.source === UPLOAD_SOURCE) {
+      faceId = await store();
+    } else {
+      const score = cropScore(face.box, face.quality);
+      const t = await this.sightings.track(tx, { person, isNew: !hit, source: req.frame.source, seenAt, score, store }, counted);
+      faceId = t.faceId;
+      sightingEvents = t.events;
+    }
+    if (!hit) events.push(this.created(person, seenAt, req.frame.source, faceId));
+    events.push(...sightingEvents);
     return hit ? matched(face.box, faceId, hit, threshold) : unmatched(face.box, faceId, person);
+  }
+
+  private created(person: PersonRef, seenAt: Date, source: string, faceId: string | null): OutboxEvent {
+    const faceIds = faceId ? [faceId] : [];
+    return personCreated(person, { createdAt: seenAt, origin: 'recognition', source, faceIds }, this.clock.now());
   }
 }
 
@@ -128,8 +174,4 @@ function unmatched(box: Box, faceId: string | null, person: PersonRef | null): R
     distance: null,
     similarity: null,
   };
-}
-
-function notFound(what: string, id: string): never {
-  throw new GlimpseError('NOT_FOUND', `no ${what} ${id}`);
 }

@@ -10,7 +10,10 @@ describe('recognizer config', () => {
       DETECTOR: 'hog',
       UPSAMPLE: 1,
       JITTERS: 1,
-      CONCURRENCY: 1,
+      CONCURRENCY: 2,
+      DETECT_MAX_SIDE: 400,
+      DETECT_MIN_SCALE: 0.5,
+      METRICS_PORT: 0,
       MATCH_TIMEOUT_MS: 5_000,
       WORKER_SPAWN: false,
     });

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from '@glimpse/contracts';
-import { baseEnv, envBool, envInt, loadConfig } from '@glimpse/platform';
+import { baseEnv, envBool, envInt, envNumber, loadConfig } from '@glimpse/platform';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, ''));
 
@@ -20,12 +20,24 @@ export const recognizerEnv = baseEnv.extend({
   DETECTOR: z.enum(['hog', 'cnn']).default('hog'),
   /** Detector upsampling steps: each finds smaller faces and costs about 4x. */
   UPSAMPLE: envInt(1, 0, 3),
+  /**
+   * Detect faces on a copy of the frame shrunk to this longest side (pixels), then encode from the full
+   * frame; 0 detects on the full frame. The smallest face found grows by the shrink factor.
+   */
+  DETECT_MAX_SIDE: envInt(400, 0, 8192),
+  /**
+   * ...but never shrink by more than this factor, so faces down to ~40 px / factor (80 px at 0.5, with
+   * UPSAMPLE 1) are still found on large frames. Chosen on the fixture set: see the README's Performance.
+   */
+  DETECT_MIN_SCALE: envNumber(0.5, 0.05, 1),
   /** Re-samples per face encoding. */
   JITTERS: envInt(1, 1, 20),
   /** Frames (FrameRecognize + FrameEncode) one instance works on at once; match it to its worker processes. */
-  CONCURRENCY: envInt(1, 1, 64),
+  CONCURRENCY: envInt(2, 1, 64),
   /** How long the matcher may take to answer (ms). */
   MATCH_TIMEOUT_MS: envInt(5_000, 100, 600_000),
+  /** Serve Prometheus metrics on this port at /metrics; 0 (default) serves none, since several instances share a host. */
+  METRICS_PORT: envInt(0, 0, 65535),
   /** Start the Python worker as a child process serving the first WORKER_URLS entry, restarting it if it dies. */
   WORKER_SPAWN: envBool(false),
   /** Folder holding the worker's `app` package and `.venv` (used with WORKER_SPAWN). */

@@ -56,7 +56,7 @@ describe('RecognizerService.recognize', () => {
 
     const reply = await service.recognize({ body: image, headers: { ...headers, 'Glimpse-Threshold': 0.5 } });
 
-    expect(encode).toHaveBeenCalledWith(image, 'image/jpeg', { detector: 'hog', upsample: 2, jitters: 3, crops: true });
+    expect(encode).toHaveBeenCalledWith(image, 'image/jpeg', { detector: 'hog', upsample: 2, jitters: 3, detectMaxSide: 400, detectMinScale: 0.5, crops: true });
     const frame = { source: 'cam-1', seq: 7, capturedAt: '2026-11-28T10:00:00.000Z', width: 640, height: 480 };
     expect(request).toHaveBeenCalledTimes(1);
     expect(request).toHaveBeenCalledWith(
@@ -129,7 +129,7 @@ describe('RecognizerService.encode', () => {
   it('asks for no crops, never calls the matcher, and returns boxes and encodings only', async () => {
     const encode = jest.fn().mockResolvedValue(workerReply([{ ...face(1), crop: undefined }]));
     const reply = await setup(encode).encode({ body: image, headers: { 'Content-Type': 'image/png' } });
-    expect(encode).toHaveBeenCalledWith(image, 'image/png', { detector: 'hog', upsample: 2, jitters: 3, crops: false });
+    expect(encode).toHaveBeenCalledWith(image, 'image/png', { detector: 'hog', upsample: 2, jitters: 3, detectMaxSide: 400, detectMinScale: 0.5, crops: false });
     expect(reply).toEqual({
       width: 640,
       height: 480,

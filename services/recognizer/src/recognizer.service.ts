@@ -21,7 +21,13 @@ export class RecognizerService {
     private readonly worker: WorkerRepository,
     @InjectBus() private readonly bus: Bus,
   ) {
-    this.options = { detector: cfg.DETECTOR, upsample: cfg.UPSAMPLE, jitters: cfg.JITTERS };
+    this.options = {
+      detector: cfg.DETECTOR,
+      upsample: cfg.UPSAMPLE,
+      jitters: cfg.JITTERS,
+      detectMaxSide: cfg.DETECT_MAX_SIDE,
+      detectMinScale: cfg.DETECT_MIN_SCALE,
+    };
   }
 
   async recognize({ body, headers: h }: RecognizeMessage): Promise<FrameRecognize.Reply> {

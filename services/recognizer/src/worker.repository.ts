@@ -15,6 +15,10 @@ export interface EncodeOptions {
   detector: 'hog' | 'cnn';
   upsample: number;
   jitters: number;
+  /** Detect on a copy shrunk to this longest side (0: full frame); encoding always uses the full frame. */
+  detectMaxSide?: number;
+  /** The most the frame is shrunk for detection (bounds the smallest face found). */
+  detectMinScale?: number;
   /** Ask for a base64 JPEG crop of each face. */
   crops: boolean;
 }
@@ -73,6 +77,8 @@ export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
       jitters: String(opts.jitters),
       crops: String(opts.crops),
     });
+    if (opts.detectMaxSide !== undefined) query.set('detect_max_side', String(opts.detectMaxSide));
+    if (opts.detectMinScale !== undefined) query.set('detect_min_scale', String(opts.detectMinScale));
     const failures: string[] = [];
     const order = this.order();
     for (const url of order) {

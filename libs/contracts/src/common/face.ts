@@ -41,4 +41,17 @@ export const recognizedFaceSchema = z.strictObject({
 });
 export type RecognizedFace = z.infer<typeof recognizedFaceSchema>;
 
+/**
+ * How usable a face is, measured by whoever cut the crop (the recognizer / its worker).
+ * `faceWidth`: width of the detected face box in pixels of the original image.
+ * `sharpness`: variance of the 3x3 Laplacian (kernel 0 1 0 / 1 -4 1 / 0 1 0) of the 8-bit grayscale face box
+ * (no margin) resized to 128 px wide. Rough scale: < 20 badly blurred or out of focus, 20-100 soft
+ * (motion, compression), > 100 sharp. Resizing to a fixed width makes it comparable across face sizes.
+ */
+export const faceQualitySchema = z.strictObject({
+  faceWidth: z.number().int().positive(),
+  sharpness: z.number().nonnegative().finite(),
+});
+export type FaceQuality = z.infer<typeof faceQualitySchema>;
+
 export const timingsSchema = z.record(z.string(), z.number().nonnegative());

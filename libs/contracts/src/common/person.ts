@@ -23,3 +23,6 @@ export type Person = z.infer<typeof personSchema>;
 
 export const personDetailSchema = personSchema.extend({ faces: z.array(faceSummarySchema) });
 export type PersonDetail = z.infer<typeof personDetailSchema>;
+
+/** A person's display name: trimmed, 1-100 characters. */
+export const personNameSchema = z.string().trim().min(1).max(100);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineBinaryRequest } from '../common/define';
-import { boxSchema, encodingSchema, timingsSchema } from '../common/face';
+import { boxSchema, encodingSchema, faceQualitySchema, timingsSchema } from '../common/face';
 
 /** Detect and encode faces without matching or storing anything. Body: JPEG or PNG bytes. */
 export const subject = 'glimpse.frame.encode';
@@ -14,7 +14,15 @@ export type Headers = z.input<typeof headers>;
 export const reply = z.strictObject({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  faces: z.array(z.strictObject({ box: boxSchema, encoding: encodingSchema })),
+  faces: z.array(
+    z.strictObject({
+      box: boxSchema,
+      encoding: encodingSchema,
+      /** JPEG crop, base64, and its quality: what PersonEnroll needs; present when the recognizer provides them. */
+      crop: z.base64().max(2_000_000).optional(),
+      quality: faceQualitySchema.optional(),
+    }),
+  ),
   timings: timingsSchema,
   /** Instance id of the recognizer that did the work. */
   processedBy: z.string(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRequest } from '../common/define';
-import { boxSchema, encodingSchema, frameMetaSchema, recognizedFaceSchema } from '../common/face';
+import { boxSchema, encodingSchema, faceQualitySchema, frameMetaSchema, recognizedFaceSchema } from '../common/face';
 
 /** Assign each encoded face to its nearest stored person, or to a new one. Queue group `matcher`. */
 export const subject = 'glimpse.matcher.match';
@@ -17,6 +17,8 @@ export const request = z.strictObject({
         encoding: encodingSchema,
         /** JPEG crop of the face, base64. */
         crop: z.base64().max(2_000_000),
+        /** Picks a sighting's best crop by size and sharpness; without it, the larger box wins. */
+        quality: faceQualitySchema.optional(),
       }),
     )
     .max(100),

@@ -22,6 +22,8 @@ export abstract class Database {
   abstract readonly prisma: PrismaClient;
 
   abstract scriptTransaction<T>(fn: (session: ScriptSession) => Promise<T>): Promise<T>;
+  /** One statement outside any transaction (VACUUM, CHECKPOINT cannot run inside one). */
+  abstract maintenance(sql: string): Promise<void>;
   abstract close(): Promise<void>;
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {

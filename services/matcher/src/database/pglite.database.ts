@@ -24,7 +24,10 @@ export class PgliteDatabase extends Database {
     mkdirSync(dir, { recursive: true });
     const unlock = lockDataDir(dir);
     try {
-      const pg = await PGlite.create({ dataDir: dir, extensions: { vector } });
+      // Retired write-ahead log segments are deleted rather than recycled, so erased face data does not
+      // linger in renamed old segments (see ErasureService).
+      const startParams = [...PGlite.defaultStartParams, '-c', 'wal_recycle=off'];
+      const pg = await PGlite.create({ dataDir: dir, extensions: { vector }, startParams });
       const prisma = new PrismaClient({ adapter: new PrismaPGlite(pg) });
       return new PgliteDatabase(pg, prisma, `pglite:${dir}`, unlock);
     } catch (err) {
@@ -40,6 +43,10 @@ export class PgliteDatabase extends Database {
         query: async <R>(sql: string, params?: unknown[]) => (await tx.query<R>(sql, params)).rows,
       }),
     );
+  }
+
+  async maintenance(sql: string): Promise<void> {
+    await this.pg.exec(sql);
   }
 
   async close(): Promise<void> {

@@ -42,6 +42,10 @@ export class PostgresDatabase extends Database {
     }
   }
 
+  async maintenance(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
   async close(): Promise<void> {
     await this.prisma.$disconnect();
     await this.pool.end();

@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     allow_cnn_on_cpu: bool = False
     # How many times the detector upsamples the image: finds smaller faces, costs ~4x per step.
     default_upsample: int = Field(1, ge=0, le=3)
+    # Detect on a copy of the frame shrunk so that its longest side is at most this many pixels, then
+    # encode from the full-resolution pixels; 0 detects on the full frame (face_recognition's default).
+    # HOG needs a face of ~80 px (upsample 0) or ~40 px (upsample 1) in the image it scans, so the
+    # smallest face found grows by the shrink factor.
+    default_detect_max_side: int = Field(400, ge=0, le=8192)
+    # ...but never shrink by more than this factor: bounds the smallest face found (~40 px / factor at upsample 1).
+    default_detect_min_scale: float = Field(0.5, gt=0, le=1)
+    # Engine processes per worker (dlib holds the GIL, so only processes use more cores); 0 = one per CPU.
+    processes: int = Field(0, ge=0, le=64)
     # Re-samples per encoding: more is slightly more accurate and proportionally slower.
     default_jitters: int = Field(1, ge=1, le=20)
     # Margin added around each face crop, as a fraction of the face box's width and height.

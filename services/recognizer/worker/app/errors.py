@@ -7,6 +7,10 @@ class WorkerError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self):
+        # Raised in an engine pool process and re-raised here: it must survive pickling.
+        return (WorkerError, (self.status, self.code, self.message))
+
 
 def invalid_image(reason: object) -> WorkerError:
     return WorkerError(400, "INVALID_IMAGE", f"could not decode image: {reason}")

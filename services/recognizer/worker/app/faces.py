@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .fastpath import detection_scale, scale_location, shrink
+
 MODEL_NAME = "dlib_face_recognition_resnet_model_v1"
 
 
@@ -47,19 +49,35 @@ class FaceEngine:
 
         return bool(dlib.DLIB_USE_CUDA)
 
-    def analyze(self, image: np.ndarray, detector: str, upsample: int, jitters: int) -> Analysis:
+    def analyze(
+        self,
+        image: np.ndarray,
+        detector: str,
+        upsample: int,
+        jitters: int,
+        detect_max_side: int = 0,
+        detect_min_scale: float = 0.0,
+    ) -> Analysis:
+        """
+        Detect (on a copy shrunk to `detect_max_side` pixels, 0 = full size), then encode at full size.
+        `detect_min_scale` bounds the shrink (see fastpath.detection_scale).
+        """
         fr = self._fr
         if fr is None:
             raise RuntimeError("models are not loaded")
+        height, width = image.shape[:2]
+        scale = detection_scale(width, height, detect_max_side, detect_min_scale)
         t0 = time.perf_counter()
         with self._lock:
             t1 = time.perf_counter()
-            locations = fr.face_locations(image, upsample, detector)
+            found = fr.face_locations(shrink(image, scale), upsample, detector)
+            locations = [scale_location(loc, scale, width, height) for loc in found]
             t2 = time.perf_counter()
             # "small" = the 5-point landmark model; the 68-point one is not licensed for commercial use.
             encodings = fr.face_encodings(image, locations, jitters, "small") if locations else []
             t3 = time.perf_counter()
         return Analysis(locations, encodings, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2))
+
 
 
 def ms(seconds: float) -> float:

@@ -1,3 +1,4 @@
+import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from .config import Detector, Settings
 from .errors import WorkerError, too_large
 from .faces import MODEL_NAME, FaceEngine, ms
 from .imaging import clip_box, crop_jpeg, decode
+from .pool import EnginePool, resolve_processes
 
 log = logging.getLogger("glimpse.worker")
 
@@ -24,14 +26,29 @@ SNIFFED_TYPES = ("application/octet-stream",)
 def create_app(settings: Settings | None = None, engine: FaceEngine | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = engine or FaceEngine()
+    processes = resolve_processes(settings.processes)
+    pool: EnginePool | None = None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
+        nonlocal pool
         check_detector(settings, engine, settings.default_detector)
         started = time.perf_counter()
-        await run_in_threadpool(engine.load)
-        log.info("models loaded in %.0f ms (cuda=%s); worker ready", ms(time.perf_counter() - started), engine.cuda)
-        yield
+        if processes > 1:
+            pool = EnginePool(settings, processes)
+            await run_in_threadpool(pool.start)
+        else:
+            await run_in_threadpool(engine.load)
+        log.info(
+            "models loaded in %.0f ms (cuda=%s, %d engine process%s, detect max side %s); worker ready",
+            ms(time.perf_counter() - started), engine.cuda, processes, "es" if processes > 1 else "",
+            settings.default_detect_max_side or "full frame",
+        )
+        try:
+            yield
+        finally:
+            if pool:
+                await run_in_threadpool(pool.close)
 
     app = FastAPI(title="Glimpse face worker", lifespan=lifespan, docs_url=None, redoc_url=None)
     add_error_handlers(app)
@@ -47,6 +64,8 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
         upsample: Annotated[int | None, Query(ge=0, le=3)] = None,
         jitters: Annotated[int | None, Query(ge=1, le=20)] = None,
         crops: bool = True,
+        detect_max_side: Annotated[int | None, Query(ge=0, le=8192)] = None,
+        detect_min_scale: Annotated[float | None, Query(gt=0, le=1)] = None,
     ) -> dict[str, Any]:
         check_content_type(request.headers.get("content-type"))
         detector = detector or settings.default_detector
@@ -54,7 +73,13 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
         body = await read_body(request, settings.max_bytes)
         upsample = settings.default_upsample if upsample is None else upsample
         jitters = jitters or settings.default_jitters
-        result = await run_in_threadpool(analyze, engine, settings, body, detector, upsample, jitters, crops)
+        max_side = settings.default_detect_max_side if detect_max_side is None else detect_max_side
+        min_scale = settings.default_detect_min_scale if detect_min_scale is None else detect_min_scale
+        args = (body, detector, upsample, jitters, crops, max_side, min_scale)
+        if pool:
+            result = await asyncio.wrap_future(pool.submit(*args))
+        else:
+            result = await run_in_threadpool(analyze, engine, settings, *args)
         t = result["timings"]
         log.debug(
             "encode %dx%d %d bytes: %d faces (%s, upsample %d, jitters %d) queue %.0f decode %.0f detect %.0f encode %.0f ms",
@@ -67,13 +92,21 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
 
 
 def analyze(
-    engine: FaceEngine, settings: Settings, body: bytes, detector: str, upsample: int, jitters: int, crops: bool
+    engine: FaceEngine,
+    settings: Settings,
+    body: bytes,
+    detector: str,
+    upsample: int,
+    jitters: int,
+    crops: bool,
+    detect_max_side: int = 0,
+    detect_min_scale: float = 0.0,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     image = decode(body, settings.max_pixels)
     pixels = np.asarray(image)
     decode_ms = ms(time.perf_counter() - started)
-    found = engine.analyze(pixels, detector, upsample, jitters)
+    found = engine.analyze(pixels, detector, upsample, jitters, detect_max_side, detect_min_scale)
     faces = []
     for location, encoding in zip(found.locations, found.encodings):
         face: dict[str, Any] = {"box": clip_box(*location, image.width, image.height), "encoding": encoding.tolist()}

@@ -51,12 +51,13 @@ def engine() -> FaceEngine:
 
 @pytest.fixture(scope="session")
 def client(engine):
-    with TestClient(create_app(Settings(), engine)) as client:
+    # one in-process engine: the tests' own FaceEngine; the pool has its own test
+    with TestClient(create_app(Settings(processes=1), engine)) as client:
         yield client
 
 
 def make_client(engine: FaceEngine, **settings) -> TestClient:
-    return TestClient(create_app(Settings(**settings), engine))
+    return TestClient(create_app(Settings(**{"processes": 1, **settings}), engine))
 
 
 def image_bytes(image: Image.Image, fmt: str = "JPEG", **kwargs) -> bytes:

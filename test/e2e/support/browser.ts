@@ -1,0 +1,112 @@
+/**
+ * Headless Chromium as a real camera client: a y4m file made from fixture photos is its fake
+ * camera, and the page is the gateway's React client.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARTIFACTS = resolve(__dirname, '..', '..', '..', 'test-artifacts', 'e2e');
+
+/**
+ * A 640x480 y4m showing each photo for `seconds` (letterboxed, as a webcam would frame a face).
+ * Chromium plays it in a loop as its camera.
+ */
+export function cameraFile(photos: string[], seconds: number, out: string, fps = 15): string {
+  const inputs = photos.flatMap((p) => ['-loop', '1', '-t', String(seconds), '-i', p]);
+  const scale = photos
+    .map((_, i) => `[${i}]scale=480:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=gray,setsar=1,fps=${fps},format=yuv420p[v${i}]`)
+    .join(';');
+  const concat = `${photos.map((_, i) => `[v${i}]`).join('')}concat=n=${photos.length}:v=1:a=0[out]`;
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', `${scale};${concat}`, '-map', '[out]', '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out]);
+  return out;
+}
+
+export interface Camera {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** A fresh Chromium whose only camera is `y4m`, on `url`. */
+export async function openCamera(url: string, y4m: string): Promise<Camera> {
+  const profile = mkdtempSync(join(tmpdir(), 'glimpse-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${y4m}`,
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(url);
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Card {
+  personId: string;
+  isNew: boolean;
+  badge: string;
+  text: string;
+}
+
+/** Result cards, oldest first (the page lists them newest first). */
+export async function cards(page: Page): Promise<Card[]> {
+  const list = await page.$$eval('[data-testid=result-card]', (els) =>
+    els.map((e) => ({
+      personId: (e as HTMLElement).dataset.personId ?? '',
+      isNew: (e as HTMLElement).dataset.new === 'true',
+      badge: e.querySelector('[data-testid=person-badge]')?.textContent?.trim() ?? '',
+      text: e.querySelector('[data-testid=similarity]')?.textContent?.trim() ?? '',
+    })),
+  );
+  return list.reverse();
+}
+
+/** Consecutive runs of the same person: [{personId, first card of the run}]. */
+export function runs(list: Card[]): Card[] {
+  const out: Card[] = [];
+  for (const c of list) if (out[out.length - 1]?.personId !== c.personId) out.push(c);
+  return out;
+}
+
+/** Boxes on the overlay right now: the page's own count, and painted pixels read back from the canvas. */
+export function overlayState(page: Page): Promise<{ boxes: number; painted: number }> {
+  return page.$eval('[data-testid=overlay]', (el) => {
+    const c = el as HTMLCanvasElement;
+    const ctx = c.getContext('2d');
+    let painted = 0;
+    if (ctx && c.width && c.height) {
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) painted++;
+    }
+    return { boxes: Number(c.dataset.boxes ?? 0), painted };
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
