@@ -53,6 +53,10 @@ describeIf('live camera in headless Chromium (WHIP → capture → recognizer �
     await cam.page.click('[data-testid=start-camera]');
     await cam.page.waitForSelector('[data-testid=status-connection][data-state=live]', { timeout: 30_000 });
   };
+  const runningLive = async () => {
+    const { items } = (await (await fetch(`${stack.url}/api/v1/streams`)).json()) as { items: Array<{ id: string; state: string }> };
+    return items.filter((s) => s.id.startsWith('live_') && s.state === 'running').length;
+  };
   const captureHealthy = async () => {
     const h = await (await fetch(`${stack.url}/healthz`)).json().catch(() => null);
     return h?.checks?.capture?.ok === true;
@@ -144,11 +148,21 @@ describeIf('live camera in headless Chromium (WHIP → capture → recognizer �
     // each camera shows one person: one "first time", the rest matches
     expect(personsC.size).toBe(1);
     expect(personsD.size).toBe(1);
-    for (const cam of [camC, camD]) {
-      await cam.page.click('[data-testid=stop-camera]');
-      await cam.close();
-      cameras.splice(cameras.indexOf(cam), 1);
-    }
+
+    // one browser just goes away (tab closed, no Stop): its stream ends and is freed within 10 s
+    expect(await runningLive()).toBe(2);
+    const closedAt = Date.now();
+    await camC.close();
+    cameras.splice(cameras.indexOf(camC), 1);
+    await until('the closed tab\'s stream to end', async () => (await runningLive()) === 1, 10_000);
+    console.log(`live e2e: closed tab's stream ended ${Date.now() - closedAt} ms after the browser went away`);
+    const health = await (await fetch(`${stack.url}/healthz`)).json();
+    expect(health.checks.capture.ok).toBe(true);
+
+    await camD.page.click('[data-testid=stop-camera]');
+    await until('no live stream left', async () => (await runningLive()) === 0, 5_000);
+    await camD.close();
+    cameras.splice(cameras.indexOf(camD), 1);
   });
 
   it('tells the user when the capture worker dies mid-stream, and streams again after a restart', async () => {

@@ -566,7 +566,12 @@ describe('gateway (real NATS, stand-in services)', () => {
     const html = await res.text();
     expect(html).toMatch(/<title>Glimpse<\/title>/);
     expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline scripts
-    expect((await fetch(`${url}/app.js`)).status).toBe(200);
+    // the built React client (web/dist) when there is one, else public/: either way its script loads
+    const script = /<script[^>]*\ssrc="([^"]+)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const js = await fetch(new URL(script!, `${url}/`));
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/javascript/);
     await problem(await fetch(`${url}/nope`), 404);
   });
 

@@ -158,7 +158,12 @@ describe('OpenVidu subscriber against the protocol fake', () => {
     const { token } = await subscriberToken(fake);
     const bad = token.replace(/token=tok_[^&]+/, 'token=tok_forged');
     const { sub } = subscriber(bad);
-    await expect(sub.join()).rejects.toThrow(/cannot join OpenVidu session ses_\w+ at ws:\/\/127\.0\.0\.1:\d+\/openvidu.*joinRoom: Token .* is not valid \(code 401\)/);
+    const err = (await sub.join().then(
+      () => undefined,
+      (e: Error) => e,
+    ))!;
+    expect(err.message).toMatch(/^cannot join OpenVidu session ses_\w+ at ws:\/\/127\.0\.0\.1:\d+\/openvidu\?sessionId=ses_\w+: joinRoom: Unable to join session ses_\w+\. Token .* is not valid \(code 401\)$/);
+    expect(err.message).not.toMatch(/tok_forged/); // the token's secret part stays out of messages
   });
 
   it('fails to join when nothing listens, and when nobody publishes in time', async () => {
@@ -173,6 +178,17 @@ describe('OpenVidu subscriber against the protocol fake', () => {
     await impatient.join();
     await until('end', () => ends[0], 3_000);
     expect(ends[0]).toEqual({ failed: true, reason: 'nobody published within 0.3 s' });
+  });
+
+  it('leaves nothing open when closed while still joining', async () => {
+    const { sessionId, token } = await subscriberToken(fake);
+    const { sub, ends } = subscriber(token);
+    const joining = sub.join();
+    sub.close();
+    await expect(joining).rejects.toThrow(/closed while joining/);
+    await until('every socket closed', () => fake.openSockets === 0, 5_000);
+    expect(fake.rpcOf(sessionId, 'joinRoom')).toEqual([]);
+    expect(ends).toEqual([]);
   });
 
   it('refuses REST calls without the right secret', async () => {

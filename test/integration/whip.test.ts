@@ -348,6 +348,11 @@ describe('bad input', () => {
     expect(garbled.status).toBe(400);
     expect(JSON.parse(garbled.body).detail).toMatch(/SDP offer was refused/);
 
+    // H.264 only (OBS's default): no codec in common, said so
+    const h264 = await publish({ url: base + s.whipUrl, token: s.token, h264Only: true });
+    expect(h264.status).toBe(400);
+    expect(JSON.parse(h264.body).detail).toMatch(/no video codec in common: the offer has H264; Glimpse decodes VP8, VP9, AV1/);
+
     const trickle = await fetch(`${base}${s.whipUrl}/AAAAAAAAAAAAAAAA`, { method: 'PATCH', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/trickle-ice-sdpfrag' }, body: 'a=x' });
     expect(trickle.status).toBe(405);
     expect(trickle.headers.get('allow')).toBe('DELETE');

@@ -121,6 +121,11 @@ export class FakeOpenVidu {
     return this;
   }
 
+  /** WebSockets still open on the JSON-RPC endpoint. */
+  get openSockets(): number {
+    return this.wss.clients.size;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -311,7 +316,7 @@ export class FakeOpenVidu {
           case 'joinRoom': {
             const s = this.sessions.get(sessionId);
             const conn = s && [...s.connections.values()].find((c) => c.token === params.token);
-            if (!s || s.closed || !conn || params.session !== sessionId) return fail(401, `Token ${String(params.token)} is not valid`);
+            if (!s || s.closed || !conn || params.session !== sessionId) return fail(401, `Unable to join session ${sessionId}. Token ${String(params.token)} is not valid`);
             me = conn;
             conn.status = 'active';
             conn.socket = ws;
@@ -398,9 +403,10 @@ export class FakeOpenVidu {
     const endpointName = s.publisher!.connectionId;
     pc.onicecandidate = (ev) => {
       if (!ev.candidate?.candidate) return;
+      // as Kurento's subscriber endpoints do: sender = the publisher, endpoint = <subscriber>_<stream>
       this.notify(subscriber, 'iceCandidate', {
         senderConnectionId: endpointName,
-        endpointName,
+        endpointName: `${subscriber.connectionId}_${s.publisher?.streamId}`,
         candidate: ev.candidate.candidate,
         sdpMid: ev.candidate.sdpMid,
         sdpMLineIndex: ev.candidate.sdpMLineIndex,

@@ -33,6 +33,11 @@ export const captureEnv = baseEnv.extend({
     .transform((v) => v.split('-').map(Number) as [number, number])
     .refine(([min, max]) => min >= 1 && max <= 65535 && min <= max, 'expected 1 <= min <= max <= 65535')
     .optional(),
+  /**
+   * An address publishers reach this instance at when its own is not (Docker, 1:1 NAT): each UDP
+   * host candidate is also announced with it, same port, so publish WEBRTC_PORT_RANGE 1:1.
+   */
+  WEBRTC_ANNOUNCED_IP: z.union([z.ipv4(), z.ipv6()]).optional(),
   /** JPEG quality (0–1) of WebRTC snapshots. */
   JPEG_QUALITY: z.coerce.number().gt(0).max(1).default(0.8),
 });

@@ -13,6 +13,8 @@ export interface PublishOptions {
   frameMs?: number;
   /** Rewrites the offer before it is sent (bad-input tests). */
   mangle?: { pattern: string; replacement: string };
+  /** Offer H.264 only (as OBS with its default encoder does). */
+  h264Only?: boolean;
   contentType?: string;
 }
 

@@ -52,6 +52,22 @@ function gathered(pc, ms) {
   });
 }
 
+/** Rewrites the offer to offer H.264 only, as OBS does with its default encoder (wrtc itself has no H.264). */
+function asH264Only(sdp) {
+  const out = [];
+  for (const l of sdp.split('\r\n')) {
+    if (l.startsWith('m=video')) {
+      out.push(l.replace(/SAVPF .*/, 'SAVPF 96'));
+      continue;
+    }
+    const m = /^a=(rtpmap|rtcp-fb|fmtp):(\d+)/.exec(l);
+    if (m && m[2] !== '96') continue;
+    out.push(l.replace('VP8/90000', 'H264/90000'));
+    if (l.startsWith('a=rtpmap:96')) out.push('a=fmtp:96 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f');
+  }
+  return out.join('\r\n');
+}
+
 function get(id) {
   const p = publishers.get(id);
   if (!p) throw new Error(`no publisher ${id}`);
@@ -67,7 +83,7 @@ const ops = {
     return id;
   },
 
-  async publish({ url, token, frameSet, frameMs = 66, mangle, contentType = 'application/sdp' }) {
+  async publish({ url, token, frameSet, frameMs = 66, mangle, h264Only = false, contentType = 'application/sdp' }) {
     const frames = frameSets.get(frameSet);
     if (!frames) throw new Error(`no frame set ${frameSet}`);
     const source = new wrtc.nonstandard.RTCVideoSource();
@@ -78,6 +94,7 @@ const ops = {
     await gathered(pc, 2000);
     let sdp = pc.localDescription.sdp;
     if (mangle) sdp = sdp.replace(new RegExp(mangle.pattern), mangle.replacement);
+    if (h264Only) sdp = asH264Only(sdp);
     const headers = { 'content-type': contentType };
     if (token) headers.authorization = `Bearer ${token}`;
     const res = await fetch(url, { method: 'POST', headers, body: sdp });

@@ -108,6 +108,7 @@ export class OpenViduSubscriber extends EventEmitter<SubscriberEvents> {
         insecureTls: this.opts.insecureTls,
       });
       this.rpc = rpc;
+      if (this.ended) throw new Error('closed while joining');
       rpc.on('notification', (method, params) => this.onNotification(method, params));
       rpc.on('close', ({ code, reason, byUs }) => {
         if (!byUs) this.end(true, `the OpenVidu WebSocket closed (${code}${reason ? ` ${reason}` : ''})`);
@@ -125,6 +126,7 @@ export class OpenViduSubscriber extends EventEmitter<SubscriberEvents> {
         },
         left(),
       );
+      if (this.ended) throw new Error('closed while joining');
       this.connectionId = String(joined.id ?? '');
       this.iceServers = iceServersOf(joined);
       const publisher = (joined.value ?? []).find((p) => p.id !== this.connectionId && videoStream(p));
@@ -132,10 +134,11 @@ export class OpenViduSubscriber extends EventEmitter<SubscriberEvents> {
       else this.publishTimer = setTimeout(() => this.end(true, `nobody published within ${this.opts.publishTimeoutMs / 1000} s`), this.opts.publishTimeoutMs);
       return { connectionId: this.connectionId, publisherFound: !!publisher };
     } catch (err) {
-      this.finish(); // no `end`: the rejection says it
-      throw new Error(`cannot join OpenVidu session ${this.target.sessionId} at ${this.target.wsUrl}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      if (this.ended) this.release(); // closed meanwhile: the socket opened since must go too
+      else this.finish(); // no `end`: the rejection says it
+      // OpenVidu's own errors quote the token; its secret part must not travel on to clients
+      const why = (err as Error).message.replace(/tok_[A-Za-z0-9]+/g, 'tok_…');
+      throw new Error(`cannot join OpenVidu session ${this.target.sessionId} at ${this.target.wsUrl}: ${why}`, { cause: err });
     }
   }
 

@@ -38,6 +38,10 @@ export class OpenViduService {
   async subscribe(req: OpenViduSubscribe.Request): Promise<OpenViduSubscribe.Reply> {
     if (this.closing) throw new GlimpseError('SERVICE_UNAVAILABLE', 'capture instance is shutting down');
     this.streams.ensureCapacity();
+    // sessions still waiting for their browser will be streams soon: they count against MAX_STREAMS too
+    if (this.streams.activeCount + this.waiting.size >= this.cfg.MAX_STREAMS) {
+      throw new GlimpseError('SERVICE_UNAVAILABLE', `capture instance at capacity (${this.cfg.MAX_STREAMS} streams, ${this.waiting.size} waiting for their browser)`);
+    }
     if (this.streams.isRunning(req.streamId) || this.waiting.has(req.streamId)) {
       throw new GlimpseError('CONFLICT', `stream '${req.streamId}' already has a publisher`);
     }

@@ -4,6 +4,7 @@ import { captureEnv, type CaptureConfig } from '../config';
 import type { FrameSink, FrameSourceFactory, LazyFrame } from '../frame-source';
 import { BASELINE } from '../jpeg.fixture';
 import { StreamManager } from '../stream.manager';
+import { announceIp, offeredVideoCodecs, videoAccepted } from './peer';
 import { ResourceGauge, WebRtcFrameSource, type PeerEnd, type PeerLink, type VideoSinkLike } from './webrtc.source';
 import type { I420Frame } from './wrtc';
 
@@ -222,5 +223,44 @@ describe('WebRTC stream teardown through the StreamManager', () => {
     await m.shutdown();
     expect(gauge.snapshot()).toEqual({ peers: 0, sinks: 0, timers: 0 });
     expect(sources.map((t) => t.peer.closes)).toEqual([1, 1, 1]);
+  });
+});
+
+describe('codec checks', () => {
+  it('tells a rejected video section (no codec in common) from an accepted one', () => {
+    expect(videoAccepted('v=0\r\nm=video 0 UDP/TLS/RTP/SAVPF 0\r\na=recvonly\r\n')).toBe(false);
+    expect(videoAccepted('v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n')).toBe(true);
+  });
+
+  it('names the video codecs an offer lists, without rtx/red/fec', () => {
+    const sdp = 'v=0\r\nm=audio 9 X 111\r\na=rtpmap:111 opus/48000/2\r\nm=video 9 X 96 97 98\r\na=rtpmap:96 H264/90000\r\na=rtpmap:97 rtx/90000\r\na=rtpmap:98 H265/90000\r\n';
+    expect(offeredVideoCodecs(sdp)).toEqual(['H264', 'H265']);
+  });
+});
+
+describe('announceIp', () => {
+  const answer = [
+    'v=0',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96',
+    'a=candidate:3229573512 1 udp 2122194687 172.18.0.5 40001 typ host generation 0 network-id 1',
+    'a=candidate:1510613869 1 udp 2122063615 127.0.0.1 40001 typ host generation 0 network-id 3',
+    'a=candidate:2398920056 1 tcp 1518214911 172.18.0.5 40002 typ host tcptype passive generation 0',
+    'a=mid:0',
+    '',
+  ].join('\r\n');
+
+  it('announces each UDP host port once more at the public address, before the original', () => {
+    const out = announceIp(answer, '203.0.113.7');
+    const candidates = out.split('\r\n').filter((l) => l.startsWith('a=candidate'));
+    expect(candidates).toEqual([
+      'a=candidate:32295735129 1 udp 2122194688 203.0.113.7 40001 typ host generation 0 network-id 1',
+      'a=candidate:3229573512 1 udp 2122194687 172.18.0.5 40001 typ host generation 0 network-id 1',
+      'a=candidate:1510613869 1 udp 2122063615 127.0.0.1 40001 typ host generation 0 network-id 3',
+      'a=candidate:2398920056 1 tcp 1518214911 172.18.0.5 40002 typ host tcptype passive generation 0',
+    ]);
+  });
+
+  it('changes nothing without an address', () => {
+    expect(announceIp(answer, undefined)).toBe(answer);
   });
 });

@@ -6,7 +6,7 @@ import { CAPTURE_CONFIG, type CaptureConfig } from '../config';
 import { StreamManager } from '../stream.manager';
 import { I420JpegEncoder } from './i420-jpeg';
 import { answerOffer, PeerConnectionLink } from './peer';
-import { ResourceGauge, WebRtcFrameSource } from './webrtc.source';
+import { ResourceGauge, WebRtcFrameSource, type VideoSinkLike } from './webrtc.source';
 import { wrtc } from './wrtc';
 
 /** What clients see as the `url` of a stream published over WHIP. */
@@ -37,12 +37,12 @@ export class WhipService {
     let source: WebRtcFrameSource | undefined;
     try {
       const t0 = Date.now();
-      const answer = await answerOffer(link.pc, req.sdp, this.cfg.WEBRTC_ICE_GATHER_TIMEOUT_MS);
+      const answer = await answerOffer(link.pc, req.sdp, this.cfg.WEBRTC_ICE_GATHER_TIMEOUT_MS, this.cfg.WEBRTC_ANNOUNCED_IP);
       if (!answer.gathered) this.log.warn(`session ${req.sessionId}: ICE gathering still running after ${this.cfg.WEBRTC_ICE_GATHER_TIMEOUT_MS} ms; answering with the candidates so far`);
       link.track = answer.track;
       const resourceId = randomBytes(12).toString('base64url');
       const encoder = new I420JpegEncoder({ maxWidth: this.cfg.MAX_FRAME_WIDTH, quality: this.cfg.JPEG_QUALITY });
-      const sink = new (wrtc().nonstandard.RTCVideoSink)(answer.track) as unknown as ConstructorParameters<typeof WebRtcFrameSource>[1];
+      const sink = new (wrtc().nonstandard.RTCVideoSink)(answer.track) as unknown as VideoSinkLike;
       source = new WebRtcFrameSource(link, sink, {
         fps: this.cfg.SNAPSHOT_FPS,
         connectTimeoutMs: this.cfg.WEBRTC_CONNECT_TIMEOUT_MS,

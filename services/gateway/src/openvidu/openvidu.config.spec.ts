@@ -4,6 +4,7 @@ import { loadOpenViduConfig } from './openvidu.config';
 describe('OpenVidu configuration', () => {
   it('is off with neither variable, and on with both', () => {
     expect(loadOpenViduConfig({})).toBeNull();
+    expect(loadOpenViduConfig({ OPENVIDU_URL: '', OPENVIDU_SECRET: '' })).toBeNull();
     expect(loadOpenViduConfig({ OPENVIDU_URL: 'https://ov.example.com/', OPENVIDU_SECRET: 's3cret' })).toEqual({
       url: 'https://ov.example.com',
       secret: 's3cret',

@@ -1,6 +1,9 @@
 import { z } from '@glimpse/contracts';
 import { envInt, loadConfig } from '@glimpse/platform';
 
+/** `VAR=` (as compose writes `${VAR:-}`) means unset. */
+const emptyAsUnset = (v: unknown) => (v === '' ? undefined : v);
+
 /**
  * OpenVidu mode is on when both OPENVIDU_URL and OPENVIDU_SECRET are set; one without the other is
  * a configuration error (the gateway refuses to start), not a silent fallback to WHIP.
@@ -8,10 +11,11 @@ import { envInt, loadConfig } from '@glimpse/platform';
 export const openViduEnv = z
   .object({
     /** Where the gateway reaches openvidu-server's REST API (and capture its WebSocket), e.g. https://ov.example.com or http://openvidu:5443. */
-    OPENVIDU_URL: z
-      .url({ protocol: /^https?$/, message: 'expected an http(s) URL, e.g. https://openvidu.example.com' })
-      .optional(),
-    OPENVIDU_SECRET: z.string().min(1).optional(),
+    OPENVIDU_URL: z.preprocess(
+      emptyAsUnset,
+      z.url({ protocol: /^https?$/, message: 'expected an http(s) URL, e.g. https://openvidu.example.com' }).optional(),
+    ),
+    OPENVIDU_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
     /** Timeout of each OpenVidu REST call (ms). */
     OPENVIDU_TIMEOUT_MS: envInt(10_000, 100),
   })

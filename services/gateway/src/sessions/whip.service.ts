@@ -6,6 +6,9 @@ import { explainUpstream, upstream } from '../upstream';
 import { LiveStreamWatch } from './live-watch.service';
 import type { SessionClaims } from './session-token';
 
+/** Tries of an offer that meets a full capture instance. */
+const OFFER_ATTEMPTS = 3;
+
 export interface WhipAnswer {
   sdp: string;
   /** The WHIP resource, for DELETE. */
@@ -26,9 +29,21 @@ export class WhipRelay {
       throw new GlimpseError('CONFLICT', 'this session is already publishing: DELETE its WHIP resource first, or create a new session');
     }
     const req: WhipOffer.Request = { sessionId: claims.sid, streamId: claims.streamId, sdp, threshold: claims.thr };
-    const reply = await upstream(this.bus.request(WhipOffer.contract, req, this.cfg.REQUEST_TIMEOUT_MS));
+    const reply = await upstream(this.offer(req));
     this.watch.seen(reply.stream);
     return { sdp: reply.sdp, location: `/api/v1/whip/${claims.sid}/${reply.resourceId}` };
+  }
+
+  /** The queue group picks a capture instance at random: a full one is retried, as another may have room. */
+  private async offer(req: WhipOffer.Request): Promise<WhipOffer.Reply> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.bus.request(WhipOffer.contract, req, this.cfg.REQUEST_TIMEOUT_MS);
+      } catch (err) {
+        const full = err instanceof GlimpseError && err.code === 'SERVICE_UNAVAILABLE' && /at capacity/.test(err.message);
+        if (!full || attempt >= OFFER_ATTEMPTS) throw err;
+      }
+    }
   }
 
   /**

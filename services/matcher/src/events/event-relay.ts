@@ -108,13 +108,14 @@ export class EventRelay implements OnApplicationBootstrap, OnModuleDestroy {
   /** Relays until the outbox is empty. Throws when an event cannot be published after its retries. */
   private async pass(): Promise<void> {
     if (!(await this.outbox.lease(this.instance, Math.max(30_000, 10 * this.config.EVENTS_RELAY_INTERVAL_MS)))) return;
+    // At start-up too, so subscribers can attach to the stream before the first event.
+    if (!this.ensured) {
+      await this.stream.ensure();
+      this.ensured = true;
+    }
     for (;;) {
       const rows = await this.outbox.next(BATCH);
       if (rows.length === 0) return;
-      if (!this.ensured) {
-        await this.stream.ensure();
-        this.ensured = true;
-      }
       const done: bigint[] = [];
       try {
         for (const row of rows) {

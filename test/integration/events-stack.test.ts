@@ -1,0 +1,134 @@
+/**
+ * Events end to end, as CI runs them: the whole stack started as `npm start` starts it (private NATS with
+ * JetStream, the real Python worker, PGlite), real photos through the HTTP API and a video stream, and the
+ * example subscriber (examples/events-subscriber) replaying GLIMPSE_EVENTS from sequence 1.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Events } from '@glimpse/contracts';
+import { slideshow } from '../support/media';
+import { fixturePhotos } from '../support/worker';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startStack, freePort } = require('../../infra/scripts/stack.js');
+
+jest.setTimeout(240_000);
+
+const SUBSCRIBER = resolve(__dirname, '..', '..', 'examples', 'events-subscriber', 'index.js');
+const QUIET_MS = 2000;
+
+const photos = fixturePhotos();
+const byPerson = new Map<string, string[]>();
+for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+// Two people with two photos each, away from the look-alikes stack.test.ts lists.
+const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
+const [visitor, uploaded] = [...byPerson].filter(([id, ps]) => ps.length > 1 && !LOOK_ALIKES.has(id)).slice(0, 2);
+const describeIf = visitor && uploaded ? describe : describe.skip;
+if (!(visitor && uploaded)) console.warn('\n*** SKIPPING the events stack test: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
+
+interface Line {
+  seq: number;
+  event: Events.Event;
+}
+
+describeIf('events through the whole stack, read by the example subscriber', () => {
+  let stack: any;
+  const log: string[] = [];
+
+  const api = (path: string, init?: RequestInit) => fetch(`${stack.url}${path}`, init);
+
+  function subscriber(env: Record<string, string>): Promise<{ lines: Line[]; stderr: string; code: number }> {
+    return new Promise((done) => {
+      execFile(
+        process.execPath,
+        [SUBSCRIBER],
+        { env: { PATH: process.env.PATH, NATS_URL: stack.natsUrl, IDLE_MS: '2000', ...env }, timeout: 60_000 },
+        (err, stdout, stderr) => {
+          const lines = stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => {
+              const [, seq, type, json] = /^(\d+) (\S+) (.*)$/.exec(l) ?? [];
+              const event = Events.event.parse(JSON.parse(json));
+              expect(event.type).toBe(type);
+              return { seq: Number(seq), event };
+            });
+          done({ lines, stderr, code: err ? ((err as { code?: number }).code ?? 1) : 0 });
+        },
+      );
+    });
+  }
+
+  beforeAll(async () => {
+    stack = await startStack({
+      natsUrl: `nats://127.0.0.1:${await freePort()}`,
+      port: 0,
+      dataDir: mkdtempSync(join(tmpdir(), 'glimpse-events-stack-')),
+      recognizers: 1,
+      env: { SIGHTING_QUIET_MS: String(QUIET_MS), SIGHTING_UPDATE_THROTTLE_MS: '1000', ERASURE_COMPACT_DELAY_MS: '0' },
+      logSink: { write: (s: string) => log.push(s) },
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('publishes person and sighting events for an upload and a video, and erases a deleted person', async () => {
+    // An upload: a new person, no sighting.
+    const up = await api('/api/v1/recognize', {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: readFileSync(uploaded[1][0]),
+    });
+    expect(up.status).toBe(200);
+    const upFaces = (await up.json()).faces as Array<{ personId: string; box: { width: number } }>;
+    const erased = upFaces.sort((a, b) => b.box.width - a.box.width)[0].personId;
+
+    // A video of the visitor: one sighting (the two photos are the same person).
+    const video = slideshow([visitor[1][0], visitor[1][1]], 3);
+    const started = await api('/api/v1/streams', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: video, fps: 2 }),
+    });
+    expect(started.status).toBe(201);
+    const stream = await started.json();
+    const deadline = Date.now() + 60_000;
+    let state = stream.state;
+    while (Date.now() < deadline && state !== 'ended' && state !== 'failed') {
+      await new Promise((r) => setTimeout(r, 500));
+      state = (await (await api(`/api/v1/streams/${stream.id}`)).json()).state;
+    }
+    expect(state).toBe('ended');
+    await new Promise((r) => setTimeout(r, QUIET_MS + 1500)); // the sighting ends after the quiet time
+
+    expect((await api(`/api/v1/persons/${erased}`, { method: 'DELETE' })).status).toBe(200);
+
+    const { lines, code, stderr } = await subscriber({ START_SEQ: '1' });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const seqs = lines.map((l) => l.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    const events = lines.map((l) => l.event);
+
+    const mine = events.filter((e) => e.type.startsWith('sighting.') && (e.data as { streamId: string }).streamId === stream.id);
+    expect(mine.map((e) => e.type)[0]).toBe('sighting.started');
+    expect(mine.map((e) => e.type).at(-1)).toBe('sighting.ended');
+    const ended = mine.at(-1) as Events.EventOf<'sighting.ended'>;
+    expect(ended.data.frames).toBeGreaterThanOrEqual(4);
+    expect(mine.every((e) => (e.data as { personId: string }).personId === ended.data.personId)).toBe(true);
+    const crop = await api(ended.data.cropUrl!);
+    expect(crop.status).toBe(200);
+    expect(crop.headers.get('content-type')).toMatch(/image\/jpeg/);
+
+    const created = events.find((e) => e.type === 'person.created' && e.data.personId === ended.data.personId);
+    expect(created?.data).toMatchObject({ origin: 'recognition', source: stream.id });
+
+    // The deleted person: only person.deleted is left of them.
+    expect(events.filter((e) => JSON.stringify(e).includes(erased))).toEqual([
+      { id: `person.deleted:${erased}`, type: 'person.deleted', occurredAt: expect.any(String), data: { personId: erased, reason: 'request', deletedFaces: 1 } },
+    ]);
+  });
+});
