@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Events, MatchFaces, PersonDelete, PersonEnroll, PersonRename } from '@glimpse/contracts';
+import { Events, MatchFaces, PersonDelete, PersonEnroll, PersonRename, SightingsList } from '@glimpse/contracts';
 import { BUS, Bus } from '@glimpse/platform';
 import { AppModule } from '../../services/matcher/src/app.module';
 import { loadMatcherConfig } from '../../services/matcher/src/config';
@@ -107,7 +107,11 @@ describe('examples/events-subscriber against a real matcher and JetStream', () =
     await new Promise((r) => setTimeout(r, 20));
     const frame = { source: `lobby-${RUN}`, seq: 1, capturedAt: new Date().toISOString(), width: 640, height: 480 };
     await client.request(MatchFaces.contract, { frame, store: true, faces: [face(unit(2))] });
-    await new Promise((r) => setTimeout(r, 800)); // the quiet time passes: sighting.ended
+    // The quiet time passes: sighting.ended, before Dave's events.
+    for (let i = 0; (await client.request(SightingsList.contract, { state: 'open' })).total > 0; i++) {
+      if (i > 200) throw new Error('the sighting did not end');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     dave = (await client.request(PersonEnroll.contract, { name: 'Dave', faces: [face(unit(3))] })).person.id;
     await client.request(PersonDelete.contract, { id: dave });
     await app.get(EventRelay).drain();

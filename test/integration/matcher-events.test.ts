@@ -51,8 +51,8 @@ function nativeRequire(id: string): unknown {
 }
 
 const RUN = randomBytes(4).toString('hex');
-const QUIET_MS = 1500;
-const THROTTLE_MS = 500;
+const QUIET_MS = 2500;
+const THROTTLE_MS = 1000;
 
 /** Deterministic random unit vectors (mulberry32 + Box-Muller), so a failure reproduces. */
 function rng(seed: number) {
