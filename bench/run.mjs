@@ -11,6 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchMatcher } from './matcher.mjs';
+import { benchLive, liveTable } from './live.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -167,6 +168,9 @@ async function main() {
   // 4. Matcher search.
   const matcher = (await benchMatcher(QUICK ? [1000] : [1000, 10000, 100000], log)).map(({ ms, ...r }) => ({ ...stats(ms), ...r, queries: ms.length }));
 
+  // 5. Live camera: headless Chromium publishing over WHIP to the stack with shipped defaults.
+  const live = await benchLiveStack(QUICK ? [1] : [1, 4], tmp);
+
   // Tables.
   const k1 = '640x480, 1 face';
   const base1 = baseline[k1];
@@ -196,6 +200,8 @@ async function main() {
   const two = glimpse['fast-2inst']?.throughput[k1];
   const one = glimpse['fast-1proc']?.throughput[k1];
   const def = glimpse.defaults;
+  lines.push('\nLive camera (headless Chromium over WHIP, 640x480 fake camera, shipped defaults, one recognizer)\n');
+  lines.push(liveTable(live));
   lines.push('\nTargets');
   lines.push(`- throughput 640x480 one face vs baseline: ${def ? (def.throughput[k1].framesPerS / base1.framesPerS).toFixed(2) : '-'}x (target >= 3x)`);
   lines.push(`- recognize p95 / baseline single call: ${def ? (def.latency.p95 / base1.p50).toFixed(2) : '-'} (target <= 1.5)`);
@@ -206,9 +212,18 @@ async function main() {
 
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const file = join(ROOT, 'bench/results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), quick: QUICK, cpus: cpus().length, cpu: cpus()[0]?.model, n: N, seconds: Math.round((Date.now() - started) / 1000), baseline, accuracy, glimpse, matcher, table: text }, null, 2));
+  writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), quick: QUICK, cpus: cpus().length, cpu: cpus()[0]?.model, n: N, seconds: Math.round((Date.now() - started) / 1000), baseline, accuracy, glimpse, matcher, live, table: text }, null, 2));
   log(`written ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
   rmSync(tmp, { recursive: true, force: true });
+}
+
+async function benchLiveStack(streams, dir) {
+  const stack = await startStack({ natsUrl: `nats://127.0.0.1:${await freePort()}`, port: 0, dataDir: join(dir, 'live-data'), logSink: { write() {} } });
+  try {
+    return await benchLive({ url: stack.url, streams, seconds: QUICK ? 8 : 20, dir });
+  } finally {
+    await stack.stop();
+  }
 }
 
 main().catch((err) => {

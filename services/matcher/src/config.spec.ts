@@ -2,9 +2,9 @@ import { ConfigError } from '@glimpse/platform';
 import { loadMatcherConfig } from './config';
 
 describe('matcher config', () => {
-  it('defaults to an embedded PGlite in ./data/pglite with threshold 0.6, k 1, ef_search 100', () => {
+  it('defaults to an embedded PGlite in ./data/pglite with threshold 0.6, k 1, ef_search 400', () => {
     const c = loadMatcherConfig({});
-    expect(c).toMatchObject({ DATA_DIR: './data/pglite', THRESHOLD: 0.6, MATCH_K: 1, HNSW_EF_SEARCH: 100 });
+    expect(c).toMatchObject({ DATA_DIR: './data/pglite', THRESHOLD: 0.6, MATCH_K: 1, HNSW_EF_SEARCH: 400 });
     expect(c.DATABASE_URL).toBeUndefined();
   });
 

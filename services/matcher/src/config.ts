@@ -18,7 +18,8 @@ export const matcherEnv = baseEnv
     /** Nearest stored faces fetched per query face; the closest one decides. */
     MATCH_K: envInt(1, 1, 100),
     /** HNSW candidate list size per query (`hnsw.ef_search`): higher is slower and more exact. */
-    HNSW_EF_SEARCH: envInt(100, 1, 1000),
+    // 400 keeps recall@1 >= 0.99 at 100k clustered faces (bench: 11.7 ms p95); 100 gave 0.95.
+    HNSW_EF_SEARCH: envInt(400, 1, 1000),
 
     /** A person unseen in a stream for this long ends their sighting there. */
     SIGHTING_QUIET_MS: envInt(10_000, 100, 86_400_000),
