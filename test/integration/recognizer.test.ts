@@ -132,6 +132,9 @@ withPhotos('finds the face in a photo and hands its encoding and a JPEG crop to 
   expect(meta.format).toBe('jpeg');
   expect(meta.width).toBeGreaterThan(face.box.width);
   expect(meta.width).toBeLessThanOrEqual(250);
+  // the worker's quality, for the matcher to keep the best crop of a sighting
+  expect(face.quality).toEqual({ faceWidth: face.box.width, sharpness: expect.any(Number) });
+  expect(face.quality!.sharpness).toBeGreaterThan(0);
 });
 
 withPhotos('encodes without crops or the matcher on FrameEncode', async () => {
@@ -140,6 +143,21 @@ withPhotos('encodes without crops or the matcher on FrameEncode', async () => {
   expect(reply).toMatchObject({ width: 250, height: 250, processedBy: INSTANCE });
   expect(reply.faces).toHaveLength(1);
   expect(Object.keys(reply.faces[0]).sort()).toEqual(['box', 'encoding']);
+  expect(matcherCalls).toHaveLength(0);
+});
+
+withPhotos('returns each face’s JPEG crop and quality on FrameEncode with Glimpse-Crops: true', async () => {
+  const photo = readFileSync(photos[0].path);
+  const h = { 'Content-Type': 'image/jpeg', 'Glimpse-Crops': 'true' } as const;
+  const reply = await client.requestBinary(FrameEncode.contract, photo, h, 30_000);
+  expect(reply.faces).toHaveLength(1);
+  const [face] = reply.faces;
+  expect(Object.keys(face).sort()).toEqual(['box', 'crop', 'encoding', 'quality']);
+  expect(face.quality).toEqual({ faceWidth: face.box.width, sharpness: expect.any(Number) });
+  expect(face.quality!.sharpness).toBeGreaterThan(0);
+  const meta = await sharp(Buffer.from(face.crop!, 'base64')).metadata();
+  expect(meta.format).toBe('jpeg');
+  expect(meta.width).toBeGreaterThan(face.box.width);
   expect(matcherCalls).toHaveLength(0);
 });
 

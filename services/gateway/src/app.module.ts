@@ -5,10 +5,13 @@ import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 import { OpenViduModule } from './openvidu/openvidu.module';
+import { FacesController } from './faces.controller';
+import { LibraryService } from './library.service';
 import { PersonsController } from './persons.controller';
 import { ProblemFilter } from './problem.filter';
 import { RecognizeController } from './recognize.controller';
 import { RecognizeService } from './recognize.service';
+import { SearchController } from './search.controller';
 import { LiveStreamWatch } from './sessions/live-watch.service';
 import { SessionService } from './sessions/session.service';
 import { SessionsController } from './sessions/sessions.controller';
@@ -17,6 +20,7 @@ import { WhipRelay } from './sessions/whip.service';
 import { StreamsController } from './streams.controller';
 import { StreamsService } from './streams.service';
 import { WsGateway } from './ws.gateway';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -26,12 +30,14 @@ export class AppModule {
       imports: [
         BusModule.forRoot({ servers: cfg.NATS_URL, name: cfg.INSTANCE_ID, requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS }),
         OpenViduModule.forRoot({ requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS }),
+        WebhooksModule,
       ],
-      controllers: [RecognizeController, PersonsController, StreamsController, HealthController, SessionsController, WhipController],
+      controllers: [RecognizeController, PersonsController, FacesController, SearchController, StreamsController, HealthController, SessionsController, WhipController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: cfg },
         { provide: APP_FILTER, useClass: ProblemFilter },
         RecognizeService,
+        LibraryService,
         StreamsService,
         HealthService,
         SessionService,

@@ -5,7 +5,9 @@ import { createLogger } from '@glimpse/platform';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './config';
 import { WhipOffer } from '@glimpse/contracts';
-import { imageBodyParser, jsonBodyParser, sdpBodyParser, videoBodyParser } from './upload';
+import { MAX_ENROLL_IMAGES } from './library';
+import { mountOpenApi } from './openapi';
+import { imageBodyParser, imagesFormParser, jsonBodyParser, sdpBodyParser, videoBodyParser } from './upload';
 
 const JSON_LIMIT_BYTES = 64 * 1024;
 
@@ -22,11 +24,19 @@ export async function createApp(cfg: GatewayConfig, logger?: LoggerService | fal
   app.disable('x-powered-by');
   app.use('/api/v1/recognize', imageBodyParser(cfg.MAX_UPLOAD_BYTES));
   app.use('/api/v1/encode', imageBodyParser(cfg.MAX_UPLOAD_BYTES));
+  app.use('/api/v1/search', imageBodyParser(cfg.MAX_UPLOAD_BYTES));
+  app.use('/api/v1/verify', imagesFormParser(cfg.MAX_UPLOAD_BYTES, { a: 1, b: 1 }));
+  app.use('/api/v1/persons', imagesFormParser(cfg.MAX_UPLOAD_BYTES, { images: MAX_ENROLL_IMAGES }));
+  app.use('/api/v1/persons/:id/faces', imagesFormParser(cfg.MAX_UPLOAD_BYTES, { images: MAX_ENROLL_IMAGES }));
+  app.use('/api/v1/persons', jsonBodyParser(JSON_LIMIT_BYTES, { method: 'PATCH', subPaths: true }));
+  app.use('/api/v1/persons/:id/merge', jsonBodyParser(JSON_LIMIT_BYTES));
+  app.use('/api/v1/faces/:id/move', jsonBodyParser(JSON_LIMIT_BYTES));
   app.use('/api/v1/streams/upload', videoBodyParser(cfg.UPLOAD_DIR, cfg.MAX_VIDEO_UPLOAD_BYTES));
   app.use('/api/v1/streams', jsonBodyParser(JSON_LIMIT_BYTES));
   app.use('/api/v1/streams', jsonBodyParser(JSON_LIMIT_BYTES, { method: 'PATCH', subPaths: true }));
   app.use('/api/v1/sessions', jsonBodyParser(JSON_LIMIT_BYTES));
   app.use('/api/v1/whip', sdpBodyParser(WhipOffer.MAX_SDP_BYTES));
+  mountOpenApi(app);
   app.useStaticAssets(cfg.PUBLIC_DIR, { index: 'index.html', redirect: false, maxAge: '5m' });
   return app;
 }

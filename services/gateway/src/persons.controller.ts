@@ -1,41 +1,71 @@
-import { Controller, Delete, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
-import type { Response } from 'express';
-import { FaceCrop, PersonDelete, PersonGet, PersonsList, uuidSchema, z } from '@glimpse/contracts';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { FaceCrop, PersonDelete, PersonGet, PersonMerge, PersonRename, PersonsList, uuidSchema, z } from '@glimpse/contracts';
 import { Bus, InjectBus } from '@glimpse/platform';
-import { cropUrl } from './faces';
+import { addFacesFields, displayName, enrollFields, mergeBody, personsQuery, renameBody, withCover, withCrop } from './library';
+import { LibraryService } from './library.service';
+import { formFields, uploadedFiles, type UploadedFile } from './upload';
 import { upstream } from './upstream';
-import { ZodPipe } from './zod.pipe';
+import { validate, ZodPipe } from './zod.pipe';
 
-export const personsQuery = z.strictObject({
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50),
-});
+export { personsQuery };
 
 const idPipe = new ZodPipe(uuidSchema);
 
+const photos = (req: Request): UploadedFile[] =>
+  uploadedFiles(req, 'images').map((f, i) => ({ ...f, filename: displayName(f.filename, `image #${i + 1}`) }));
+
+/** Multipart bodies are parsed by `imagesFormParser`, JSON ones by `jsonBodyParser` (see app.ts). */
 @Controller('api/v1')
 export class PersonsController {
-  constructor(@InjectBus() private readonly bus: Bus) {}
+  constructor(
+    @InjectBus() private readonly bus: Bus,
+    private readonly library: LibraryService,
+  ) {}
 
   @Get('persons')
   async list(@Query(new ZodPipe(personsQuery)) query: z.infer<typeof personsQuery>) {
     const reply = await upstream(this.bus.request(PersonsList.contract, query));
-    return { ...reply, items: reply.items.map((p) => ({ ...p, coverUrl: cropUrl(p.coverFaceId) })) };
+    return { ...reply, items: reply.items.map(withCover) };
+  }
+
+  /** Enrollment: a new (optionally named) person from one or more photos of exactly one face each. */
+  @Post('persons')
+  enroll(@Req() req: Request) {
+    const { name } = validate(enrollFields, formFields(req), 'form fields');
+    return this.library.enroll(photos(req), name === undefined ? {} : { name });
   }
 
   @Get('persons/:id')
   async get(@Param('id', idPipe) id: string) {
     const person = await upstream(this.bus.request(PersonGet.contract, { id }));
-    return {
-      ...person,
-      coverUrl: cropUrl(person.coverFaceId),
-      faces: person.faces.map((f) => ({ ...f, cropUrl: cropUrl(f.id) })),
-    };
+    return { ...withCover(person), faces: person.faces.map(withCrop) };
+  }
+
+  @Patch('persons/:id')
+  async rename(@Param('id', idPipe) id: string, @Body() body: unknown) {
+    const { name } = validate(renameBody, body, 'body');
+    return withCover(await upstream(this.bus.request(PersonRename.contract, { id, name })));
   }
 
   @Delete('persons/:id')
   delete(@Param('id', idPipe) id: string) {
     return upstream(this.bus.request(PersonDelete.contract, { id }));
+  }
+
+  @Post('persons/:id/faces')
+  addFaces(@Param('id', idPipe) id: string, @Req() req: Request) {
+    validate(addFacesFields, formFields(req), 'form fields');
+    return this.library.enroll(photos(req), { personId: id });
+  }
+
+  /** `sourceId` is merged into `:id`, which keeps its number (and its name, when it has one). */
+  @Post('persons/:id/merge')
+  @HttpCode(200)
+  async merge(@Param('id', idPipe) id: string, @Body() body: unknown) {
+    const { sourceId } = validate(mergeBody, body, 'body');
+    const reply = await upstream(this.bus.request(PersonMerge.contract, { targetId: id, sourceId }));
+    return { ...reply, person: withCover(reply.person) };
   }
 
   @Get('faces/:id/crop')

@@ -19,6 +19,7 @@ export interface EncodedFace {
   encoding: number[];
 }
 
+
 @Injectable()
 export class RecognizeService {
   private seq = 0;
@@ -49,11 +50,21 @@ export class RecognizeService {
   }
 
   async encode(upload: Buffer): Promise<{ faces: EncodedFace[] }> {
+    const faces = await this.encodeFrame(upload, false);
+    return { faces: faces.map((f) => ({ box: f.box, encoding: f.encoding })) };
+  }
+
+  /** Faces with their crop and quality when the recognizer provides them (enrollment); original coordinates. */
+  encodeWithCrops(upload: Buffer): Promise<FrameEncode.Reply['faces']> {
+    return this.encodeFrame(upload, true);
+  }
+
+  private async encodeFrame(upload: Buffer, crops: boolean): Promise<FrameEncode.Reply['faces']> {
     const image = await this.prepare(upload);
-    const reply = await upstream(
-      this.bus.requestBinary(FrameEncode.contract, image.bytes, { 'Content-Type': image.contentType }, this.cfg.RECOGNIZE_TIMEOUT_MS),
-    );
-    return { faces: reply.faces.map((f) => ({ box: this.toOriginal(f.box, image), encoding: f.encoding })) };
+    const headers: FrameEncode.Headers = { 'Content-Type': image.contentType };
+    if (crops) headers['Glimpse-Crops'] = 'true';
+    const reply = await upstream(this.bus.requestBinary(FrameEncode.contract, image.bytes, headers, this.cfg.RECOGNIZE_TIMEOUT_MS));
+    return reply.faces.map((f) => ({ ...f, box: this.toOriginal(f.box, image) }));
   }
 
   private prepare(upload: Buffer): Promise<PreparedImage> {

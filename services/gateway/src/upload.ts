@@ -16,8 +16,18 @@ export interface SavedVideo {
   bytes: number;
 }
 
+/** One file of a multipart form, in memory. */
+export interface UploadedFile {
+  field: string;
+  /** The client's file name, or `<field> #<n>` when it sent none. */
+  filename: string;
+  bytes: Buffer;
+}
+
 interface UploadRequest extends Request {
   glimpseImage?: Buffer | null;
+  glimpseFiles?: UploadedFile[];
+  glimpseFields?: Record<string, unknown>;
   glimpseVideo?: SavedVideo;
   glimpseSdp?: string;
 }
@@ -29,6 +39,14 @@ export function uploadedImage(req: Request): Buffer {
   if (!bytes || bytes.length === 0) throw new GlimpseError('INVALID_IMAGE', 'empty body: send a JPEG or PNG image');
   return bytes;
 }
+
+/** The files of `field` left by `imagesFormParser`, in the order they came. */
+export function uploadedFiles(req: Request, field: string): UploadedFile[] {
+  return ((req as UploadRequest).glimpseFiles ?? []).filter((f) => f.field === field);
+}
+
+/** The text fields of a form parsed by `imagesFormParser`. */
+export const formFields = (req: Request): Record<string, unknown> => ({ ...((req as UploadRequest).glimpseFields ?? {}) });
 
 export function uploadedVideo(req: Request): SavedVideo {
   const video = (req as UploadRequest).glimpseVideo;
@@ -80,6 +98,43 @@ export function imageBodyParser(maxBytes: number): RequestHandler {
     raw(req, res, (err?: unknown) => {
       (req as UploadRequest).glimpseImage = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       done(err);
+    });
+  };
+}
+
+/**
+ * Multipart forms with several image files (`fields`: file field name to how many it may hold),
+ * in memory, each up to `maxBytes`, plus a few small text fields. Only a POST to the mount point itself.
+ */
+export function imagesFormParser(maxBytes: number, fields: Record<string, number>): RequestHandler {
+  const limitError = () => tooLarge('image', maxBytes, 'MAX_UPLOAD_BYTES');
+  const maxFiles = Object.values(fields).reduce((a, b) => a + b, 0);
+  const expected = Object.entries(fields)
+    .map(([name, n]) => (n > 1 ? `up to ${n} files in '${name}'` : `one file in '${name}'`))
+    .join(' and ');
+  const form = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: maxBytes, files: maxFiles, fields: 10, fieldSize: 16 * 1024, parts: maxFiles + 10 },
+  }).fields(Object.entries(fields).map(([name, maxCount]) => ({ name, maxCount })));
+
+  return (req, res, next) => {
+    if (req.method !== 'POST' || req.path !== '/') return next();
+    if (mediaType(req) !== 'multipart/form-data') {
+      return next(new GlimpseError('UNSUPPORTED_MEDIA_TYPE', `send multipart/form-data with ${expected}`));
+    }
+    if (declaredLength(req) > maxBytes * maxFiles + FORM_OVERHEAD) return next(limitError());
+    form(req, res, (err?: unknown) => {
+      const e = err as { name?: string; code?: string; field?: string } | undefined;
+      if (e?.name === 'MulterError' && (e.code === 'LIMIT_UNEXPECTED_FILE' || e.code === 'LIMIT_FILE_COUNT')) {
+        return next(new GlimpseError('INVALID_REQUEST', `unexpected file field '${e.field ?? '?'}' or too many files: send ${expected}`));
+      }
+      if (err) return next(bodyError(err, limitError, 'image'));
+      const byField = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
+      (req as UploadRequest).glimpseFiles = Object.entries(byField).flatMap(([field, files]) =>
+        files.map((f, i) => ({ field, filename: f.originalname || `${field} #${i + 1}`, bytes: f.buffer })),
+      );
+      (req as UploadRequest).glimpseFields = { ...(req.body ?? {}) };
+      next();
     });
   };
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { MatchFaces, type RecognizedFace } from '@glimpse/contracts';
+import { FrameEncode, MatchFaces, type RecognizedFace } from '@glimpse/contracts';
 import { GlimpseError, type Bus } from '@glimpse/platform';
 import { strictMock } from '../test/strict-mock';
 import { loadRecognizerConfig } from './config';
@@ -18,7 +18,12 @@ const headers = {
 const crop = Buffer.from('jpeg').toString('base64');
 
 function face(i: number, size = 40): WorkerFace {
-  return { box: { x: i, y: i, width: size, height: size }, encoding: Array(128).fill(i / 1000), crop };
+  return {
+    box: { x: i, y: i, width: size, height: size },
+    encoding: Array(128).fill(i / 1000),
+    crop,
+    quality: { faceWidth: size, sharpness: 40 + i },
+  };
 }
 
 function workerReply(faces: WorkerFace[]): WorkerReply {
@@ -65,6 +70,17 @@ describe('RecognizerService.recognize', () => {
       1234,
     );
     expect(reply).toEqual({ frame, faces: matched(2), timings: expect.any(Object), processedBy: 'recognizer-test' });
+  });
+
+  it('forwards each face’s quality to the matcher, and leaves it out when the worker sent none', async () => {
+    const { quality: _, ...bare } = face(2);
+    const request = jest.fn().mockResolvedValue({ faces: matched(2) });
+    await setup(jest.fn().mockResolvedValue(workerReply([face(1), bare])), { request }).recognize({ body: image, headers });
+    const sent = request.mock.calls[0][1] as MatchFaces.Request;
+    expect(sent.faces[0].quality).toEqual({ faceWidth: 40, sharpness: 41 });
+    expect(sent.faces[1]).toEqual(bare);
+    expect(sent.faces[1]).not.toHaveProperty('quality');
+    expect(() => MatchFaces.request.parse(sent)).not.toThrow();
   });
 
   it('leaves the threshold to the matcher when the frame names none, and passes store=false on', async () => {
@@ -127,7 +143,8 @@ describe('RecognizerService.recognize', () => {
 
 describe('RecognizerService.encode', () => {
   it('asks for no crops, never calls the matcher, and returns boxes and encodings only', async () => {
-    const encode = jest.fn().mockResolvedValue(workerReply([{ ...face(1), crop: undefined }]));
+    const { crop: _, ...uncropped } = face(1);
+    const encode = jest.fn().mockResolvedValue(workerReply([uncropped]));
     const reply = await setup(encode).encode({ body: image, headers: { 'Content-Type': 'image/png' } });
     expect(encode).toHaveBeenCalledWith(image, 'image/png', { detector: 'hog', upsample: 2, jitters: 3, detectMaxSide: 400, detectMinScale: 0.5, crops: false });
     expect(reply).toEqual({
@@ -137,6 +154,24 @@ describe('RecognizerService.encode', () => {
       timings: expect.objectContaining({ detectMs: 20, workerMs: expect.any(Number), totalMs: expect.any(Number) }),
       processedBy: 'recognizer-test',
     });
+  });
+
+  it.each(['false', undefined] as const)('Glimpse-Crops %s: no crops asked for, no quality returned', async (crops) => {
+    const { crop: _, ...uncropped } = face(1);
+    const encode = jest.fn().mockResolvedValue(workerReply([uncropped]));
+    const h = { 'Content-Type': 'image/jpeg' as const, ...(crops && { 'Glimpse-Crops': crops }) };
+    const reply = await setup(encode).encode({ body: image, headers: h });
+    expect(encode).toHaveBeenCalledWith(image, 'image/jpeg', expect.objectContaining({ crops: false }));
+    expect(reply.faces).toEqual([{ box: face(1).box, encoding: face(1).encoding }]);
+  });
+
+  it('Glimpse-Crops true: asks for crops and returns each face’s crop and quality', async () => {
+    const encode = jest.fn().mockResolvedValue(workerReply([face(1), face(2, 60)]));
+    const reply = await setup(encode).encode({ body: image, headers: { 'Content-Type': 'image/jpeg', 'Glimpse-Crops': 'true' } });
+    expect(encode).toHaveBeenCalledWith(image, 'image/jpeg', { detector: 'hog', upsample: 2, jitters: 3, detectMaxSide: 400, detectMinScale: 0.5, crops: true });
+    expect(reply.faces).toEqual([face(1), face(2, 60)]);
+    expect(reply.faces[1].quality).toEqual({ faceWidth: 60, sharpness: 42 });
+    expect(() => FrameEncode.reply.parse(reply)).not.toThrow();
   });
 
   it('passes worker errors on', async () => {

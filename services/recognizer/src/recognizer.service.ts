@@ -49,7 +49,13 @@ export class RecognizerService {
       const request: MatchFaces.Request = {
         frame,
         store: h['Glimpse-Store'],
-        faces: largest(encoded.faces, MATCH_MAX_FACES).map((f) => ({ box: f.box, encoding: f.encoding, crop: f.crop ?? '' })),
+        faces: largest(encoded.faces, MATCH_MAX_FACES).map((f) => ({
+          box: f.box,
+          encoding: f.encoding,
+          crop: f.crop ?? '',
+          // lets the matcher keep a sighting's best crop by size and sharpness
+          ...(f.quality && { quality: f.quality }),
+        })),
       };
       if (h['Glimpse-Threshold'] !== undefined) request.threshold = h['Glimpse-Threshold'];
       faces = (await this.bus.request(MatchFaces.contract, request, this.cfg.MATCH_TIMEOUT_MS)).faces;
@@ -65,12 +71,18 @@ export class RecognizerService {
 
   async encode({ body, headers: h }: EncodeMessage): Promise<FrameEncode.Reply> {
     const started = performance.now();
-    const encoded = await this.worker.encode(body, h['Content-Type'], { ...this.options, crops: false });
+    const crops = h['Glimpse-Crops'] === 'true';
+    const encoded = await this.worker.encode(body, h['Content-Type'], { ...this.options, crops });
     const workerMs = performance.now() - started;
     return {
       width: encoded.width,
       height: encoded.height,
-      faces: encoded.faces.map((f) => ({ box: f.box, encoding: f.encoding })),
+      faces: encoded.faces.map((f) => ({
+        box: f.box,
+        encoding: f.encoding,
+        ...(crops && f.crop && { crop: f.crop }),
+        ...(crops && f.quality && { quality: f.quality }),
+      })),
       timings: timings({ ...encoded.timings, workerMs, totalMs: workerMs }),
       processedBy: this.cfg.INSTANCE_ID,
     };

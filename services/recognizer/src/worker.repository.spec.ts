@@ -57,7 +57,14 @@ const json = (status: number, body: unknown): Handler => (_req, res) => {
 const goodReply = {
   width: 250,
   height: 250,
-  faces: [{ box: { x: 76, y: 86, width: 89, height: 90 }, encoding: Array(128).fill(0.01), crop: 'aGVsbG8=' }],
+  faces: [
+    {
+      box: { x: 76, y: 86, width: 89, height: 90 },
+      encoding: Array(128).fill(0.01),
+      crop: 'aGVsbG8=',
+      quality: { faceWidth: 89, sharpness: 52.25 },
+    },
+  ],
   timings: { decodeMs: 1, detectMs: 20, encodeMs: 70 },
 };
 const ok = json(200, goodReply);
@@ -89,6 +96,13 @@ describe('WorkerRepository.encode', () => {
     expect([...w.bodies[0]]).toEqual([1, 2, 3, 4]);
   });
 
+  it('accepts a face without quality (an older worker)', async () => {
+    const { quality: _, ...face } = goodReply.faces[0];
+    const w = await fakeWorker(json(200, { ...goodReply, faces: [face] }));
+    const reply = await new WorkerRepository({ urls: [w.url], timeoutMs: 1000 }).encode(image, 'image/jpeg', opts);
+    expect(reply.faces).toEqual([face]);
+  });
+
   it('sends only the bytes of a view into a larger buffer', async () => {
     const w = await fakeWorker(ok);
     const view = new Uint8Array([9, 9, 1, 2, 3, 9]).subarray(2, 5);
@@ -104,6 +118,9 @@ describe('WorkerRepository.encode', () => {
     ['a reply with a 127-d encoding', json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], encoding: Array(127).fill(0) }] })],
     ['a reply that is not JSON', ((_q, r) => r.writeHead(200).end('<html>')) as Handler],
     ['a reply without the crops asked for', json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], crop: undefined }] })],
+    ['a negative sharpness', json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], quality: { faceWidth: 89, sharpness: -1 } }] })],
+    ['a fractional faceWidth', json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], quality: { faceWidth: 89.5, sharpness: 3 } }] })],
+    ['a quality with unknown fields', json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], quality: { faceWidth: 89, sharpness: 3, x: 1 } }] })],
   ])('fails over to the next URL after %s', async (_what, handler) => {
     const first = handler ? (await fakeWorker(handler)).url : await deadUrl();
     const second = await fakeWorker(ok);

@@ -1,5 +1,5 @@
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { boxSchema, encodingSchema, z } from '@glimpse/contracts';
+import { boxSchema, encodingSchema, faceQualitySchema, z } from '@glimpse/contracts';
 import { GlimpseError } from '@glimpse/platform';
 
 export interface WorkerOptions {
@@ -19,7 +19,7 @@ export interface EncodeOptions {
   detectMaxSide?: number;
   /** The most the frame is shrunk for detection (bounds the smallest face found). */
   detectMinScale?: number;
-  /** Ask for a base64 JPEG crop of each face. */
+  /** Ask for a base64 JPEG crop of each face (its quality comes with every face regardless). */
   crops: boolean;
 }
 
@@ -32,7 +32,15 @@ export interface WorkerHealth {
 const workerReply = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  faces: z.array(z.object({ box: boxSchema, encoding: encodingSchema, crop: z.base64().min(1).optional() })),
+  faces: z.array(
+    z.object({
+      box: boxSchema,
+      encoding: encodingSchema,
+      crop: z.base64().min(1).optional(),
+      /** Always sent by the current worker; optional so that an older worker still serves frames. */
+      quality: faceQualitySchema.optional(),
+    }),
+  ),
   timings: z.record(z.string(), z.number().nonnegative()),
 });
 export type WorkerReply = z.infer<typeof workerReply>;

@@ -8,6 +8,11 @@ export const queue = 'recognizer';
 
 export const headers = z.object({
   'Content-Type': z.enum(['image/jpeg', 'image/png']),
+  /**
+   * 'true': each reply face also carries `crop` (base64 JPEG of the face plus a margin) and `quality`
+   * (face width and sharpness), what PersonEnroll needs. Absent or 'false': box and encoding only.
+   */
+  'Glimpse-Crops': z.enum(['true', 'false']).optional(),
 });
 export type Headers = z.input<typeof headers>;
 

@@ -1,14 +1,16 @@
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore } from 'react';
 import { CameraPanel } from './components/CameraPanel';
 import { ErrorBanner, type BannerError } from './components/ErrorBanner';
 import { Header, type Tab } from './components/Header';
 import { PersonsView } from './components/PersonsView';
 import { ResultsPanel } from './components/ResultsPanel';
+import { SightingsView } from './components/SightingsView';
 import { UploadPanel } from './components/UploadPanel';
 import { useHealth } from './hooks/useHealth';
 import { useLiveCamera } from './hooks/useLiveCamera';
 import { useVideoUpload } from './hooks/useVideoUpload';
 import { DEFAULT_THRESHOLD } from './lib/camera';
+import { PersonCrops } from './lib/crops';
 import { DEFAULT_RESULTS_CAP, initialResults, resultsReducer, type ResultSource } from './lib/results';
 import type { ApiFace, RecognitionMessage } from './lib/types';
 
@@ -45,9 +47,18 @@ export function App() {
   }, []);
   useEffect(() => () => clearTimeout(personsTimer.current ?? undefined), []);
 
-  const addFaces = useCallback((faces: ApiFace[], at: string, source: ResultSource, thumbs?: (string | undefined)[]) => {
-    dispatch({ type: 'add', faces, at, source, thumbs });
-  }, []);
+  // live faces mostly come without a crop (STORE_STREAM_FACES=best): show the person's latest one
+  const crops = useMemo(() => new PersonCrops(), []);
+  useSyncExternalStore(crops.subscribe, crops.getVersion);
+  const cropOf = useCallback((personId: string | null) => crops.get(personId), [crops]);
+
+  const addFaces = useCallback(
+    (faces: ApiFace[], at: string, source: ResultSource, thumbs?: (string | undefined)[]) => {
+      crops.note(faces);
+      dispatch({ type: 'add', faces, at, source, thumbs });
+    },
+    [crops],
+  );
 
   const onStreamResult = useCallback(
     (source: ResultSource) => (msg: RecognitionMessage) => {
@@ -125,7 +136,7 @@ export function App() {
             video={video}
           />
         </div>
-        <ResultsPanel cards={results.cards} highlight={results.highlight} cap={results.cap} onToggle={toggleHighlight} onClear={() => dispatch({ type: 'clear' })} />
+        <ResultsPanel cards={results.cards} highlight={results.highlight} cap={results.cap} cropOf={cropOf} onToggle={toggleHighlight} onClear={() => dispatch({ type: 'clear' })} />
       </main>
 
       <main id="view-persons" role="tabpanel" aria-labelledby="tab-persons" className="layout layout-single" hidden={tab !== 'persons'}>
@@ -134,8 +145,15 @@ export function App() {
           version={personsVersion}
           onTotal={setPersonsTotal}
           onError={showError}
-          onDeleted={(id) => dispatch({ type: 'removePerson', personId: id })}
+          onDeleted={(id) => {
+            crops.forget(id);
+            dispatch({ type: 'removePerson', personId: id });
+          }}
         />
+      </main>
+
+      <main id="view-sightings" role="tabpanel" aria-labelledby="tab-sightings" className="layout layout-single" hidden={tab !== 'sightings'}>
+        <SightingsView active={tab === 'sightings'} version={personsVersion} />
       </main>
 
       <footer className="footer muted small">Glimpse · self-hosted face recognition · video and faces stay on your server</footer>

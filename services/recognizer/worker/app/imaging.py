@@ -1,6 +1,7 @@
 import base64
 import io
 import warnings
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -60,6 +61,32 @@ def clip_box(top: int, right: int, bottom: int, left: int, width: int, height: i
         "width": max(1, min(int(right), width) - x),
         "height": max(1, min(int(bottom), height) - y),
     }
+
+
+# faceQualitySchema (libs/contracts/src/common/face.ts) defines `sharpness` on the face box resized to this width.
+SHARPNESS_WIDTH = 128
+
+
+def face_quality(image: Image.Image, box: dict[str, int]) -> dict[str, Any]:
+    """
+    `faceWidth`: the box width in original pixels. `sharpness`: variance of the 3x3 Laplacian
+    (0 1 0 / 1 -4 1 / 0 1 0, interior pixels only) of the 8-bit grayscale box (no margin), resized
+    bilinearly to SHARPNESS_WIDTH px wide with the aspect ratio kept. Numpy only: a few ms per face.
+    """
+    area = (box["x"], box["y"], box["x"] + box["width"], box["y"] + box["height"])
+    grey = image.crop(area).convert("L")
+    height = max(1, round(box["height"] * SHARPNESS_WIDTH / box["width"]))
+    grey = grey.resize((SHARPNESS_WIDTH, height), Image.Resampling.BILINEAR)
+    return {"faceWidth": box["width"], "sharpness": round(laplacian_variance(np.asarray(grey, dtype=np.float64)), 2)}
+
+
+def laplacian_variance(grey: np.ndarray) -> float:
+    """Variance of the 4-neighbour Laplacian over the pixels that have all four neighbours; 0 below 3x3."""
+    if grey.shape[0] < 3 or grey.shape[1] < 3:
+        return 0.0
+    centre = grey[1:-1, 1:-1]
+    lap = grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:] - 4 * centre
+    return float(lap.var())
 
 
 def crop_jpeg(image: Image.Image, box: dict[str, int], margin: float, quality: int, max_side: int) -> str:

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from .config import Detector, Settings
 from .errors import WorkerError, too_large
 from .faces import MODEL_NAME, FaceEngine, ms
-from .imaging import clip_box, crop_jpeg, decode
+from .imaging import clip_box, crop_jpeg, decode, face_quality
 from .pool import EnginePool, resolve_processes
 
 log = logging.getLogger("glimpse.worker")
@@ -109,7 +109,8 @@ def analyze(
     found = engine.analyze(pixels, detector, upsample, jitters, detect_max_side, detect_min_scale)
     faces = []
     for location, encoding in zip(found.locations, found.encodings):
-        face: dict[str, Any] = {"box": clip_box(*location, image.width, image.height), "encoding": encoding.tolist()}
+        box = clip_box(*location, image.width, image.height)
+        face: dict[str, Any] = {"box": box, "encoding": encoding.tolist(), "quality": face_quality(image, box)}
         if crops:
             face["crop"] = crop_jpeg(image, face["box"], settings.crop_margin, settings.crop_quality, settings.crop_max_side)
         faces.append(face)

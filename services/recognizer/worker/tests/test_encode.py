@@ -70,7 +70,7 @@ def test_same_person_is_closer_than_a_stranger(client, photos):
 
 def test_crops_can_be_left_out(client, face_photo):
     [face] = faces_of(encode(client, image_bytes(face_photo), crops="false"))
-    assert set(face) == {"box", "encoding"}
+    assert set(face) == {"box", "encoding", "quality"}
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])

@@ -1,6 +1,6 @@
 import type { Health } from '../hooks/useHealth';
 
-export type Tab = 'recognize' | 'persons';
+export type Tab = 'recognize' | 'persons' | 'sightings';
 
 export function Header(props: { tab: Tab; onTab: (t: Tab) => void; health: Health; onHealth: () => void; personsTotal: number | null }) {
   const { tab, onTab, health } = props;
@@ -34,6 +34,18 @@ export function Header(props: { tab: Tab; onTab: (t: Tab) => void; health: Healt
         >
           Persons
           {props.personsTotal ? <span className="tab-count">{props.personsTotal}</span> : null}
+        </button>
+        <button
+          type="button"
+          role="tab"
+          id="tab-sightings"
+          aria-controls="view-sightings"
+          aria-selected={tab === 'sightings'}
+          className="tab"
+          data-testid="sightings-tab"
+          onClick={() => onTab('sightings')}
+        >
+          Sightings
         </button>
       </nav>
       <button type="button" className={`health health-${health.state}`} title={health.detail || 'Service health'} onClick={props.onHealth} aria-label={`Service health: ${healthLabel}`}>

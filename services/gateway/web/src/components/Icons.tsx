@@ -102,3 +102,33 @@ export const ChevronRight = (p: P) => (
     <path d="m9 6 6 6-6 6" />
   </Svg>
 );
+
+export const PencilIcon = (p: P) => (
+  <Svg {...p}>
+    <path d="M4 20h4L19 9l-4-4L4 16v4zM13.5 6.5l4 4" />
+  </Svg>
+);
+
+export const MergeIcon = (p: P) => (
+  <Svg {...p}>
+    <path d="M6 4v4a6 6 0 0 0 6 6h0a6 6 0 0 1 6 6M18 4v4a6 6 0 0 1-4 5.6M12 20v0" />
+  </Svg>
+);
+
+export const PlusIcon = (p: P) => (
+  <Svg {...p}>
+    <path d="M12 5v14M5 12h14" />
+  </Svg>
+);
+
+export const SearchIcon = (p: P) => (
+  <Svg {...p}>
+    <path d="M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM20 20l-4-4" />
+  </Svg>
+);
+
+export const ClockIcon = (p: P) => (
+  <Svg {...p}>
+    <path d="M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7v5l3 2" />
+  </Svg>
+);

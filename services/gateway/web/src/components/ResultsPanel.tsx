@@ -6,10 +6,25 @@ import { FaceIcon } from './Icons';
 
 const SOURCE_TEXT: Record<ResultSource, string> = { camera: 'Camera', photo: 'Photo', video: 'Video' };
 
-const ResultCard = memo(function ResultCard({ card, dimmed, highlighted, onToggle }: { card: Card; dimmed: boolean; highlighted: boolean; onToggle: (personId: string | null) => void }) {
+const ResultCard = memo(function ResultCard({
+  card,
+  dimmed,
+  highlighted,
+  fallback,
+  eager,
+  onToggle,
+}: {
+  card: Card;
+  dimmed: boolean;
+  highlighted: boolean;
+  /** The person's latest known crop, when this face has none. */
+  fallback: string | null;
+  eager: boolean;
+  onToggle: (personId: string | null) => void;
+}) {
   const { face } = card;
   const label = personLabel(face);
-  const src = face.cropUrl ?? card.thumb;
+  const src = face.cropUrl ?? card.thumb ?? fallback;
   return (
     <article
       className={`card${dimmed ? ' dim' : ''}${highlighted ? ' highlighted' : ''}`}
@@ -19,7 +34,7 @@ const ResultCard = memo(function ResultCard({ card, dimmed, highlighted, onToggl
       style={{ ['--c' as string]: personColor(face.personId, face.personNumber) }}
       onClick={() => onToggle(face.personId)}
     >
-      <div className="crop">{src ? <img src={src} alt={`Face of ${label}`} loading="lazy" decoding="async" /> : <FaceIcon className="crop-placeholder" />}</div>
+      <div className="crop">{src ? <img src={src} alt={`Face of ${label}`} loading={eager ? 'eager' : 'lazy'} decoding="async" /> : <FaceIcon className="crop-placeholder" />}</div>
       <div className="card-body">
         <button
           type="button"
@@ -48,7 +63,17 @@ const ResultCard = memo(function ResultCard({ card, dimmed, highlighted, onToggl
   );
 });
 
-export function ResultsPanel(props: { cards: Card[]; highlight: string | null; cap: number; onToggle: (personId: string | null) => void; onClear: () => void }) {
+/** Cards this close to the top load their crop at once (lazy images may never load in a headless browser). */
+const EAGER_CARDS = 48;
+
+export function ResultsPanel(props: {
+  cards: Card[];
+  highlight: string | null;
+  cap: number;
+  cropOf: (personId: string | null) => string | null;
+  onToggle: (personId: string | null) => void;
+  onClear: () => void;
+}) {
   const { cards, highlight } = props;
   const highlightedLabel = highlight ? cards.find((c) => c.face.personId === highlight) : undefined;
   return (
@@ -78,12 +103,14 @@ export function ResultsPanel(props: { cards: Card[]; highlight: string | null; c
         </div>
       ) : (
         <div className="cards">
-          {cards.map((c) => (
+          {cards.map((c, i) => (
             <ResultCard
               key={c.key}
               card={c}
               dimmed={isDimmed(highlight, c.face.personId)}
               highlighted={highlight != null && c.face.personId === highlight}
+              fallback={c.face.cropUrl || c.thumb ? null : props.cropOf(c.face.personId)}
+              eager={i < EAGER_CARDS}
               onToggle={props.onToggle}
             />
           ))}

@@ -70,7 +70,30 @@ class FakeSocket implements SocketLike {
 
 type Route = (init: RequestInit) => Response | Promise<Response>;
 
-function setup(over: { routes?: Record<string, Route>; getUserMedia?: CameraDeps['getUserMedia'] } = {}) {
+function fakeOpenVidu() {
+  const log: string[] = [];
+  const handlers = new Map<string, (ev: { reason?: string }) => void>();
+  const publisher = { stream: { getMediaStream: () => null } };
+  const session = {
+    connect: jest.fn(async (token: string) => void log.push(`connect ${token}`)),
+    publish: jest.fn(async () => void log.push('publish')),
+    unpublish: jest.fn(() => void log.push('unpublish')),
+    disconnect: jest.fn(() => void log.push('disconnect')),
+    on: jest.fn((ev: string, fn: (ev: { reason?: string }) => void) => handlers.set(ev, fn)),
+  };
+  const initPublisherAsync = jest.fn(async () => {
+    log.push('initPublisher');
+    return publisher;
+  });
+  class FakeOV {
+    initSession = () => session;
+    initPublisherAsync = initPublisherAsync;
+    enableProdMode = () => undefined;
+  }
+  return { FakeOV, session, publisher, initPublisherAsync, log, fire: (ev: string, reason?: string) => handlers.get(ev)?.({ reason }) };
+}
+
+function setup(over: { routes?: Record<string, Route>; getUserMedia?: CameraDeps['getUserMedia']; loadOpenVidu?: CameraDeps['loadOpenVidu'] } = {}) {
   const { media, track } = fakeMedia();
   const pc = fakePc();
   const sockets: FakeSocket[] = [];
@@ -100,6 +123,7 @@ function setup(over: { routes?: Record<string, Route>; getUserMedia?: CameraDeps
     },
     location: { protocol: 'http:', host: 'localhost:3000', href: 'http://localhost:3000/' },
     now: () => now,
+    loadOpenVidu: over.loadOpenVidu ?? jest.fn(async () => Promise.reject(new Error('not in WHIP mode'))),
   };
   const cam = new LiveCamera(deps);
   return { cam, deps, pc, media, track, sockets, calls, tick: (ms: number) => (now += ms), now: () => now };
@@ -315,5 +339,76 @@ describe('LiveCamera', () => {
     const del = t.calls[t.calls.length - 1];
     expect(del).toMatchObject({ method: 'DELETE', init: { keepalive: true } });
     expect(t.track.stop).toHaveBeenCalled();
+  });
+});
+
+describe('LiveCamera in OpenVidu mode', () => {
+  const OV_SESSION = { ...SESSION, whipUrl: undefined, mode: 'openvidu', openvidu: { sessionId: 'ov-1', token: 'wss://ov/openvidu?sessionId=ov-1&token=pub', serverUrl: 'https://ov' } };
+  const ovRoutes = { 'POST /api/v1/sessions': () => new Response(JSON.stringify(OV_SESSION), { status: 201 }) };
+
+  it('publishes the camera track with openvidu-browser instead of WHIP, results over the socket', async () => {
+    const ov = fakeOpenVidu();
+    const load = jest.fn(async () => ov.FakeOV as never);
+    const t = setup({ routes: ovRoutes, loadOpenVidu: load });
+    await t.cam.start(0.5);
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(t.calls.map((c) => `${c.method} ${c.url}`)).toEqual(['POST /api/v1/sessions']); // no WHIP
+    expect(ov.log).toEqual(['connect wss://ov/openvidu?sessionId=ov-1&token=pub', 'initPublisher', 'publish']);
+    expect(ov.initPublisherAsync).toHaveBeenCalledWith(undefined, {
+      audioSource: false,
+      videoSource: t.track,
+      publishAudio: false,
+      publishVideo: true,
+      resolution: '640x480',
+      frameRate: 30,
+      mirror: false,
+    });
+    expect(t.sockets[0].opts.url).toBe('ws://localhost:3000/ws?token=tok-1');
+    expect(t.sockets[0].topics).toEqual(['cam-1']);
+    t.sockets[0].open();
+    expect(t.cam.getSnapshot()).toMatchObject({ phase: 'live', connection: 'live', media: t.media });
+
+    await t.cam.stop();
+    expect(ov.log.slice(-2)).toEqual(['unpublish', 'disconnect']);
+    expect(t.calls.some((c) => c.method === 'DELETE')).toBe(false);
+    expect(t.track.stop).toHaveBeenCalled();
+    expect(t.cam.getSnapshot()).toMatchObject({ phase: 'idle', media: null });
+  });
+
+  it('WHIP sessions never load openvidu-browser', async () => {
+    const load = jest.fn(async () => fakeOpenVidu().FakeOV as never);
+    const t = setup({ loadOpenVidu: load });
+    await t.cam.start();
+    expect(load).not.toHaveBeenCalled();
+    expect(t.cam.getSnapshot().phase).toBe('live');
+  });
+
+  it('explains a failed load or connect and releases the camera', async () => {
+    const t = setup({ routes: ovRoutes, loadOpenVidu: jest.fn().mockRejectedValue(new Error('404')) });
+    await t.cam.start();
+    expect(t.cam.getSnapshot()).toMatchObject({ phase: 'error', error: { title: 'OpenVidu unavailable', restartable: true }, media: null });
+    expect(t.track.stop).toHaveBeenCalled();
+
+    const ov = fakeOpenVidu();
+    ov.session.connect.mockRejectedValueOnce(new Error('token expired'));
+    const t2 = setup({ routes: ovRoutes, loadOpenVidu: async () => ov.FakeOV as never });
+    await t2.cam.start();
+    expect(t2.cam.getSnapshot()).toMatchObject({ phase: 'error', error: { detail: 'token expired' } });
+    expect(ov.session.disconnect).toHaveBeenCalled();
+    expect(t2.sockets).toHaveLength(0);
+  });
+
+  it('offers a restart when OpenVidu drops the session, and shows reconnection', async () => {
+    const ov = fakeOpenVidu();
+    const t = setup({ routes: ovRoutes, loadOpenVidu: async () => ov.FakeOV as never });
+    await t.cam.start();
+    t.sockets[0].open();
+    ov.fire('reconnecting');
+    expect(t.cam.getSnapshot().connection).toBe('reconnecting');
+    ov.fire('reconnected');
+    expect(t.cam.getSnapshot().connection).toBe('live');
+    ov.fire('sessionDisconnected', 'networkDisconnect');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.cam.getSnapshot()).toMatchObject({ phase: 'error', error: { title: 'Connection lost', restartable: true } });
   });
 });

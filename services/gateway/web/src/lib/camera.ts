@@ -2,6 +2,7 @@ import { ApiError, bearer, errorText, jsonInit, requestJson, request, type Fetch
 import { LatencyMeter, SnapshotRate } from './metrics';
 import { ResultsSocket, wsUrl, type SocketOptions, type SocketState } from './socket';
 import { FINISHED_STATES, type LiveSession, type RecognitionMessage, type StreamInfo } from './types';
+import { loadOpenVidu, publisherProps, type OpenViduCtor, type OvPublisher, type OvSession } from './openvidu';
 import { whipDelete, whipPublish, type PublishPc } from './whip';
 
 /** What the camera asks for: the size and rate the recognizer is tuned for. */
@@ -99,6 +100,8 @@ export interface CameraDeps {
   createSocket: (opts: SocketOptions) => SocketLike;
   location: { protocol: string; host: string; href: string };
   now: () => number;
+  /** openvidu-browser's `OpenVidu` class, loaded only for a session in OpenVidu mode. */
+  loadOpenVidu: () => Promise<OpenViduCtor>;
 }
 
 export function browserCameraDeps(): CameraDeps {
@@ -114,6 +117,7 @@ export function browserCameraDeps(): CameraDeps {
     },
     location: window.location,
     now: () => Date.now(),
+    loadOpenVidu: () => loadOpenVidu(),
   };
 }
 
@@ -152,6 +156,7 @@ export class LiveCamera {
   private pc: PeerConnection | null = null;
   private socket: SocketLike | null = null;
   private resourceUrl: string | null = null;
+  private ov: { session: OvSession; publisher: OvPublisher | null } | null = null;
   private readonly rate = new SnapshotRate();
   private readonly latency = new LatencyMeter();
 
@@ -231,24 +236,30 @@ export class LiveCamera {
       if (gen !== this.generation) return;
       this.set({ session });
 
-      const pc = this.deps.createPeerConnection();
-      this.pc = pc;
-      const onPcChange = () => this.onPcState(gen, pcStateOf(pc));
-      pc.onconnectionstatechange = onPcChange;
-      pc.oniceconnectionstatechange = onPcChange;
-      this.set({ pcState: pcStateOf(pc) });
+      if (session.mode === 'openvidu' || session.openvidu) {
+        if (!(await this.publishOpenVidu(gen, session, track))) return;
+      } else {
+        if (!session.whipUrl) throw new Error('the gateway sent no WHIP address');
+        const whipUrl = session.whipUrl;
+        const pc = this.deps.createPeerConnection();
+        this.pc = pc;
+        const onPcChange = () => this.onPcState(gen, pcStateOf(pc));
+        pc.onconnectionstatechange = onPcChange;
+        pc.oniceconnectionstatechange = onPcChange;
+        this.set({ pcState: pcStateOf(pc) });
 
-      await whipPublish(pc, track, session.whipUrl, session.token, {
-        base: this.deps.location.href,
-        fetchFn: this.deps.fetch,
-        stream: media,
-        onResource: (created) => {
-          if (gen === this.generation) this.resourceUrl = created.resourceUrl;
-          // stopped while the offer was in flight: end the session the server just created
-          else void whipDelete(created.resourceUrl, session.token, this.deps.fetch).catch(() => undefined);
-        },
-      });
-      if (gen !== this.generation) return;
+        await whipPublish(pc, track, whipUrl, session.token, {
+          base: this.deps.location.href,
+          fetchFn: this.deps.fetch,
+          stream: media,
+          onResource: (created) => {
+            if (gen === this.generation) this.resourceUrl = created.resourceUrl;
+            // stopped while the offer was in flight: end the session the server just created
+            else void whipDelete(created.resourceUrl, session.token, this.deps.fetch).catch(() => undefined);
+          },
+        });
+        if (gen !== this.generation) return;
+      }
 
       this.socket = this.deps.createSocket({
         url: wsUrl(this.deps.location, session.token),
@@ -256,12 +267,54 @@ export class LiveCamera {
         onState: (s) => gen === this.generation && this.set({ wsState: s }),
       });
       this.socket.subscribe(session.streamId);
-      this.set({ phase: 'live', pcState: pcStateOf(pc), wsState: this.socket.state });
+      this.set({ phase: 'live', pcState: this.pc ? pcStateOf(this.pc) : this.snap.pcState, wsState: this.socket.state });
     } catch (err) {
       if (gen !== this.generation) return;
       const { title, detail } = errorText(err);
       await this.teardown(gen, { title: title === 'Error' ? 'Could not start the camera' : title, detail, restartable: true });
     }
+  }
+
+  /**
+   * OpenVidu mode: join the session with the PUBLISHER token and publish the camera track already
+   * opened (so the preview and the error handling stay the same). False when stopped meanwhile.
+   */
+  private async publishOpenVidu(gen: number, session: LiveSession, track: MediaStreamTrack): Promise<boolean> {
+    const token = session.openvidu?.token;
+    if (!token) throw new Error('the gateway sent no OpenVidu token');
+    this.set({ pcState: 'connecting' });
+    let OV: OpenViduCtor;
+    try {
+      OV = await this.deps.loadOpenVidu();
+    } catch (err) {
+      throw new ApiError('OpenVidu unavailable', `cannot load openvidu-browser (${errorText(err).detail})`, 0);
+    }
+    if (gen !== this.generation) return false;
+    const ov = new OV();
+    ov.enableProdMode?.();
+    const ovSession = ov.initSession();
+    this.ov = { session: ovSession, publisher: null };
+    ovSession.on('reconnecting', () => gen === this.generation && this.onPcState(gen, 'disconnected'));
+    ovSession.on('reconnected', () => gen === this.generation && this.onPcState(gen, 'connected'));
+    ovSession.on('sessionDisconnected', (ev) => {
+      if (gen !== this.generation || ev.reason === 'disconnect') return;
+      if (this.snap.phase === 'live') {
+        void this.teardown(gen, {
+          title: 'Connection lost',
+          detail: ev.reason === 'networkDisconnect' ? 'The connection to OpenVidu was lost.' : `OpenVidu ended the session (${ev.reason ?? 'unknown reason'}).`,
+          restartable: true,
+        });
+      }
+    });
+    await ovSession.connect(token);
+    if (gen !== this.generation) return false;
+    const publisher = await ov.initPublisherAsync(undefined, publisherProps(track));
+    if (gen !== this.generation) return false;
+    this.ov.publisher = publisher;
+    await ovSession.publish(publisher);
+    if (gen !== this.generation) return false;
+    this.set({ pcState: 'connected' });
+    return true;
   }
 
   /** Stops publishing: DELETE the WHIP resource, close the connection, release the camera. */
@@ -380,6 +433,20 @@ export class LiveCamera {
   private release(): void {
     this.socket?.close();
     this.socket = null;
+    if (this.ov) {
+      const { session, publisher } = this.ov;
+      this.ov = null;
+      try {
+        if (publisher) session.unpublish(publisher);
+      } catch {
+        /* not published */
+      }
+      try {
+        session.disconnect();
+      } catch {
+        /* not connected */
+      }
+    }
     if (this.pc) {
       this.pc.onconnectionstatechange = null;
       this.pc.oniceconnectionstatechange = null;

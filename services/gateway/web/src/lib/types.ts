@@ -108,7 +108,12 @@ export interface LiveSession {
   token: string;
   expiresAt: string;
   streamId: string;
-  whipUrl: string;
+  /** WHIP mode only. */
+  whipUrl?: string;
+  /** `whip` (default) or `openvidu` (README "OpenVidu mode"). */
+  mode?: 'whip' | 'openvidu' | string;
+  /** OpenVidu mode: the PUBLISHER connection's token. */
+  openvidu?: { sessionId: string; token: string; serverUrl: string };
 }
 
 export interface HealthReply {
