@@ -99,7 +99,7 @@ async function publishAndMeasure({ warmupMs, seconds }) {
   return { latencies, statuses, rttMs: rtts[0] ?? null, firstResultMs };
 }
 
-async function openBrowser(url, y4m) {
+async function openBrowser(url, y4m, key) {
   const { chromium } = require('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'glimpse-bench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -112,7 +112,7 @@ async function openBrowser(url, y4m) {
     ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(url);
+  await page.goto(key ? `${url}/#key=${encodeURIComponent(key)}` : url);
   return { page, close: async () => (await context.close().catch(() => undefined), rmSync(profile, { recursive: true, force: true })) };
 }
 
@@ -136,7 +136,7 @@ export async function benchLive(o) {
     log(`${n} browser(s) streaming at once for ${o.seconds ?? 20} s...`);
     const browsers = [];
     try {
-      for (let i = 0; i < n; i++) browsers.push(await openBrowser(o.url, y4m));
+      for (let i = 0; i < n; i++) browsers.push(await openBrowser(o.url, y4m, o.key));
       const runs = await Promise.all(browsers.map((b) => b.page.evaluate(publishAndMeasure, { warmupMs: o.warmupMs ?? 5000, seconds: o.seconds ?? 20 })));
       const rtt = mean(runs.map((r) => r.rttMs).filter((x) => x != null));
       const latencies = runs.flatMap((r) => r.latencies);
@@ -179,6 +179,7 @@ export function liveTable(rows) {
 async function main() {
   let stack;
   let url = process.env.BENCH_LIVE_URL;
+  let key = process.env.BENCH_LIVE_KEY ?? process.env.ADMIN_API_KEY;
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-bench-live-'));
   try {
     if (!url) {
@@ -193,8 +194,9 @@ async function main() {
         env: { SESSION_SECRET: 'bench-live-'.padEnd(48, 'x') },
       });
       url = stack.url;
+      key = stack.apiKey;
     }
-    const rows = await benchLive({ url, dir, seconds: Number(process.env.BENCH_LIVE_SECONDS ?? 20) });
+    const rows = await benchLive({ url, key, dir, seconds: Number(process.env.BENCH_LIVE_SECONDS ?? 20) });
     const result = { at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, recognizers: Number(process.env.RECOGNIZERS ?? 1), rows };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     const file = join(ROOT, 'bench', 'results', `live-${result.at.replace(/[:.]/g, '-')}.json`);

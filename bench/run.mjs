@@ -67,9 +67,12 @@ function python(script, args, env = {}) {
   return JSON.parse(execFileSync(PYTHON, [join(ROOT, 'bench', script), ...args], { env: { ...process.env, ...env }, maxBuffer: 64 << 20 }).toString());
 }
 
-async function recognize(url, body) {
+/** The admin API key of the stack being measured (/api/v1 needs one). */
+let currentKey;
+
+async function recognize(url, body, key = currentKey) {
   const t = performance.now();
-  const r = await fetch(`${url}/api/v1/recognize?store=false`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body });
+  const r = await fetch(`${url}/api/v1/recognize?store=false`, { method: 'POST', headers: { 'content-type': 'image/jpeg', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body });
   if (!r.ok) throw new Error(`recognize ${r.status}: ${await r.text()}`);
   const faces = (await r.json()).faces.length;
   return { ms: performance.now() - t, faces };
@@ -105,6 +108,7 @@ const CONFIGS = [
 async function benchStack(cfg, frames, tmp) {
   const natsUrl = `nats://127.0.0.1:${await freePort()}`;
   const stack = await startStack({ port: 0, natsUrl, recognizers: cfg.recognizers, env: cfg.env, workerEnv: cfg.workerEnv, dataDir: join(tmp, `data-${cfg.id}`), logSink: { write() {} } });
+  currentKey = stack.apiKey;
   try {
     const out = { label: cfg.label, throughput: {} };
     for (let i = 0; i < 4; i++) await recognize(stack.url, frames['640x480, 1 face'][i].jpeg); // warm every process
@@ -220,7 +224,7 @@ async function main() {
 async function benchLiveStack(streams, dir) {
   const stack = await startStack({ natsUrl: `nats://127.0.0.1:${await freePort()}`, port: 0, dataDir: join(dir, 'live-data'), logSink: { write() {} } });
   try {
-    return await benchLive({ url: stack.url, streams, seconds: QUICK ? 8 : 20, dir });
+    return await benchLive({ url: stack.url, key: stack.apiKey, streams, seconds: QUICK ? 8 : 20, dir });
   } finally {
     await stack.stop();
   }

@@ -147,6 +147,25 @@ function nodeService(name, env) {
   return { cmd: process.execPath, args: ['--enable-source-maps', main], env };
 }
 
+/**
+ * The admin API key of this data directory: generated on first start into `<dataDir>/admin-api-key`
+ * (mode 0600), reused afterwards; ADMIN_API_KEY in the environment wins.
+ */
+function adminApiKey(dataDir, env = process.env) {
+  if (env.ADMIN_API_KEY) return env.ADMIN_API_KEY;
+  const file = path.join(dataDir, 'admin-api-key');
+  if (fs.existsSync(file)) {
+    const key = fs.readFileSync(file, 'utf8').trim();
+    if (key.length >= 32) return key;
+  }
+  const crypto = require('node:crypto');
+  const id = crypto.randomBytes(12).toString('base64url').replace(/[-_]/g, 'x').slice(0, 16);
+  const key = `glk_${id}_${crypto.randomBytes(32).toString('base64url')}`;
+  fs.writeFileSync(file, key + '\n', { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  return key;
+}
+
 async function httpOk(url) {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   return res.ok;
@@ -168,6 +187,7 @@ async function startStack(o = {}) {
   const stack = new Stack(o);
   const say = (m) => (o.logSink ?? process.stdout).write(`glimpse     | ${m}\n`);
   fs.mkdirSync(dataDir, { recursive: true });
+  const apiKey = adminApiKey(dataDir, { ...process.env, ...(o.env ?? {}) });
 
   try {
     say(await ensureNats(stack, natsUrl, dataDir));
@@ -191,7 +211,7 @@ async function startStack(o = {}) {
     }
     stack.spawn('capture', nodeService('capture', common));
     stack.spawn('gateway', {
-      ...nodeService('gateway', { ...common, PORT: String(port), UPLOAD_DIR: path.join(dataDir, 'uploads') }),
+      ...nodeService('gateway', { ...common, ADMIN_API_KEY: apiKey, PORT: String(port), UPLOAD_DIR: path.join(dataDir, 'uploads') }),
       ready: () => httpOk(`http://127.0.0.1:${port}/healthz`),
     });
 
@@ -206,10 +226,12 @@ async function startStack(o = {}) {
   stack.workerUrl = `http://127.0.0.1:${workerPort}`;
   stack.natsUrl = natsUrl;
   stack.dataDir = dataDir;
+  /** The admin API key (also what the web client's sign-in link carries). */
+  stack.apiKey = apiKey;
   return stack;
 }
 
-module.exports = { startStack, freePort, portOpen, waitFor, ROOT };
+module.exports = { startStack, freePort, portOpen, waitFor, adminApiKey, ROOT };
 
 if (require.main === module) {
   (async () => {
@@ -230,7 +252,9 @@ if (require.main === module) {
         recognizers: Number(process.env.RECOGNIZERS ?? 1),
         onUnexpectedExit: (name) => process.stdout.write(`glimpse     | ${name} stopped unexpectedly; Ctrl-C to stop the rest\n`),
       });
-      process.stdout.write(`\nglimpse     | \u2705 Glimpse is running: open ${stack.url}  (Ctrl-C stops everything)\n\n`);
+      process.stdout.write(
+        `\nglimpse     | \u2705 Glimpse is running: open ${stack.url}/#key=${stack.apiKey}  (Ctrl-C stops everything)\n` +
+          `glimpse     |    (the admin API key is in ${path.join(stack.dataDir, 'admin-api-key')}; create others with npm run apikey -- create --name <name> --scopes read)\n\n`);
     } catch (err) {
       process.stderr.write(`glimpse     | failed to start: ${err.message}\n`);
       process.exit(1);

@@ -11,6 +11,7 @@ import { cameraFile, cards, openCamera, overlayState, runs, screenshot, type Cam
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack, freePort } = require('../../infra/scripts/stack.js');
+import { authed } from '../support/auth';
 
 jest.setTimeout(300_000);
 
@@ -39,13 +40,14 @@ const similarityOf = (c: Card) => Number(/Similarity (\d+)%/.exec(c.text)?.[1] ?
 
 describeIf('live camera in headless Chromium (WHIP → capture → recognizer → page)', () => {
   let stack: any;
+  const fetch = authed(() => stack?.apiKey);
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-e2e-live-'));
   const log: string[] = [];
   const cameras: Camera[] = [];
   let aba: string;
 
   const open = async (y4m: string) => {
-    const cam = await openCamera(stack.url, y4m);
+    const cam = await openCamera(`${stack.url}/#key=${stack.apiKey}`, y4m);
     cameras.push(cam);
     return cam;
   };

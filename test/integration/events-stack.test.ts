@@ -13,6 +13,7 @@ import { fixturePhotos } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack, freePort } = require('../../infra/scripts/stack.js');
+import { authed } from '../support/auth';
 
 jest.setTimeout(240_000);
 
@@ -35,6 +36,7 @@ interface Line {
 
 describeIf('events through the whole stack, read by the example subscriber', () => {
   let stack: any;
+  const fetch = authed(() => stack?.apiKey);
   const log: string[] = [];
 
   const api = (path: string, init?: RequestInit) => fetch(`${stack.url}${path}`, init);

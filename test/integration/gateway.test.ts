@@ -31,6 +31,9 @@ import { Bus, GlimpseError } from '@glimpse/platform';
 import type { Subscription } from 'nats';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
+import { authed, TEST_ADMIN_KEY, wsWithKey } from '../support/auth';
+
+const fetch = authed(() => TEST_ADMIN_KEY);
 
 jest.setTimeout(60_000);
 
@@ -214,6 +217,7 @@ describe('gateway (real NATS, stand-in services)', () => {
     await standIns.nc.flush();
     const cfg = loadGatewayConfig({
       NATS_URL: natsUrl,
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
       UPLOAD_DIR: uploadDir,
       LOG_LEVEL: 'error',
       HEALTH_TIMEOUT_MS: '1000',
@@ -512,7 +516,7 @@ describe('gateway (real NATS, stand-in services)', () => {
 
   describe('WebSocket /ws', () => {
     const open = async () => {
-      const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+      const ws = new WebSocket(wsWithKey(`${url.replace('http', 'ws')}/ws`, TEST_ADMIN_KEY));
       const messages: any[] = [];
       ws.on('message', (m) => messages.push(JSON.parse(String(m))));
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));

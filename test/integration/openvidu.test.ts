@@ -26,6 +26,9 @@ import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { FakeOpenVidu, type RgbaFrame } from '../support/fake-openvidu';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 import { fixturePhotos } from '../support/worker';
+import { authed, TEST_ADMIN_KEY } from '../support/auth';
+
+const fetch = authed(() => TEST_ADMIN_KEY);
 
 jest.setTimeout(120_000);
 
@@ -87,7 +90,7 @@ async function gateway(env: Record<string, string | undefined>): Promise<string>
     else process.env[k] = v;
   }
   try {
-    const cfg = loadGatewayConfig({ NATS_URL: nats.url, INSTANCE_ID: `gateway-ov-it-${gateways.length}`, SESSION_SECRET, GATHER_TIMEOUT_MS: '300' });
+    const cfg = loadGatewayConfig({ NATS_URL: nats.url, INSTANCE_ID: `gateway-ov-it-${gateways.length}`, ADMIN_API_KEY: TEST_ADMIN_KEY, SESSION_SECRET, GATHER_TIMEOUT_MS: '300' });
     const app = await createApp(cfg, false);
     await app.listen(0, '127.0.0.1');
     gateways.push(app);

@@ -10,6 +10,7 @@ import { blank, collage } from '../support/media';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack, freePort } = require('../../infra/scripts/stack.js');
+import { authed } from '../support/auth';
 
 const photos = fixturePhotos();
 const byPerson = new Map<string, string[]>();
@@ -25,6 +26,7 @@ jest.setTimeout(120_000);
 
 describeIf('persons API (real stack)', () => {
   let stack: any;
+  const fetch = authed(() => stack?.apiKey);
   const log: string[] = [];
   const ids = new Map<string, string>();
   const api = (path: string, init?: RequestInit) => fetch(`${stack.url}${path}`, init);

@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack, freePort } = require('../../infra/scripts/stack.js');
+import { authed, wsWithKey } from '../support/auth';
 
 interface Face {
   faceId: string | null;
@@ -43,6 +44,7 @@ const largest = (faces: Face[]) => [...faces].sort((a, b) => b.box.width * b.box
 
 describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
   let stack: any;
+  const fetch = authed(() => stack?.apiKey);
   let bus: Bus;
   const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-stack-'));
   const log: string[] = [];
@@ -197,7 +199,7 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
     const sub = bus.subscribe(RecognitionEvent.contract, (p) => void events.push({ seq: p.frame.seq, faces: p.faces as Face[] }), {
       subject: 'glimpse.recognition.*',
     });
-    const ws = new WebSocket(`${stack.url.replace('http', 'ws')}/ws`);
+    const ws = new WebSocket(wsWithKey(`${stack.url.replace('http', 'ws')}/ws`, stack.apiKey));
     const wsMessages: any[] = [];
     await new Promise((r, j) => ws.once('open', r).once('error', j));
     ws.on('message', (m) => wsMessages.push(JSON.parse(String(m))));

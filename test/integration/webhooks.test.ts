@@ -16,6 +16,13 @@ import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { verify } from '../../services/gateway/src/webhooks/webhook.model';
 import { WebhooksService } from '../../services/gateway/src/webhooks/webhooks.service';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
+import { authed, TEST_ADMIN_KEY } from '../support/auth';
+
+// The webhook routes need the admin scope: the bootstrap key, sent as X-API-Key (any Bearer token that is not a
+// glk_ key is read as a camera session token).
+const authedFetch = authed(() => TEST_ADMIN_KEY);
+const fetch: typeof globalThis.fetch = (input, init = {}) =>
+  authedFetch(input as string, { ...init, headers: { ...(init.headers as Record<string, string>), 'X-API-Key': TEST_ADMIN_KEY } });
 
 jest.setTimeout(120_000);
 
@@ -82,7 +89,7 @@ describe('webhooks', () => {
   const saved = { ...process.env };
 
   async function startGateway(name: string): Promise<{ app: NestExpressApplication; url: string }> {
-    const cfg = loadGatewayConfig({ NATS_URL: nats.url, LOG_LEVEL: 'error', INSTANCE_ID: name, UPLOAD_DIR: nats.storeDir });
+    const cfg = loadGatewayConfig({ NATS_URL: nats.url, LOG_LEVEL: 'error', ADMIN_API_KEY: TEST_ADMIN_KEY, INSTANCE_ID: name, UPLOAD_DIR: nats.storeDir });
     const app = await createApp(cfg, false);
     await app.listen(0, '127.0.0.1');
     gateways.push(app);
@@ -145,6 +152,7 @@ describe('webhooks', () => {
       expect((await res.json()).detail).toMatch(pattern);
     }
     expect((await postJson(ok, 'text/plain')).status).toBe(415);
+    expect((await globalThis.fetch(`${url}/api/v1/webhooks`)).status).toBe(401); // needs the admin scope
     const bad = await fetch(`${url}/api/v1/webhooks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{' });
     expect(bad.status).toBe(400);
 

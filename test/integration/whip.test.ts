@@ -19,6 +19,9 @@ import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { signSessionToken } from '../../services/gateway/src/sessions/session-token';
 import { fixturePhotos } from '../support/worker';
 import { WhipPublishers, type PublishOptions, type Publisher } from '../e2e/support/whip-client';
+import { authed, TEST_ADMIN_KEY, wsWithKey } from '../support/auth';
+
+const fetch = authed(() => TEST_ADMIN_KEY);
 
 jest.setTimeout(240_000);
 
@@ -118,7 +121,7 @@ const framesOf = (source: string) => received.filter((f) => f.source === source)
 const lastStatus = (id: string) => statuses.filter((s) => s.id === id).at(-1);
 
 function socket(query = ''): Promise<{ ws: WebSocket; messages: any[] }> {
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws${query}`);
+  const ws = new WebSocket(query.includes('token=') ? `${base.replace('http', 'ws')}/ws${query}` : wsWithKey(`${base.replace('http', 'ws')}/ws${query}`, TEST_ADMIN_KEY));
   const messages: any[] = [];
   ws.on('message', (m) => messages.push(JSON.parse(String(m))));
   return new Promise((res, rej) => ws.once('open', () => res({ ws, messages })).once('error', rej));
@@ -163,6 +166,7 @@ beforeAll(async () => {
   const cfg = loadGatewayConfig({
     NATS_URL: natsUrl,
     INSTANCE_ID: 'gateway-whip-it',
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
     SESSION_SECRET: SECRET,
     LIVE_STATUS_TIMEOUT_MS: '2500',
     GATHER_TIMEOUT_MS: '300',

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { BusModule } from '@glimpse/platform';
+import { ApiKeysController, ApiKeyStore, AuthGuard, AuthService, AuthSessionController } from './auth/auth.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
@@ -32,10 +33,13 @@ export class AppModule {
         OpenViduModule.forRoot({ requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS }),
         WebhooksModule,
       ],
-      controllers: [RecognizeController, PersonsController, FacesController, SearchController, StreamsController, HealthController, SessionsController, WhipController],
+      controllers: [RecognizeController, PersonsController, FacesController, SearchController, StreamsController, HealthController, SessionsController, WhipController, ApiKeysController, AuthSessionController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: cfg },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        ApiKeyStore,
+        AuthService,
         RecognizeService,
         LibraryService,
         StreamsService,

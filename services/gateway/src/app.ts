@@ -35,6 +35,8 @@ export async function createApp(cfg: GatewayConfig, logger?: LoggerService | fal
   app.use('/api/v1/streams', jsonBodyParser(JSON_LIMIT_BYTES));
   app.use('/api/v1/streams', jsonBodyParser(JSON_LIMIT_BYTES, { method: 'PATCH', subPaths: true }));
   app.use('/api/v1/sessions', jsonBodyParser(JSON_LIMIT_BYTES));
+  app.use('/api/v1/api-keys', jsonBodyParser(JSON_LIMIT_BYTES));
+  app.use('/api/v1/auth/session', jsonBodyParser(JSON_LIMIT_BYTES));
   app.use('/api/v1/whip', sdpBodyParser(WhipOffer.MAX_SDP_BYTES));
   mountOpenApi(app);
   app.useStaticAssets(cfg.PUBLIC_DIR, { index: 'index.html', redirect: false, maxAge: '5m' });

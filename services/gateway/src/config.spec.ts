@@ -41,4 +41,15 @@ describe('gateway config', () => {
     expect(() => loadGatewayConfig({ SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET/);
     expect(loadGatewayConfig({ SESSION_SECRET: 'x'.repeat(32) }).SESSION_SECRET).toHaveLength(32);
   });
+
+  it('refuses to start in production without a real session secret', () => {
+    expect(() => loadGatewayConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => loadGatewayConfig({ NODE_ENV: 'production', SESSION_SECRET: 'change-me-change-me-change-me-1234' })).toThrow(/SESSION_SECRET/);
+    expect(loadGatewayConfig({ NODE_ENV: 'production', SESSION_SECRET: '3b9f0c2e7a1d4e6f8a0b2c4d6e8f0a1b' }).NODE_ENV).toBe('production');
+  });
+
+  it('takes an admin key of at least 32 characters', () => {
+    expect(() => loadGatewayConfig({ ADMIN_API_KEY: 'short' })).toThrow(/ADMIN_API_KEY/);
+    expect(loadGatewayConfig({ ADMIN_API_KEY: 'a'.repeat(32) }).ADMIN_API_KEY).toHaveLength(32);
+  });
 });

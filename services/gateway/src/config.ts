@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from '@glimpse/contracts';
-import { baseEnv, envInt, loadConfig } from '@glimpse/platform';
+import { baseEnv, ConfigError, envInt, loadConfig } from '@glimpse/platform';
+import { isWeakSecret } from './auth/api-key';
 
 const MiB = 1024 * 1024;
 
@@ -44,6 +45,11 @@ export const gatewayEnv = baseEnv.extend({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   /** Lifetime of a live-session token (s): WHIP POST/DELETE and /ws?token= need an unexpired one. */
   SESSION_TTL_S: envInt(3600, 10, 7 * 24 * 3600),
+  /**
+   * An admin API key that always works (bootstrap): a `glk_…` key or any secret of 32+ characters.
+   * `npm start` generates one into data/admin-api-key. Unset: only keys created through the API.
+   */
+  ADMIN_API_KEY: z.string().min(32, 'must be a glk_… key or at least 32 characters (e.g. openssl rand -base64 32)').optional(),
   /** A live stream with no status event for this long (ms) is checked; if no capture instance has it, clients hear it failed. */
   LIVE_STATUS_TIMEOUT_MS: envInt(5_000, 500),
 });
@@ -54,5 +60,10 @@ export const GATEWAY_CONFIG = Symbol('GatewayConfig');
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const cfg = loadConfig(gatewayEnv, env);
+  if (cfg.NODE_ENV === 'production' && isWeakSecret(cfg.SESSION_SECRET)) {
+    throw new ConfigError(
+      'SESSION_SECRET must be set to a random secret in production (at least 32 characters, not an example value): e.g. openssl rand -hex 32',
+    );
+  }
   return { ...cfg, INSTANCE_ID: cfg.INSTANCE_ID ?? `gateway-${hostname()}-${process.pid}` };
 }

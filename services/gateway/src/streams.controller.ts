@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { StreamStart, StreamStop, StreamUpdate, z } from '@glimpse/contracts';
+import { principalOf } from './auth/auth.guard';
 import { bearerToken } from './sessions/session-token';
 import { isLiveStream, SessionService } from './sessions/session.service';
 import { StreamsService } from './streams.service';
@@ -19,6 +20,12 @@ export const uploadQuery = z.strictObject({
 const idPipe = new ZodPipe(StreamStop.request.shape.id);
 
 export const updateBody = z.strictObject({ threshold: StreamUpdate.request.shape.threshold });
+
+/** Whether AuthGuard let the request in with an API key or the UI cookie (write scope) rather than a session token. */
+const byKey = (req: Request) => {
+  const p = principalOf(req);
+  return p !== undefined && p.kind !== 'session';
+};
 
 @Controller('api/v1/streams')
 export class StreamsController {
@@ -58,15 +65,15 @@ export class StreamsController {
 
   /** A live stream is stopped only with its session's token; other streams by anyone, as before. */
   @Delete(':id')
-  stop(@Param('id', idPipe) id: string, @Headers('authorization') auth?: string) {
-    if (isLiveStream(id)) this.sessions.authorize(bearerToken(auth), { streamId: id });
+  stop(@Param('id', idPipe) id: string, @Req() req: Request, @Headers('authorization') auth?: string) {
+    if (isLiveStream(id) && !byKey(req)) this.sessions.authorize(bearerToken(auth), { streamId: id });
     return this.streams.stop(id);
   }
 
   /** `{threshold}` for a live stream, with its session's bearer token. */
   @Patch(':id')
-  update(@Param('id', idPipe) id: string, @Body() body: unknown, @Headers('authorization') auth?: string) {
-    this.sessions.authorize(bearerToken(auth), { streamId: id });
+  update(@Param('id', idPipe) id: string, @Body() body: unknown, @Req() req: Request, @Headers('authorization') auth?: string) {
+    if (!byKey(req)) this.sessions.authorize(bearerToken(auth), { streamId: id });
     return this.streams.update(id, validate(updateBody, body, 'body').threshold);
   }
 }

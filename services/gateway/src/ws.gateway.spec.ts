@@ -4,7 +4,8 @@ import type { GatewayConfig } from './config';
 import type { StreamsService } from './streams.service';
 import type { LiveStreamWatch } from './sessions/live-watch.service';
 import type { SessionService } from './sessions/session.service';
-import { WS_CLOSE_UNAUTHORIZED, WsGateway } from './ws.gateway';
+import type { AuthService } from './auth/auth.service';
+import { WS_CLOSE_UNAUTHORIZED, WS_PRINCIPAL, WsGateway } from './ws.gateway';
 
 class FakeSocket extends EventEmitter {
   close = jest.fn();
@@ -26,7 +27,7 @@ function setup() {
       throw new Error('the session token is not valid (wrong signature)');
     },
   } as unknown as SessionService;
-  const gw = new WsGateway({} as never, cfg, {} as never, {} as StreamsService, sessions, {} as LiveStreamWatch);
+  const gw = new WsGateway({} as never, cfg, {} as never, {} as StreamsService, sessions, {} as LiveStreamWatch, {} as AuthService);
   const internals = gw as unknown as {
     accept(ws: FakeSocket, req: unknown): void;
     publish(topic: string, message: string): void;
@@ -34,7 +35,7 @@ function setup() {
   };
   const connect = (url = '/ws') => {
     const ws = new FakeSocket();
-    internals.accept(ws, { socket: {}, url });
+    internals.accept(ws, { socket: {}, url, ...(url.includes('token=') || url.includes('anon') ? {} : { [WS_PRINCIPAL]: { kind: 'key', keyId: 'k', scopes: ['read'] } }) });
     return ws;
   };
   const say = (ws: FakeSocket, msg: unknown) => ws.emit('message', Buffer.from(JSON.stringify(msg)), false);
@@ -119,5 +120,13 @@ describe('WsGateway live sessions', () => {
     const bad = connect('/ws?token=forged');
     expect(last(bad)).toMatchObject({ type: 'error', code: 'UNAUTHORIZED', message: expect.stringMatching(/not valid/) });
     expect(bad.close).toHaveBeenCalledWith(WS_CLOSE_UNAUTHORIZED, 'invalid session token');
+  });
+
+  it('closes a socket with neither an API key, the UI cookie nor a session token', () => {
+    const { connect, gw } = setup();
+    const ws = connect('/ws?anon=1');
+    expect(ws.close).toHaveBeenCalledWith(WS_CLOSE_UNAUTHORIZED, expect.any(String));
+    expect(JSON.parse(ws.sent[0])).toMatchObject({ type: 'error', code: 'UNAUTHORIZED' });
+    expect(gw.connectedClients).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import { RecognitionEvent, StreamStatus, type Stream } from '@glimpse/contracts'
 import { Bus, InjectBus } from '@glimpse/platform';
 import type { Subscription } from 'nats';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { AuthService, type Principal } from './auth/auth.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { LiveStreamWatch } from './sessions/live-watch.service';
 import type { SessionClaims } from './sessions/session-token';
@@ -25,6 +26,10 @@ interface Client {
 export const WS_CLOSE_UNAUTHORIZED = 4401;
 
 const MAX_TOPICS_PER_CLIENT = 64;
+
+/** Where the upgrade check leaves the caller's API key / UI cookie principal on the request. */
+export const WS_PRINCIPAL = Symbol('wsPrincipal');
+type AuthedRequest = IncomingMessage & { [WS_PRINCIPAL]?: Principal };
 
 /**
  * `/ws`: live recognition results and stream status. One bus subscription per event type fans
@@ -49,11 +54,28 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly streams: StreamsService,
     private readonly sessions: SessionService,
     private readonly watch: LiveStreamWatch,
+    private readonly auth: AuthService,
   ) {}
 
   onApplicationBootstrap(): void {
     const server = this.adapterHost.httpAdapter.getHttpServer();
-    this.wss = new WebSocketServer({ server, path: '/ws', maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+    this.wss = new WebSocketServer({
+      server,
+      path: '/ws',
+      maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+      // Looks up the API key (?key=, Authorization, X-API-Key) or UI cookie before the upgrade; a socket
+      // without either (nor ?token=) is still upgraded, then told why and closed with 4401 (see accept).
+      verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean) => void) => {
+        const req = info.req as AuthedRequest;
+        this.auth
+          .authenticate(req, true)
+          .then((p) => {
+            if (p) req[WS_PRINCIPAL] = p;
+          })
+          .catch((err) => this.log.warn(`WebSocket authentication failed: ${String(err)}`))
+          .finally(() => done(true));
+      },
+    });
     this.wss.on('connection', (ws, req) => this.accept(ws, req));
     this.wss.on('error', (err) => this.log.error(`WebSocket server: ${String(err)}`));
     this.subs.push(
@@ -90,6 +112,11 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
         ws.close(WS_CLOSE_UNAUTHORIZED, 'invalid session token');
         return;
       }
+    } else if (!(req as AuthedRequest)[WS_PRINCIPAL]) {
+      const message = 'authentication required: sign in, or connect with ?key=<API key> (or ?token=<session token>)';
+      ws.send(JSON.stringify({ type: 'error', code: 'UNAUTHORIZED', message }));
+      ws.close(WS_CLOSE_UNAUTHORIZED, 'unauthorized');
+      return;
     }
     this.clients.add(client);
     this.log.debug(`client connected from ${req.socket.remoteAddress}`);

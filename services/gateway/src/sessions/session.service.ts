@@ -64,6 +64,11 @@ export class SessionService {
     }
   }
 
+  /** The HMAC key of session tokens (and of the UI session cookie). */
+  get signingKey(): Buffer {
+    return this.secret;
+  }
+
   async create(opts: CreateSessionOptions = {}): Promise<SessionInfo> {
     // a gateway with another mode configured (OpenVidu) uses it unless the client asks for WHIP
     const mode = opts.mode ?? this.provider?.mode ?? 'whip';

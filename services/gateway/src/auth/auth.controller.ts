@@ -1,0 +1,80 @@
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { z } from '@glimpse/contracts';
+import { GlimpseError } from '@glimpse/platform';
+import { HttpProblem } from '../problem';
+import { validate } from '../zod.pipe';
+import { expandScopes, readCookie, scopeSchema, UI_COOKIE } from './api-key';
+import { ApiKeyStore } from './api-key.store';
+import { AuthService } from './auth.service';
+
+export const createKeyBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  scopes: z.array(scopeSchema).min(1).max(3),
+});
+export const loginBody = z.strictObject({ key: z.string().min(1).max(512) });
+
+/** API keys (admin scope, enforced by AuthGuard). */
+@Controller('api/v1/api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeyStore) {}
+
+  /** 201 with the key itself: shown this once, only its hash is kept. */
+  @Post()
+  @Header('Cache-Control', 'no-store')
+  async create(@Body() body: unknown) {
+    const { name, scopes } = validate(createKeyBody, body ?? {}, 'body');
+    const k = await this.keys.create(name, [...new Set(scopes)]);
+    return { id: k.id, name: k.name, scopes: k.scopes, createdAt: k.createdAt, key: k.key };
+  }
+
+  @Get()
+  async list() {
+    return { items: await this.keys.list() };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Param('id') id: string): Promise<void> {
+    if (!(await this.keys.delete(id))) throw new GlimpseError('NOT_FOUND', `no API key ${id}`);
+  }
+}
+
+/** The web client's sign-in: trade an API key for an HttpOnly session cookie. Open to everyone (AuthGuard exempts it). */
+@Controller('api/v1/auth/session')
+export class AuthSessionController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post()
+  @Header('Cache-Control', 'no-store')
+  async login(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const { key } = validate(loginBody, body ?? {}, 'body');
+    const p = await this.auth.verifyKey(key.trim());
+    if (!p) throw new HttpProblem('UNAUTHORIZED', 'this API key is not valid', { 'WWW-Authenticate': 'Bearer realm="glimpse", error="invalid_token"' });
+    const { value, exp } = this.auth.openUiSession(p);
+    res.cookie(UI_COOKIE, value, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.secure,
+      path: '/',
+      maxAge: exp * 1000 - Date.now(),
+      encode: (v: string) => v,
+    });
+    return { scopes: expandScopes(p.scopes), expiresAt: new Date(exp * 1000).toISOString() };
+  }
+
+  @Get()
+  @Header('Cache-Control', 'no-store')
+  async current(@Req() req: Request) {
+    const p = await this.auth.verifyCookie(readCookie(req.headers.cookie, UI_COOKIE));
+    if (!p) throw new HttpProblem('UNAUTHORIZED', 'not signed in', { 'WWW-Authenticate': 'Bearer realm="glimpse"' });
+    return { scopes: expandScopes(p.scopes), expiresAt: new Date(p.exp * 1000).toISOString() };
+  }
+
+  @Delete()
+  @HttpCode(204)
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.auth.closeUiSession(readCookie(req.headers.cookie, UI_COOKIE));
+    res.clearCookie(UI_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+  }
+}

@@ -1,0 +1,68 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import { HttpProblem } from '../problem';
+import { bearerToken, KEY_PREFIX_FREE } from './bearer';
+import { allows, isAuthSessionPath, requiredScope } from './api-key';
+import { AuthService, type Principal } from './auth.service';
+import { SessionService } from '../sessions/session.service';
+
+const REALM = 'Bearer realm="glimpse"';
+
+/** What the guard found: set on the request for handlers (`req.principal`). */
+export type RequestPrincipal = Principal | { kind: 'session'; scopes: [] };
+export const principalOf = (req: Request): RequestPrincipal | undefined => (req as Request & { principal?: RequestPrincipal }).principal;
+
+/** Routes that take a camera session's bearer token (checked by their handler) instead of a key. */
+function liveRoute(method: string, path: string): 'whip' | 'stream' | null {
+  if (/^\/api\/v1\/whip(\/|$)/.test(path)) return 'whip';
+  if ((method === 'PATCH' || method === 'DELETE') && /^\/api\/v1\/streams\/[^/]+\/?$/.test(path)) return 'stream';
+  return null;
+}
+
+/**
+ * Every `/api/v1` route needs an API key or the UI session cookie with the route's scope: GET/HEAD
+ * `read`, other methods `write`, `/api/v1/api-keys*` and `/api/v1/webhooks*` `admin`. Missing or
+ * invalid credentials are a 401, too small a scope a 403. Elsewhere (/healthz, the web client, the
+ * API docs) nothing is asked; WHIP and a live stream's PATCH/DELETE also take its session token.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
+    const req = ctx.switchToHttp().getRequest<Request>();
+    const path = req.path;
+    const needed = requiredScope(req.method, path);
+    if (!needed || isAuthSessionPath(path)) return true;
+
+    const live = liveRoute(req.method, path);
+    const bearer = bearerToken(req.headers.authorization);
+    if (live === 'whip') return true; // the handler checks the session token (401/403) before reading the offer
+    if (live === 'stream' && KEY_PREFIX_FREE(bearer) && !this.auth.isBootstrap(bearer)) {
+      this.sessions.verify(bearer); // 401 unless genuine; the handler checks it is this stream's
+      (req as Request & { principal?: RequestPrincipal }).principal = { kind: 'session', scopes: [] };
+      return true;
+    }
+
+    const principal = await this.auth.authenticate(req);
+    if (principal === undefined) {
+      throw new HttpProblem('UNAUTHORIZED', 'authentication required: send an API key (Authorization: Bearer glk_… or X-API-Key) or sign in', {
+        'WWW-Authenticate': REALM,
+      });
+    }
+    if (principal === null) {
+      throw new HttpProblem('UNAUTHORIZED', 'the API key or session is not valid (revoked, expired or mistyped)', {
+        'WWW-Authenticate': `${REALM}, error="invalid_token"`,
+      });
+    }
+    if (!allows(principal.scopes, needed)) {
+      throw new HttpProblem('FORBIDDEN', `this needs the '${needed}' scope; the credentials have ${principal.scopes.join(', ')}`);
+    }
+    (req as Request & { principal?: RequestPrincipal }).principal = principal;
+    return true;
+  }
+}
