@@ -206,7 +206,7 @@ describe('matcher events, sightings and erasure (real PGlite + pgvector, real NA
       });
       await expect(refuse([enrollFace(r.unit(), 'blur', { faceWidth: 100, sharpness: 7.25 })])).rejects.toMatchObject({
         code: 'INVALID_IMAGE',
-        message: 'face too blurred: sharpness 7.3, need at least 20',
+        message: 'face too blurred: sharpness 7.3, need at least 10',
       });
       await expect(
         refuse([enrollFace(r.unit(), 'ok'), enrollFace(r.unit(), 'small2', { faceWidth: 59, sharpness: 200 })]),

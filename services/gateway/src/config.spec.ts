@@ -51,5 +51,6 @@ describe('gateway config', () => {
   it('takes an admin key of at least 32 characters', () => {
     expect(() => loadGatewayConfig({ ADMIN_API_KEY: 'short' })).toThrow(/ADMIN_API_KEY/);
     expect(loadGatewayConfig({ ADMIN_API_KEY: 'a'.repeat(32) }).ADMIN_API_KEY).toHaveLength(32);
+    expect(loadGatewayConfig({ ADMIN_API_KEY: '' }).ADMIN_API_KEY).toBeUndefined();
   });
 });

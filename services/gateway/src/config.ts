@@ -49,7 +49,11 @@ export const gatewayEnv = baseEnv.extend({
    * An admin API key that always works (bootstrap): a `glk_…` key or any secret of 32+ characters.
    * `npm start` generates one into data/admin-api-key. Unset: only keys created through the API.
    */
-  ADMIN_API_KEY: z.string().min(32, 'must be a glk_… key or at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  // An empty value (e.g. compose's `${ADMIN_API_KEY:-}`) counts as unset.
+  ADMIN_API_KEY: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(32, 'must be a glk_… key or at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  ),
   /** A live stream with no status event for this long (ms) is checked; if no capture instance has it, clients hear it failed. */
   LIVE_STATUS_TIMEOUT_MS: envInt(5_000, 500),
 });
