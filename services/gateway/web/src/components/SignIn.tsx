@@ -29,7 +29,7 @@ export function SignInGate({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let cancelled = false;
-    (async () => {
+    const check = async () => {
       const fromLink = keyFromHash();
       if (fromLink) {
         window.history.replaceState(null, '', window.location.pathname + window.location.search);
@@ -37,9 +37,14 @@ export function SignInGate({ children }: { children: ReactNode }) {
       }
       const res = await fetch('/api/v1/auth/session', { credentials: 'same-origin' }).catch(() => null);
       if (!cancelled) setState(res?.ok ? 'signed-in' : 'signed-out');
-    })();
+    };
+    // A sign-in link opened in a tab that already shows the page only changes the hash.
+    const onHash = () => void (keyFromHash() && check());
+    void check();
+    window.addEventListener('hashchange', onHash);
     return () => {
       cancelled = true;
+      window.removeEventListener('hashchange', onHash);
     };
   }, []);
 
