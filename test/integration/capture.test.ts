@@ -8,7 +8,7 @@
  * back to NATS_URL and warns.
  */
 import 'reflect-metadata';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type Server as TcpServer } from 'node:net';
@@ -21,6 +21,7 @@ import { FrameRecognize, HealthCheck, StreamList, StreamStart, StreamStatus, Str
 import { Bus, GlimpseError } from '@glimpse/platform';
 import { AppModule } from '../../services/capture/src/app.module';
 import { loadCaptureConfig } from '../../services/capture/src/config';
+import { freePort, startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 interface Received {
   seq: number;
@@ -32,7 +33,7 @@ interface Received {
 
 const dir = mkdtempSync(join(tmpdir(), 'glimpse-capture-it-'));
 const instance = `capture-it-${process.pid}`;
-let natsServer: ChildProcess | undefined;
+let nats: PrivateNats;
 let app: INestApplicationContext | undefined;
 let client: Bus;
 
@@ -51,34 +52,12 @@ function video(name: string, seconds: number, size = '640x480'): string {
   return out;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function listen(srv: Server | TcpServer): Promise<number> {
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   return (srv.address() as { port: number }).port;
 }
 
-async function startNats(): Promise<string> {
-  try {
-    execFileSync('nats-server', ['--version'], { stdio: 'ignore' });
-  } catch {
-    const url = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-    console.warn(`WARNING: nats-server not found; capture tests use the shared NATS at ${url} and may see other test runs`);
-    return url;
-  }
-  const port = await freePort();
-  natsServer = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  return `nats://127.0.0.1:${port}`;
-}
 
 async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -137,7 +116,8 @@ beforeAll(async () => {
   blackHole = createServer(() => undefined);
   httpUrl = `http://127.0.0.1:${await listen(http)}/clip1s.ts`;
   blackHoleUrl = `http://127.0.0.1:${await listen(blackHole)}/live`;
-  const url = await startNats();
+  nats = await startPrivateNats();
+  const url = nats.url;
   client = await Bus.connect({ servers: url, name: 'capture-it-client', logger: { log() {}, warn: console.warn, error: console.error } });
 
   client.handleBinary(
@@ -186,7 +166,7 @@ afterAll(async () => {
   http?.closeAllConnections();
   http?.close();
   blackHole?.close();
-  natsServer?.kill('SIGTERM');
+  await nats?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -9,7 +9,6 @@
  * README's "OpenVidu mode").
  */
 import 'reflect-metadata';
-import { createServer } from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -24,7 +23,7 @@ import { OpenViduService } from '../../services/capture/src/openvidu/openvidu.se
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { FakeOpenVidu, type RgbaFrame } from '../support/fake-openvidu';
-import { startPrivateNats, type PrivateNats } from '../support/private-nats';
+import { freePort, startPrivateNats, type PrivateNats } from '../support/private-nats';
 import { fixturePhotos } from '../support/worker';
 import { authed, TEST_ADMIN_KEY } from '../support/auth';
 
@@ -51,16 +50,6 @@ const received: Received[] = [];
 const statuses: Stream[] = [];
 const sockets: WebSocket[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;

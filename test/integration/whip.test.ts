@@ -7,7 +7,6 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import WebSocket from 'ws';
@@ -20,6 +19,7 @@ import { signSessionToken } from '../../services/gateway/src/sessions/session-to
 import { fixturePhotos } from '../support/worker';
 import { WhipPublishers, type PublishOptions, type Publisher } from '../e2e/support/whip-client';
 import { authed, TEST_ADMIN_KEY, wsWithKey } from '../support/auth';
+import { freePort } from '../support/private-nats';
 
 const fetch = authed(() => TEST_ADMIN_KEY);
 
@@ -51,16 +51,6 @@ const received: Received[] = [];
 const statuses: Stream[] = [];
 const open: Publisher[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
 
 async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;

@@ -35,7 +35,8 @@ export async function startPrivateNats(): Promise<PrivateNats> {
   return { url: `nats://127.0.0.1:${port}`, storeDir, stop };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
