@@ -42,13 +42,6 @@ import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 jest.setTimeout(120_000);
 
-// PGlite loads its wasm with dynamic import(), which jest's sandbox refuses; see matcher.test.ts.
-jest.mock('@electric-sql/pglite', () => nativeRequire('@electric-sql/pglite'));
-jest.mock('@electric-sql/pglite-pgvector', () => nativeRequire('@electric-sql/pglite-pgvector'));
-function nativeRequire(id: string): unknown {
-  const { createRequire } = process.getBuiltinModule('node:module') as typeof import('node:module');
-  return createRequire(__filename)(id);
-}
 
 const RUN = randomBytes(4).toString('hex');
 const QUIET_MS = 2500;

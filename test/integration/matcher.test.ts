@@ -32,15 +32,6 @@ import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 // jest 29 ignores testTimeout inside `projects`, so set it here.
 jest.setTimeout(120_000);
 
-// PGlite loads its wasm and extensions with dynamic import(), which jest's module sandbox refuses without
-// --experimental-vm-modules; loading it with Node's own require keeps this test runnable with plain jest.
-jest.mock('@electric-sql/pglite', () => nativeRequire('@electric-sql/pglite'));
-jest.mock('@electric-sql/pglite-pgvector', () => nativeRequire('@electric-sql/pglite-pgvector'));
-function nativeRequire(id: string): unknown {
-  // jest hands out its own `module` builtin, whose createRequire would come straight back to the mock.
-  const { createRequire } = process.getBuiltinModule('node:module') as typeof import('node:module');
-  return createRequire(__filename)(id);
-}
 
 let NATS_URL = '';
 const RUN = randomBytes(4).toString('hex');
