@@ -38,6 +38,7 @@ import { ErasureService } from '../../services/matcher/src/erasure.service';
 import { EventRelay } from '../../services/matcher/src/events/event-relay';
 import { EventStream } from '../../services/matcher/src/events/event-stream';
 import { PersonService } from '../../services/matcher/src/person.service';
+import { rng } from '../support/encodings';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 jest.setTimeout(120_000);
@@ -47,31 +48,6 @@ const RUN = randomBytes(4).toString('hex');
 const QUIET_MS = 2500;
 const THROTTLE_MS = 1000;
 
-/** Deterministic random unit vectors (mulberry32 + Box-Muller), so a failure reproduces. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(uniform() || 1e-12)) * Math.cos(2 * Math.PI * uniform());
-  const direction = (): number[] => {
-    const v = Array.from({ length: 128 }, gauss);
-    const n = Math.hypot(...v);
-    return v.map((x) => x / n);
-  };
-  return {
-    uniform,
-    unit: direction,
-    near: (v: Encoding, distance: number): number[] => {
-      const d = direction();
-      return v.map((x, i) => x + d[i] * distance);
-    },
-  };
-}
 const r = rng(4242);
 
 /** A JPEG-looking crop with a marker that can be searched for in the database's files. */

@@ -27,6 +27,7 @@ import { AppModule } from '../../services/matcher/src/app.module';
 import { loadMatcherConfig } from '../../services/matcher/src/config';
 import { Database } from '../../services/matcher/src/database/database';
 import { PgliteDatabase } from '../../services/matcher/src/database/pglite.database';
+import { rng } from '../support/encodings';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 // jest 29 ignores testTimeout inside `projects`, so set it here.
@@ -37,31 +38,6 @@ let NATS_URL = '';
 const RUN = randomBytes(4).toString('hex');
 const SOURCE = `matcher-it-${RUN}`;
 
-/** Deterministic random unit vectors (mulberry32 + Box-Muller), so a failure reproduces. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(uniform() || 1e-12)) * Math.cos(2 * Math.PI * uniform());
-  const direction = (): number[] => {
-    const v = Array.from({ length: 128 }, gauss);
-    const n = Math.hypot(...v);
-    return v.map((x) => x / n);
-  };
-  return {
-    unit: direction,
-    /** `v` moved by exactly `distance` in a random direction. */
-    near: (v: Encoding, distance: number): number[] => {
-      const d = direction();
-      return v.map((x, i) => x + d[i] * distance);
-    },
-  };
-}
 const r = rng(20261128);
 
 const crop = (tag: string) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(tag), Buffer.from([0xff, 0xd9])]);
