@@ -24,6 +24,7 @@ import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { FakeOpenVidu, type RgbaFrame } from '../support/fake-openvidu';
 import { freePort, startPrivateNats, type PrivateNats } from '../support/private-nats';
+import { until } from '../support/wait';
 import { fixturePhotos } from '../support/worker';
 import { authed, TEST_ADMIN_KEY } from '../support/auth';
 
@@ -50,16 +51,6 @@ const received: Received[] = [];
 const statuses: Stream[] = [];
 const sockets: WebSocket[] = [];
 
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** What the simulated camera shows: a fixture face when there is one, else a pattern. */
 async function cameraFrame(width = 640, height = 480): Promise<RgbaFrame> {

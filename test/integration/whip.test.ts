@@ -20,6 +20,7 @@ import { fixturePhotos } from '../support/worker';
 import { WhipPublishers, type PublishOptions, type Publisher } from '../e2e/support/whip-client';
 import { authed, TEST_ADMIN_KEY, wsWithKey } from '../support/auth';
 import { freePort } from '../support/private-nats';
+import { until } from '../support/wait';
 
 const fetch = authed(() => TEST_ADMIN_KEY);
 
@@ -51,16 +52,6 @@ const received: Received[] = [];
 const statuses: Stream[] = [];
 const open: Publisher[] = [];
 
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function startCapture(): ChildProcess {
   const child = spawn(process.execPath, [CAPTURE_MAIN], {
