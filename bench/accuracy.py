@@ -1,6 +1,6 @@
 """Accuracy guard: identification on the fixture faces for the baseline and each fast-path setting.
 
-Usage: accuracy.py FRAME SETTING...   FRAME: photo | 640x480 | 1280x720; SETTING: <detect_max_side>:<upsample>[:<detect_min_scale>]
+Usage: accuracy.py FRAME SETTING...   FRAME: photo | 640x480 | 1280x720; SETTING: blaze | <detect_max_side>:<upsample>[:<detect_min_scale>] (HOG)
   ("baseline" = face_recognition called directly: face_locations(img) then face_encodings(img, locs)).
 Prints JSON {frame, results: [{setting, accuracy, correct, total, missed, detectMs, encodeMs, ...}]}.
 
@@ -104,12 +104,17 @@ def run_setting(setting: str, frames: list[np.ndarray]) -> dict:
     else:
         from app.faces import FaceEngine
 
-        parts = setting.split(":")
-        max_side, upsample = int(parts[0]), int(parts[1])
-        min_scale = float(parts[2]) if len(parts) > 2 else 0.0
+        if setting == "blaze":
+            detector, max_side, upsample, min_scale = "blaze", 0, 0, 0.0
+        else:
+            parts = setting.split(":")
+            detector, max_side, upsample = "hog", int(parts[0]), int(parts[1])
+            min_scale = float(parts[2]) if len(parts) > 2 else 0.0
         engine = _engine(FaceEngine)
+        if detector == "blaze" and not engine.blaze:
+            raise SystemExit("the BlazeFace packages are missing from the worker venv (run services/recognizer/worker/setup.sh)")
         for img in frames:
-            a = engine.analyze(img, "hog", upsample, 1, max_side, min_scale)
+            a = engine.analyze(img, detector, upsample, 1, max_side, min_scale)
             detect.append(a.detect_ms)
             encode.append(a.encode_ms)
             encs.append(largest(a.locations, a.encodings))

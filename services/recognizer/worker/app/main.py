@@ -13,9 +13,10 @@ from starlette.exceptions import HTTPException
 
 from .config import Detector, Settings
 from .errors import WorkerError, too_large
-from .faces import MODEL_NAME, FaceEngine, ms
+from .faces import MODEL_NAME, FaceEngine, blaze_available, ms
 from .imaging import clip_box, crop_jpeg, decode, face_quality
 from .pool import EnginePool, resolve_processes
+from .tracking import Track, TrackPolicy, TrackStore
 
 log = logging.getLogger("glimpse.worker")
 
@@ -28,6 +29,8 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
     engine = engine or FaceEngine()
     processes = resolve_processes(settings.processes)
     pool: EnginePool | None = None
+    tracks_store = TrackStore()
+    policy = TrackPolicy(settings.track_min_iou, settings.track_min_similarity, settings.track_max_age_s)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -55,7 +58,10 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
 
     @app.get("/ping")
     def ping() -> dict[str, Any]:
-        return {"status": "ok", "model": MODEL_NAME, "landmarks": "5-point", "cuda": engine.cuda}
+        detectors = ["blaze", "hog"] if blaze_available() else ["hog"]
+        if engine.cuda:
+            detectors.append("cnn")
+        return {"status": "ok", "model": MODEL_NAME, "landmarks": "5-point", "cuda": engine.cuda, "detectors": detectors}
 
     @app.post("/v1/encode")
     async def encode(
@@ -66,6 +72,7 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
         crops: bool = True,
         detect_max_side: Annotated[int | None, Query(ge=0, le=8192)] = None,
         detect_min_scale: Annotated[float | None, Query(gt=0, le=1)] = None,
+        track: Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
     ) -> dict[str, Any]:
         check_content_type(request.headers.get("content-type"))
         detector = detector or settings.default_detector
@@ -75,11 +82,15 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
         jitters = jitters or settings.default_jitters
         max_side = settings.default_detect_max_side if detect_max_side is None else detect_max_side
         min_scale = settings.default_detect_min_scale if detect_min_scale is None else detect_min_scale
-        args = (body, detector, upsample, jitters, crops, max_side, min_scale)
+        tracks = tracks_store.get(track) if track and settings.tracking else None
+        args = (body, detector, upsample, jitters, crops, max_side, min_scale, tracks, policy)
         if pool:
             result = await asyncio.wrap_future(pool.submit(*args))
         else:
             result = await run_in_threadpool(analyze, engine, settings, *args)
+        after = result.pop("tracks")
+        if track and after is not None:
+            tracks_store.put(track, after)
         t = result["timings"]
         log.debug(
             "encode %dx%d %d bytes: %d faces (%s, upsample %d, jitters %d) queue %.0f decode %.0f detect %.0f encode %.0f ms",
@@ -101,16 +112,20 @@ def analyze(
     crops: bool,
     detect_max_side: int = 0,
     detect_min_scale: float = 0.0,
+    tracks: list[Track] | None = None,
+    policy: TrackPolicy = TrackPolicy(),
 ) -> dict[str, Any]:
     started = time.perf_counter()
     image = decode(body, settings.max_pixels)
     pixels = np.asarray(image)
     decode_ms = ms(time.perf_counter() - started)
-    found = engine.analyze(pixels, detector, upsample, jitters, detect_max_side, detect_min_scale)
+    found = engine.analyze(pixels, detector, upsample, jitters, detect_max_side, detect_min_scale, tracks, policy)
     faces = []
-    for location, encoding in zip(found.locations, found.encodings):
+    for location, encoding, tracked in zip(found.locations, found.encodings, found.tracked):
         box = clip_box(*location, image.width, image.height)
         face: dict[str, Any] = {"box": box, "encoding": encoding.tolist(), "quality": face_quality(image, box)}
+        if tracked:
+            face["tracked"] = True
         if crops:
             face["crop"] = crop_jpeg(image, face["box"], settings.crop_margin, settings.crop_quality, settings.crop_max_side)
         faces.append(face)
@@ -123,7 +138,9 @@ def analyze(
             "queueMs": found.queue_ms,
             "detectMs": found.detect_ms,
             "encodeMs": found.encode_ms,
+            "trackedFaces": sum(found.tracked),
         },
+        "tracks": found.tracks,
     }
 
 

@@ -38,6 +38,7 @@ def test_ping_names_the_model(client, engine):
         "model": "dlib_face_recognition_resnet_model_v1",
         "landmarks": "5-point",
         "cuda": engine.cuda,
+        "detectors": ["blaze", "hog"] + ["cnn"] * engine.cuda,
     }
 
 
