@@ -99,3 +99,4 @@ def test_without_its_packages_blaze_falls_back_to_hog(engine, face_photo, monkey
     frame = on_canvas(face_photo, (640, 480), 300)
     assert not engine.blaze
     assert len(engine.analyze(frame, "blaze", 1, 1).encodings) == 1
+
