@@ -1,6 +1,7 @@
 import numpy as np
 from PIL import Image
 
+
 def test_batched_encoding_gives_face_recognitions_numbers(engine, photos):
     import face_recognition
 
