@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     default_detect_min_scale: float = Field(0.5, gt=0, le=1)
     # Engine processes per worker (dlib holds the GIL, so only processes use more cores); 0 = one per CPU.
     processes: int = Field(0, ge=0, le=64)
+    # GPU (detector=cnn): frames arriving within the window are detected in one batch of up to this many
+    # (1 = off; only used with a single engine process, which is how a GPU worker runs).
+    cnn_batch: int = Field(8, ge=1, le=64)
+    cnn_batch_window_ms: float = Field(5.0, ge=0, le=1000)
     # Follow faces across a stream's snapshots (requests with ?track=<stream>) and reuse the encoding of a
     # face that continues a track: same spot (box IoU) and same look (thumbnail correlation).
     tracking: bool = True

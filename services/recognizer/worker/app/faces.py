@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .batching import DetectBatcher
 from .fastpath import detection_scale, scale_location, shrink
 from .tracking import Track, TrackPolicy, follow, signature
 
@@ -32,10 +33,13 @@ class FaceEngine:
     by running more processes.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, cnn_batch: int = 1, cnn_batch_window_s: float = 0.005) -> None:
         self._lock = threading.Lock()
         self._fr = None
         self._blaze = None
+        self._cnn_batch = cnn_batch
+        self._cnn_window = cnn_batch_window_s
+        self._batcher: DetectBatcher | None = None
 
     def load(self) -> None:
         # face_recognition loads every model file at import; done here so startup pays, not the first request.
@@ -46,6 +50,9 @@ class FaceEngine:
         ImageFile.LOAD_TRUNCATED_IMAGES = False
         self._fr = face_recognition
         self._blaze = load_blaze()
+        if self._cnn_batch > 1:
+            detect = lambda images, up: face_recognition.batch_face_locations(images, up, len(images))  # noqa: E731
+            self._batcher = DetectBatcher(detect, self._cnn_batch, self._cnn_window)
         blank = np.zeros((64, 64, 3), np.uint8)
         self.analyze(blank, "hog", 0, 1)
         if self._blaze:
@@ -86,9 +93,16 @@ class FaceEngine:
         height, width = image.shape[:2]
         scale = detection_scale(width, height, detect_max_side, detect_min_scale)
         t0 = time.perf_counter()
+        batched = None
+        if detector == "cnn" and self._batcher is not None:
+            # detected with whatever other frames arrive meanwhile, outside the lock (see batching.py)
+            found = self._batcher.detect(shrink(image, scale), upsample)
+            batched = [scale_location(loc, scale, width, height) for loc in found]
         with self._lock:
             t1 = time.perf_counter()
-            if detector == "blaze" and self._blaze is not None:
+            if batched is not None:
+                locations = batched
+            elif detector == "blaze" and self._blaze is not None:
                 # BlazeFace letterboxes the frame to 192 px itself: no shrink, no upsample
                 locations = [loc for loc, _ in self._blaze.detect(image)]
             else:
@@ -101,6 +115,8 @@ class FaceEngine:
             else:
                 encodings, tracked, after = self._encode_tracked(image, locations, jitters, tracks, policy)
             t3 = time.perf_counter()
+        if batched is not None:  # the batch's wait and run count as detection, not queueing
+            return Analysis(locations, encodings, tracked, after, 0.0, ms(t2 - t0), ms(t3 - t2))
         return Analysis(locations, encodings, tracked, after, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2))
 
     def _encode(self, image: np.ndarray, locations: list, jitters: int) -> list[np.ndarray]:

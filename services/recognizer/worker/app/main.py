@@ -26,8 +26,9 @@ SNIFFED_TYPES = ("application/octet-stream",)
 
 def create_app(settings: Settings | None = None, engine: FaceEngine | None = None) -> FastAPI:
     settings = settings or Settings()
-    engine = engine or FaceEngine()
     processes = resolve_processes(settings.processes)
+    # batching needs every frame in this process: a pool process only ever sees one frame at a time
+    engine = engine or FaceEngine(settings.cnn_batch if processes == 1 else 1, settings.cnn_batch_window_ms / 1000)
     pool: EnginePool | None = None
     tracks_store = TrackStore()
     policy = TrackPolicy(settings.track_min_iou, settings.track_min_similarity, settings.track_max_age_s)
