@@ -103,8 +103,12 @@ class FaceEngine:
             if batched is not None:
                 locations = batched
             elif detector == "blaze" and self._blaze is not None:
-                # BlazeFace letterboxes the frame to 192 px itself: no shrink, no upsample
+                # BlazeFace letterboxes the frame to 192 px itself: no shrink, no upsample. Where it finds
+                # nobody, HOG looks again: it misses some faces that fill a close-up photo.
                 locations = [loc for loc, _ in self._blaze.detect(image)]
+                if not locations:
+                    found = fr.face_locations(shrink(image, scale), upsample, "hog")
+                    locations = [scale_location(loc, scale, width, height) for loc in found]
             else:
                 hog_or_cnn = "hog" if detector == "blaze" else detector
                 found = fr.face_locations(shrink(image, scale), upsample, hog_or_cnn)

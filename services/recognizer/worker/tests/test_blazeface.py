@@ -100,3 +100,9 @@ def test_without_its_packages_blaze_falls_back_to_hog(engine, face_photo, monkey
     assert not engine.blaze
     assert len(engine.analyze(frame, "blaze", 1, 1).encodings) == 1
 
+
+
+def test_where_blaze_finds_nobody_hog_looks_again(engine, face_photo, monkeypatch):
+    monkeypatch.setattr(engine._blaze, "detect", lambda image, min_score=None: [])
+    frame = on_canvas(face_photo, (640, 480), 300)
+    assert len(engine.analyze(frame, "blaze", 1, 1, 400, 0.5).encodings) == 1
