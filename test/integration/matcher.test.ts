@@ -111,7 +111,7 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
     expect(idx).toHaveLength(1);
     expect(idx[0].indexdef).toMatch(/USING hnsw \(embedding vector_l2_ops\)/);
     const applied = await sql<{ name: string }>`SELECT name FROM _glimpse_migrations ORDER BY name`;
-    expect(applied.map((m) => m.name)).toEqual(['0001_init', '0002_sightings_events']);
+    expect(applied.map((m) => m.name)).toEqual(['0001_init', '0002_sightings_events', '0003_frame_ledger']);
   });
 
   it('creates a person per unknown face and publishes the recognition', async () => {

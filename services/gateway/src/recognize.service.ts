@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { FrameEncode, FrameRecognize, type Box } from '@glimpse/contracts';
 import { Bus, InjectBus } from '@glimpse/platform';
@@ -38,6 +39,8 @@ export class RecognizeService {
         {
           'Glimpse-Source': 'upload',
           'Glimpse-Seq': this.seq++,
+          // lets the recognizer retry the matcher after a lost reply without storing the faces twice
+          'Glimpse-Frame-Id': randomBytes(12).toString('base64url'),
           'Glimpse-Captured-At': new Date().toISOString(),
           'Glimpse-Store': opts.store ? 'true' : 'false',
           'Glimpse-Threshold': opts.threshold,

@@ -6,6 +6,7 @@ import type { Database, Tx } from './database/database';
 import type { EventRelay } from './events/event-relay';
 import type { OutboxEvent, OutboxRepository } from './events/outbox.repository';
 import type { FaceRepository, NearestFace, NewFace } from './face.repository';
+import type { FrameLedgerRepository } from './frame-ledger.repository';
 import { MatcherService } from './matcher.service';
 import type { PersonRepository } from './person.repository';
 import type { SightingService, StreamFace } from './sighting.service';
@@ -36,7 +37,7 @@ const near = (distance: number, personId = ALICE.id, faceId = 'f0000000-0000-400
   distance,
 });
 
-function setup(nearest: NearestFace[] = []) {
+function setup(nearest: NearestFace[] = [], recorded: MatchFaces.Reply | null = null) {
   const db = strictMock<Database>('db', { transaction: jest.fn((fn: (tx: Tx) => unknown) => fn(TX)) as never });
   const faces = strictMock<FaceRepository>('faces', {
     lockForMatching: jest.fn().mockResolvedValue(undefined),
@@ -55,8 +56,12 @@ function setup(nearest: NearestFace[] = []) {
   const relay = strictMock<EventRelay>('relay', { kick: jest.fn() });
   const clock = strictMock<Clock>('clock', { now: jest.fn(() => NOW) });
   const bus = strictMock<Bus>('bus', { publish: jest.fn() });
-  const service = new MatcherService(CONFIG, db, faces, persons, sightings, outbox, relay, clock, bus);
-  return { service, db, faces, persons, sightings, outbox, relay, bus };
+  const ledger = strictMock<FrameLedgerRepository>('ledger', {
+    find: jest.fn().mockResolvedValue(recorded),
+    record: jest.fn().mockResolvedValue(undefined),
+  });
+  const service = new MatcherService(CONFIG, db, faces, persons, sightings, outbox, relay, clock, bus, ledger);
+  return { service, db, faces, persons, sightings, outbox, relay, bus, ledger };
 }
 const addedEvents = (outbox: jest.Mocked<OutboxRepository>) => outbox.add.mock.calls.flatMap(([, events]) => events);
 
@@ -215,6 +220,58 @@ describe('MatcherService.matchFaces', () => {
     await expect(service.matchFaces(request())).rejects.toThrow('disk full');
     expect(bus.publish).not.toHaveBeenCalled();
     expect(relay.kick).not.toHaveBeenCalled();
+  });
+});
+
+describe('MatcherService.matchFaces with a frame id (retries)', () => {
+  const FRAME_ID = 'frame_0123456789';
+  const withId = (over: Partial<MatchFaces.Request> = {}) => {
+    const req = request(over);
+    return { ...req, frame: { ...req.frame, id: FRAME_ID } };
+  };
+
+  it('records the reply under the frame id in the transaction that stores the frame, after the lock', async () => {
+    const { service, faces, ledger, outbox } = setup([near(0.3)]);
+    const reply = await service.matchFaces(withId());
+
+    expect(ledger.find).toHaveBeenCalledWith(TX, FRAME_ID);
+    expect(faces.lockForMatching.mock.invocationCallOrder[0]).toBeLessThan(ledger.find.mock.invocationCallOrder[0]);
+    expect(ledger.record).toHaveBeenCalledWith(TX, FRAME_ID, reply);
+    expect(outbox.add.mock.invocationCallOrder[0]).toBeLessThan(ledger.record.mock.invocationCallOrder[0]);
+    expect(faces.insert).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers a frame it already stored with the recorded reply, and stores, publishes and relays nothing', async () => {
+    const recorded: MatchFaces.Reply = {
+      faces: [{ faceId: FACE_ID, box, personId: NEW_ID, personNumber: 2, personName: null, isNew: true, distance: null, similarity: null }],
+    };
+    // A stored face now lies at distance 0: a second run would answer isNew: false, and store it again.
+    const { service, faces, persons, outbox, relay, bus, ledger } = setup([near(0, NEW_ID)], recorded);
+
+    expect(await service.matchFaces(withId())).toEqual(recorded);
+    expect(faces.nearest).not.toHaveBeenCalled();
+    expect(faces.insert).not.toHaveBeenCalled();
+    expect(persons.create).not.toHaveBeenCalled();
+    expect(persons.touch).not.toHaveBeenCalled();
+    expect(outbox.add).not.toHaveBeenCalled();
+    expect(ledger.record).not.toHaveBeenCalled();
+    expect(bus.publish).not.toHaveBeenCalled();
+    expect(relay.kick).not.toHaveBeenCalled();
+  });
+
+  it('neither reads nor writes the ledger when nothing is stored (store=false) or the frame has no id', async () => {
+    const { service, ledger } = setup([near(0.3)]);
+    await service.matchFaces(withId({ store: false }));
+    await service.matchFaces(request());
+    expect(ledger.find).not.toHaveBeenCalled();
+    expect(ledger.record).not.toHaveBeenCalled();
+  });
+
+  it('records nothing when the transaction fails, so a retry stores the frame', async () => {
+    const { service, ledger, faces } = setup([near(0.3)]);
+    faces.insert.mockRejectedValueOnce(new Error('disk full'));
+    await expect(service.matchFaces(withId())).rejects.toThrow('disk full');
+    expect(ledger.record).not.toHaveBeenCalled();
   });
 });
 

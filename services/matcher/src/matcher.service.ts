@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
   FaceSearch,
   MatchFaces,
@@ -17,6 +17,8 @@ import { personCreated } from './events/event-factory';
 import { EventRelay } from './events/event-relay';
 import { OutboxRepository, type OutboxEvent } from './events/outbox.repository';
 import { FaceRepository, type NearestFace } from './face.repository';
+import { FrameLedgerRepository } from './frame-ledger.repository';
+import { Periodic } from './periodic';
 import { PersonRepository, type PersonRef } from './person.repository';
 import { SightingService, type FrameSightings } from './sighting.service';
 
@@ -28,11 +30,15 @@ export const UPLOAD_SOURCE = 'upload';
 /** How many stored faces a search looks at per wanted person, so one person's many faces cannot crowd out others. */
 const SEARCH_FACES_PER_PERSON = 10;
 const SEARCH_MAX_FACES = 1000;
+/** Frame ids are kept this long: far longer than any sender retries a frame. */
+export const FRAME_LEDGER_KEEP_MS = 24 * 3600_000;
+const FRAME_LEDGER_PRUNE_MS = 3600_000;
 
 /** Assigns faces to persons (and sightings), and searches without storing. */
 @Injectable()
-export class MatcherService {
+export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger(MatcherService.name);
+  private readonly pruner: Periodic;
 
   constructor(
     @Inject(MATCHER_CONFIG) private readonly config: Pick<MatcherConfig, 'THRESHOLD' | 'MATCH_K' | 'HNSW_EF_SEARCH'>,
@@ -44,24 +50,45 @@ export class MatcherService {
     private readonly relay: EventRelay,
     private readonly clock: Clock,
     @InjectBus() private readonly bus: Bus,
-  ) {}
+    private readonly ledger: FrameLedgerRepository,
+  ) {
+    this.pruner = new Periodic('frame ledger pruning', FRAME_LEDGER_PRUNE_MS, () => this.ledger.prune(FRAME_LEDGER_KEEP_MS), this.log);
+  }
+
+  onApplicationBootstrap(): void {
+    this.pruner.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pruner.stop();
+  }
 
   /**
    * Faces are handled in order in one transaction, so a second face of a new person in the same
-   * request matches the first one. Events are written in that transaction too.
+   * request matches the first one. Events are written in that transaction too, and so is the frame id:
+   * a frame sent again (a retry after a lost reply) gets its first reply and changes nothing.
    */
   async matchFaces(req: MatchFaces.Request): Promise<MatchFaces.Reply> {
     if (req.faces.length === 0) return { faces: [] };
     const threshold = req.threshold ?? this.config.THRESHOLD;
+    const frameId = req.store ? req.frame.id : undefined;
     const events: OutboxEvent[] = [];
-    const faces = await this.db.transaction(async (tx) => {
+    const { faces, replayed } = await this.db.transaction(async (tx) => {
       if (req.store) await this.faces.lockForMatching(tx);
+      // After the lock: a retry racing its first attempt waits for that commit, then finds it here.
+      const recorded = frameId ? await this.ledger.find(tx, frameId) : null;
+      if (recorded) return { faces: recorded.faces, replayed: true };
       const counted: FrameSightings = new Set();
       const out: RecognizedFace[] = [];
       for (const face of req.faces) out.push(await this.matchOne(tx, req, face, threshold, events, counted));
       await this.outbox.add(tx, events);
-      return out;
+      if (frameId) await this.ledger.record(tx, frameId, { faces: out });
+      return { faces: out, replayed: false };
     });
+    if (replayed) {
+      this.log.log(`frame ${req.frame.source}#${req.frame.seq} (${frameId}) was already stored: answering its recorded reply`);
+      return { faces };
+    }
     if (req.store) this.announce(req.frame, faces);
     if (events.length) this.relay.kick();
     return { faces };

@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   CONFLICT: { status: 409, transient: false },
   WORKER_UNAVAILABLE: { status: 503, transient: true },
   SERVICE_UNAVAILABLE: { status: 503, transient: true },
+  /** A service shed the request to stay responsive: retry later, but a live stream should send a fresh frame instead. */
+  OVERLOADED: { status: 503, transient: true },
   TIMEOUT: { status: 504, transient: true },
   INTERNAL: { status: 500, transient: false },
 } as const;

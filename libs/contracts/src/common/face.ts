@@ -18,7 +18,15 @@ export const uuidSchema = z.uuid();
 /** Where a frame came from: a stream id, or `upload` for the HTTP API. */
 export const sourceSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
+/**
+ * Names one frame for its whole trip, set by whoever made it (capture per snapshot, the gateway per upload).
+ * A frame sent again under the same id (a retry) is stored once: the matcher answers it from its ledger.
+ */
+export const frameIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+
 export const frameMetaSchema = z.strictObject({
+  /** The frame id (see frameIdSchema); absent from senders that never retry. */
+  id: frameIdSchema.optional(),
   source: sourceSchema,
   seq: z.number().int().nonnegative(),
   capturedAt: z.iso.datetime(),

@@ -15,6 +15,8 @@ export const streamSchema = z.strictObject({
   framesSkipped: z.number().int().nonnegative(),
   framesProcessed: z.number().int().nonnegative(),
   framesFailed: z.number().int().nonnegative(),
+  /** Extra attempts at frames after a transient failure (a recognizer or matcher gone); absent from older capture instances. */
+  framesRetried: z.number().int().nonnegative().optional(),
   /** Which capture instance owns the stream. */
   instance: z.string(),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineBinaryRequest } from '../common/define';
-import { frameMetaSchema, recognizedFaceSchema, sourceSchema, timingsSchema } from '../common/face';
+import { frameIdSchema, frameMetaSchema, recognizedFaceSchema, sourceSchema, timingsSchema } from '../common/face';
 
 /**
  * Recognize every face in one image: the recognizer detects and encodes, then asks the matcher.
@@ -15,6 +15,8 @@ const boolHeader = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const headers = z.object({
   'Glimpse-Source': sourceSchema,
   'Glimpse-Seq': z.coerce.number().int().nonnegative(),
+  /** Same id on every retry of one frame, so the matcher stores it once (see frameIdSchema). */
+  'Glimpse-Frame-Id': frameIdSchema.optional(),
   'Glimpse-Captured-At': z.iso.datetime(),
   'Glimpse-Store': boolHeader.default(true),
   'Glimpse-Threshold': z.coerce.number().gt(0).lt(2).optional(),

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { defineRequest } from '../common/define';
 import { boxSchema, encodingSchema, faceQualitySchema, frameMetaSchema, recognizedFaceSchema } from '../common/face';
 
-/** Assign each encoded face to its nearest stored person, or to a new one. Queue group `matcher`. */
+/**
+ * Assign each encoded face to its nearest stored person, or to a new one. Queue group `matcher`.
+ * Idempotent by `frame.id`: a stored frame sent again with the same id gets the first reply back and
+ * stores nothing, publishes nothing (the matcher keeps frame ids for 24 h).
+ */
 export const subject = 'glimpse.matcher.match';
 export const queue = 'matcher';
 
