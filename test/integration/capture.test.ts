@@ -20,7 +20,8 @@ import sharp from 'sharp';
 import { FrameRecognize, HealthCheck, StreamList, StreamStart, StreamStatus, StreamStop, type Stream } from '@glimpse/contracts';
 import { Bus, GlimpseError } from '@glimpse/platform';
 import { AppModule } from '../../services/capture/src/app.module';
-import { loadCaptureConfig } from '../../services/capture/src/config';
+import { DEFAULT_STREAM_FORMATS, loadCaptureConfig } from '../../services/capture/src/config';
+import { FfmpegSource, ffmpegArgs } from '../../services/capture/src/ffmpeg.source';
 import { freePort, startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 interface Received {
@@ -109,6 +110,12 @@ beforeAll(async () => {
   // MPEG-TS, like a live HTTP camera: mp4 would need range requests to reach its index
   const ts = video('clip1s.ts', 1);
   http = createHttpServer((req, res) => {
+    const self = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    if (req.url === '/redirect') return void res.writeHead(302, { location: `${self}/clip1s.ts` }).end();
+    if (req.url === '/live.m3u8') {
+      res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' });
+      return void res.end(`#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n${self}/clip1s.ts\n#EXT-X-ENDLIST\n`);
+    }
     res.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': statSync(ts).size });
     createReadStream(ts).pipe(res);
   });
@@ -154,6 +161,10 @@ beforeAll(async () => {
     NETWORK_TIMEOUT_MS: '1000',
     STALL_TIMEOUT_MS: '4000',
     MAX_FRAME_WIDTH: '1280',
+    // this test's clips and local HTTP servers: opted in, as an operator would for a LAN camera
+    STREAM_ALLOWED_SCHEMES: 'rtsp,http,file',
+    STREAM_FILE_ROOTS: dir,
+    STREAM_ALLOWED_HOSTS: '127.0.0.1',
   });
   app = await NestFactory.createApplicationContext(AppModule.forRoot(cfg), { logger: ['error'] });
   app.enableShutdownHooks();
@@ -250,11 +261,57 @@ it('loops a file until StreamStop, which kills ffmpeg', async () => {
 it('refuses bad URLs with INVALID_REQUEST', async () => {
   const ftp = await errorOf(start({ url: 'ftp://x' }));
   expect(ftp.code).toBe('INVALID_REQUEST');
-  expect(ftp.message).toMatch(/unsupported URL scheme/);
+  expect(ftp.message).toMatch(/'ftp:' scheme is not allowed/);
   const missing = await errorOf(start({ url: join(dir, 'missing.mp4') }));
   expect(missing.code).toBe('INVALID_REQUEST');
   expect(missing.message).toMatch(/file not found/);
   expect((await errorOf(start({ url: 'clip.mp4' }))).code).toBe('INVALID_REQUEST');
+});
+
+it('refuses sources outside the operator’s policy before touching them', async () => {
+  const refusals: Array<[string, RegExp]> = [
+    ['/etc/passwd', /files must lie under one of the directories in STREAM_FILE_ROOTS$/],
+    [`file://${dir}/../../etc/passwd`, /files must lie under one of the directories in STREAM_FILE_ROOTS$/],
+    ['http://169.254.169.254/latest/meta-data/', /not a public address \(link-local/],
+    ['rtsp://10.0.0.1/live', /STREAM_ALLOWED_HOSTS/],
+    ['https://127.0.0.1/x', /'https:' scheme is not allowed/],
+    ['concat:/etc/passwd', /'concat:' scheme is not allowed/],
+  ];
+  for (const [url, why] of refusals) {
+    const err = await errorOf(start({ url }));
+    expect(err.code).toBe('INVALID_REQUEST');
+    expect(err.message).toMatch(why);
+  }
+  const [list] = await client.gather(StreamList.contract, {}, 1_000);
+  expect(list.items.filter((x) => refusals.some(([url]) => x.url === url))).toEqual([]);
+});
+
+it('does not follow HTTP redirects nor read playlists, which could lead anywhere', async () => {
+  const port = (http.address() as { port: number }).port;
+  const redirect = await start({ url: `http://127.0.0.1:${port}/redirect` });
+  const playlist = await start({ url: `http://127.0.0.1:${port}/live.m3u8` });
+  for (const s of [redirect, playlist]) {
+    const end = await waitFor('the stream to fail', () => finished(s.id));
+    expect(end.state).toBe('failed');
+    expect(frames.get(s.id) ?? []).toEqual([]);
+  }
+});
+
+it('ends a source at its maximum duration (STREAM_MAX_DURATION_S), killing ffmpeg', async () => {
+  const limits = { networkTimeoutMs: 1_000, formats: DEFAULT_STREAM_FORMATS.split(',') };
+  const args = ffmpegArgs({ kind: 'file', path: clip1s, loop: true }, { fps: 5, maxWidth: 640 }, limits);
+  const source = new FfmpegSource('ffmpeg', args, [], 2_000);
+  let got = 0;
+  let ended = 0;
+  let failed: Error | undefined;
+  const t0 = Date.now();
+  await source.start({ frame: () => void got++, end: () => void (ended = Date.now()), fail: (e) => void (failed = e) });
+  await waitFor('the time limit', () => ended || failed, 10_000);
+  expect(failed).toBeUndefined();
+  expect((ended - t0) / 1000).toBeGreaterThanOrEqual(1.9);
+  expect((ended - t0) / 1000).toBeLessThan(6);
+  expect(got).toBeGreaterThanOrEqual(5); // it looped through the clip until then
+  expect(ffmpegRunningFor(clip1s)).toBe(false);
 });
 
 it('fails a stream whose file is not a video, with ffmpeg’s message', async () => {

@@ -3,6 +3,7 @@ import { HealthCheck, StreamList, StreamStart, StreamStop, StreamUpdate, WhipClo
 import { Bus, InjectBus } from '@glimpse/platform';
 import { CAPTURE_CONFIG, type CaptureConfig } from './config';
 import { FfmpegSourceFactory } from './ffmpeg.source';
+import { checkSourcePolicy, sourcePolicyFrom, type SourcePolicy } from './source-policy';
 import { StreamManager } from './stream.manager';
 import { WhipService } from './webrtc/whip.service';
 
@@ -11,6 +12,7 @@ import { WhipService } from './webrtc/whip.service';
 export class CaptureHandlers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private startSub?: ReturnType<Bus['handle']>;
   private offerSub?: ReturnType<Bus['handle']>;
+  private readonly policy: SourcePolicy;
 
   constructor(
     @InjectBus() private readonly bus: Bus,
@@ -18,10 +20,12 @@ export class CaptureHandlers implements OnApplicationBootstrap, BeforeApplicatio
     private readonly streams: StreamManager,
     private readonly ffmpeg: FfmpegSourceFactory,
     private readonly whip: WhipService,
-  ) {}
+  ) {
+    this.policy = sourcePolicyFrom(cfg);
+  }
 
   onApplicationBootstrap(): void {
-    this.startSub = this.bus.handle(StreamStart.contract, (req) => this.streams.start(req), { queue: StreamStart.queue });
+    this.startSub = this.bus.handle(StreamStart.contract, (req) => this.start(req), { queue: StreamStart.queue });
     this.bus.handle(StreamList.contract, async () => ({ items: this.streams.list() }));
     this.bus.handle(StreamStop.contract, (req) => this.streams.stop(req.id));
     this.bus.handle(StreamUpdate.contract, async (req) => this.streams.update(req.id, { threshold: req.threshold }));
@@ -37,6 +41,12 @@ export class CaptureHandlers implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all([this.startSub?.drain(), this.offerSub?.drain()]).catch(() => undefined);
     await this.streams.shutdown();
+  }
+
+  /** The URL policy (schemes, hosts, file roots) is checked here, at the bus boundary, before any file or socket is touched. */
+  private async start(req: StreamStart.Request) {
+    await checkSourcePolicy(req.url, this.policy);
+    return this.streams.start(req);
   }
 
   private async health(): Promise<HealthCheck.Reply> {

@@ -1,6 +1,21 @@
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { z } from '@glimpse/contracts';
-import { baseEnv, envInt, loadConfig } from '@glimpse/platform';
+import { baseEnv, envBool, envInt, loadConfig } from '@glimpse/platform';
+import { Cidr, isHostName } from './ip-ranges';
+
+export const SOURCE_SCHEMES = ['rtsp', 'rtsps', 'http', 'https', 'file'] as const;
+export type SourceScheme = (typeof SOURCE_SCHEMES)[number];
+
+/** ffmpeg demuxers a stream may use by default: containers and camera formats, no playlists (hls, concat). */
+export const DEFAULT_STREAM_FORMATS = 'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,avi,flv,mjpeg,mpjpeg,h264,hevc,mpeg,asf,ogg,rtsp';
+
+/** A comma-separated list: blanks dropped, each item trimmed. */
+const csv = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 
 export const captureEnv = baseEnv.extend({
   /** Snapshots per second when a StreamStart request does not say. */
@@ -38,6 +53,28 @@ export const captureEnv = baseEnv.extend({
    * host candidate is also announced with it, same port, so publish WEBRTC_PORT_RANGE 1:1.
    */
   WEBRTC_ANNOUNCED_IP: z.union([z.ipv4(), z.ipv6()]).optional(),
+  /** Serve Prometheus metrics on this port at /metrics; 0 (default) serves none. */
+  METRICS_PORT: envInt(0, 0, 65535),
+  /** URL schemes StreamStart accepts; `file` (also bare absolute paths) only when listed, and then under STREAM_FILE_ROOTS. */
+  STREAM_ALLOWED_SCHEMES: csv('rtsp,rtsps,http,https').pipe(
+    z.array(z.enum(SOURCE_SCHEMES, { message: `expected a comma-separated list of ${SOURCE_SCHEMES.join(', ')}` })).min(1),
+  ),
+  /** Whether stream hosts may be (or resolve to) loopback, private, link-local, CGNAT or multicast addresses. */
+  STREAM_ALLOW_PRIVATE: envBool(false),
+  /** Host names and addresses/CIDRs allowed even though private (a camera on the LAN): `cam1.lan,192.168.1.0/24`. */
+  STREAM_ALLOWED_HOSTS: csv('').pipe(
+    z.array(
+      z.string().refine((h) => Cidr.parse(h) !== undefined || isHostName(h), 'expected host names, addresses or CIDRs'),
+    ),
+  ),
+  /** Directories file sources may come from (symlinks resolved); the gateway's UPLOAD_DIR belongs here. */
+  STREAM_FILE_ROOTS: csv('').transform((dirs) => dirs.map((d) => resolve(d))),
+  /** ffmpeg demuxers streams may use (`-format_whitelist`); `hls` lets a playlist pull segments from any host. */
+  STREAM_FORMATS: csv(DEFAULT_STREAM_FORMATS).pipe(
+    z.array(z.string().regex(/^[a-z0-9_]+$/, 'expected ffmpeg demuxer names')).min(1),
+  ),
+  /** A stream ends after this many seconds (wall clock); 0 = no limit. */
+  STREAM_MAX_DURATION_S: envInt(0, 0),
   /** JPEG quality (0–1) of WebRTC snapshots. */
   JPEG_QUALITY: z.coerce.number().gt(0).max(1).default(0.8),
 });

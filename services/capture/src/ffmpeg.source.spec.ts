@@ -1,28 +1,33 @@
 import { ffmpegArgs, StderrTail } from './ffmpeg.source';
 
 const opts = { fps: 2, maxWidth: 1280 };
+const limits = { networkTimeoutMs: 10_000, formats: ['mov', 'mp4', 'mpegts'] };
+const GUARDS = '-hide_banner -nostdin -loglevel error -max_alloc 536870912';
 
 describe('ffmpegArgs', () => {
-  it('plays a file in real time and writes MJPEG snapshots to stdout', () => {
-    const args = ffmpegArgs({ kind: 'file', path: '/v/a:b.mp4', loop: false }, opts, 10_000);
+  it('plays a file in real time, reading nothing but files with the allowed demuxers, and writes MJPEG to stdout', () => {
+    const args = ffmpegArgs({ kind: 'file', path: '/v/a:b.mp4', loop: false }, opts, limits);
     expect(args.join(' ')).toBe(
-      "-hide_banner -nostdin -loglevel error -re -i file:/v/a:b.mp4 -an -sn -dn -vf fps=2,scale='min(iw,1280)':-2 " +
-        '-f image2pipe -c:v mjpeg -q:v 3 pipe:1',
+      `${GUARDS} -protocol_whitelist file -format_whitelist mov,mp4,mpegts -probesize 5000000 -analyzeduration 5000000 ` +
+        "-re -i file:/v/a:b.mp4 -an -sn -dn -vf fps=2,scale='min(iw,1280)':-2 -f image2pipe -c:v mjpeg -q:v 3 pipe:1",
     );
   });
 
   it('loops a file forever on request', () => {
-    const args = ffmpegArgs({ kind: 'file', path: '/v/a.mp4', loop: true }, { fps: 0.5, maxWidth: 640 }, 10_000);
-    expect(args.slice(4, 9)).toEqual(['-re', '-stream_loop', '-1', '-i', 'file:/v/a.mp4']);
+    const args = ffmpegArgs({ kind: 'file', path: '/v/a.mp4', loop: true }, { fps: 0.5, maxWidth: 640 }, limits);
+    expect(args.slice(14, 19)).toEqual(['-re', '-stream_loop', '-1', '-i', 'file:/v/a.mp4']);
     expect(args).toContain("fps=0.5,scale='min(iw,640)':-2");
   });
 
-  it('uses TCP and an I/O timeout in microseconds for network sources', () => {
-    const rtsp = ffmpegArgs({ kind: 'network', url: 'rtsp://cam/x', protocol: 'rtsp', secrets: [] }, opts, 5_000);
-    expect(rtsp.slice(4, 10)).toEqual(['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', 'rtsp://cam/x']);
-    const http = ffmpegArgs({ kind: 'network', url: 'https://h/x', protocol: 'https', secrets: [] }, opts, 5_000);
-    expect(http.slice(4, 8)).toEqual(['-rw_timeout', '5000000', '-i', 'https://h/x']);
+  it('uses TCP, an I/O timeout in microseconds, only network protocols and no redirects for network sources', () => {
+    const rtsp = ffmpegArgs({ kind: 'network', url: 'rtsp://cam/x', protocol: 'rtsp', secrets: [] }, opts, { ...limits, networkTimeoutMs: 5_000 });
+    expect(rtsp.slice(6, 8)).toEqual(['-protocol_whitelist', 'rtsp,rtsps,tcp,tls']);
+    expect(rtsp.slice(14, 20)).toEqual(['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', 'rtsp://cam/x']);
+    const http = ffmpegArgs({ kind: 'network', url: 'https://h/x', protocol: 'https', secrets: [] }, opts, { ...limits, networkTimeoutMs: 5_000 });
+    expect(http.slice(6, 8)).toEqual(['-protocol_whitelist', 'http,https,tcp,tls']);
+    expect(http.slice(14, 20)).toEqual(['-rw_timeout', '5000000', '-max_redirects', '0', '-i', 'https://h/x']);
     expect(http).not.toContain('-re');
+    expect(http.join(' ')).not.toMatch(/file/);
   });
 });
 

@@ -9,10 +9,35 @@ import { redact } from './source-url';
 const KILL_GRACE_MS = 2_000;
 const STDERR_LINES = 8;
 
+/** Bounds on what one ffmpeg process may read and for how long. */
+export interface FfmpegLimits {
+  /** Socket I/O timeout for network sources (ms). */
+  networkTimeoutMs: number;
+  /** Demuxers the input may be read with (`-format_whitelist`). */
+  formats: readonly string[];
+}
+
+/** Protocols each kind of source needs, and nothing else: a playlist inside cannot reach `file:` or other schemes. */
+const PROTOCOLS = {
+  file: 'file',
+  rtsp: 'rtsp,rtsps,tcp,tls',
+  rtsps: 'rtsp,rtsps,tcp,tls',
+  http: 'http,https,tcp,tls',
+  https: 'http,https,tcp,tls',
+} as const;
+
+/** Probing reads at most this much (bytes, and microseconds of media) before frames flow. */
+const PROBE_BYTES = '5000000';
+const PROBE_US = '5000000';
+/** No single buffer ffmpeg allocates may exceed this: a forged 100000x100000 frame fails instead of eating RAM. */
+const MAX_ALLOC_BYTES = String(512 * 1024 * 1024);
+
 /** The ffmpeg command line for one source: snapshots at `fps` as MJPEG on stdout. */
-export function ffmpegArgs(spec: SourceSpec, opts: SourceOptions, networkTimeoutMs: number): string[] {
-  const us = String(networkTimeoutMs * 1000);
-  const input: string[] = [];
+export function ffmpegArgs(spec: SourceSpec, opts: SourceOptions, limits: FfmpegLimits): string[] {
+  const us = String(limits.networkTimeoutMs * 1000);
+  const kind = spec.kind === 'file' ? 'file' : spec.protocol;
+  const input: string[] = ['-protocol_whitelist', PROTOCOLS[kind], '-format_whitelist', limits.formats.join(',')];
+  input.push('-probesize', PROBE_BYTES, '-analyzeduration', PROBE_US);
   if (spec.kind === 'file') {
     // -re: play in real time, like a camera, instead of decoding as fast as the CPU allows
     input.push('-re');
@@ -22,11 +47,12 @@ export function ffmpegArgs(spec: SourceSpec, opts: SourceOptions, networkTimeout
   } else if (spec.protocol === 'rtsp' || spec.protocol === 'rtsps') {
     input.push('-rtsp_transport', 'tcp', '-timeout', us, '-i', spec.url);
   } else {
-    input.push('-rw_timeout', us, '-i', spec.url);
+    // a redirect could lead to an address the URL policy refuses, so none is followed
+    input.push('-rw_timeout', us, '-max_redirects', '0', '-i', spec.url);
   }
   const filter = `fps=${opts.fps},scale='min(iw,${opts.maxWidth})':-2`;
   return [
-    ...['-hide_banner', '-nostdin', '-loglevel', 'error'],
+    ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-max_alloc', MAX_ALLOC_BYTES],
     ...input,
     ...['-an', '-sn', '-dn', '-vf', filter],
     ...['-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1'],
@@ -56,12 +82,15 @@ export class FfmpegSource implements FrameSource {
   private sink?: FrameSink;
   private exited?: Promise<void>;
   private stopping = false;
+  private limit?: NodeJS.Timeout;
   private readonly stderr = new StderrTail();
 
+  /** `maxDurationMs` > 0: the source ends (like end of file) after that long; 0 runs until the input ends. */
   constructor(
     private readonly bin: string,
     private readonly args: string[],
     private readonly secrets: readonly string[] = [],
+    private readonly maxDurationMs = 0,
   ) {}
 
   start(sink: FrameSink): Promise<void> {
@@ -81,7 +110,10 @@ export class FfmpegSource implements FrameSource {
       resolve();
     }));
     return new Promise((resolve, reject) => {
-      child.once('spawn', () => resolve());
+      child.once('spawn', () => {
+        if (this.maxDurationMs > 0) this.limit = setTimeout(() => void this.expire(), this.maxDurationMs).unref();
+        resolve();
+      });
       child.once('error', (err) => {
         if (child.pid === undefined) {
           this.sink = undefined;
@@ -92,6 +124,7 @@ export class FfmpegSource implements FrameSource {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.limit);
     this.stopping = true;
     this.sink = undefined;
     const child = this.child;
@@ -103,7 +136,15 @@ export class FfmpegSource implements FrameSource {
     clearTimeout(timer);
   }
 
+  /** STREAM_MAX_DURATION_S is up: stop ffmpeg, then report a normal end. */
+  private async expire(): Promise<void> {
+    const sink = this.sink;
+    await this.stop();
+    sink?.end();
+  }
+
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
+    clearTimeout(this.limit);
     if (this.stopping) return;
     if (code === 0) return this.finish((s) => s.end());
     const how = code !== null ? `exited with code ${code}` : `was killed by ${signal}`;
@@ -131,7 +172,8 @@ export class FfmpegSourceFactory implements FrameSourceFactory, OnModuleInit {
 
   create(spec: SourceSpec, opts: SourceOptions): FrameSource {
     const secrets = spec.kind === 'network' ? spec.secrets : [];
-    return new FfmpegSource(this.cfg.FFMPEG_PATH, ffmpegArgs(spec, opts, this.cfg.NETWORK_TIMEOUT_MS), secrets);
+    const limits = { networkTimeoutMs: this.cfg.NETWORK_TIMEOUT_MS, formats: this.cfg.STREAM_FORMATS };
+    return new FfmpegSource(this.cfg.FFMPEG_PATH, ffmpegArgs(spec, opts, limits), secrets, this.cfg.STREAM_MAX_DURATION_S * 1000);
   }
 
   health(): Promise<{ ok: boolean; detail: string }> {

@@ -14,7 +14,8 @@ export class ProblemFilter implements ExceptionFilter {
     const { problem, internal } = toProblem(exception);
     const where = `${req.method} ${req.originalUrl ?? req.url}`;
     if (internal) this.log.error(`${where}: ${String(exception)}`, (exception as Error)?.stack);
-    else if (problem.status >= 500) this.log.warn(`${where}: ${problem.status} ${problem.detail}`);
+    // the client may have been given a generic detail (publicDetail): the log keeps the real one
+    else if (problem.status >= 500) this.log.warn(`${where}: ${problem.status} ${(exception as Error)?.message ?? problem.detail}`);
     else this.log.debug(`${where}: ${problem.status} ${problem.detail}`);
 
     if (res.headersSent) {

@@ -7,7 +7,7 @@ import { explainUpstream, serviceOfSubject } from './upstream';
 describe('toProblem', () => {
   const codes = Object.keys(ERROR_CODES) as ErrorCode[];
 
-  it.each(codes.filter((c) => c !== 'INTERNAL'))('maps GlimpseError %s to its HTTP status with the message as detail', (code) => {
+  it.each(codes.filter((c) => ERROR_CODES[c].status < 500))('maps GlimpseError %s to its HTTP status with the message as detail', (code) => {
     const { problem, internal } = toProblem(new GlimpseError(code, `something about ${code}`));
     expect(problem).toEqual({
       type: `urn:glimpse:problem:${code.toLowerCase().replace(/_/g, '-')}`,
@@ -17,6 +17,31 @@ describe('toProblem', () => {
       code,
     });
     expect(internal).toBe(false);
+  });
+
+  it('never shows the message of a 5xx error unless it is one of the public sentences', () => {
+    const leaky: Array<[ErrorCode, string]> = [
+      ['WORKER_UNAVAILABLE', 'face recognition worker unavailable at http://10.0.0.7:8001: ECONNREFUSED'],
+      ['SERVICE_UNAVAILABLE', 'cannot run ffmpeg (/usr/local/bin/ffmpeg): spawn EACCES'],
+      ['SERVICE_UNAVAILABLE', 'cannot connect to NATS at nats://user:pw@nats:4222'],
+      ['TIMEOUT', 'glimpse.frame.recognize did not answer in time'],
+    ];
+    for (const [code, message] of leaky) {
+      const { problem } = toProblem(new GlimpseError(code, message));
+      expect(problem.status).toBeGreaterThanOrEqual(500);
+      expect(problem.detail).not.toMatch(/http:|nats:|\/usr|ECONN|EACCES|glimpse\./);
+      expect(problem.detail).toMatch(/unavailable|did not answer/);
+    }
+    for (const message of [
+      'the recognizer service is not running (no service is answering glimpse.frame.recognize)',
+      'the capture service did not answer in time (glimpse.capture.streams.start)',
+      'capture instance at capacity (16 streams)',
+    ]) {
+      expect(toProblem(new GlimpseError('SERVICE_UNAVAILABLE', message)).problem.detail).toBe(message);
+    }
+    expect(toProblem(explainUpstream(new GlimpseError('WORKER_UNAVAILABLE', 'connect ECONNREFUSED 127.0.0.1:8001'))).problem.detail).toBe(
+      'the face recognition worker is unavailable; retry later',
+    );
   });
 
   it('hides the message of INTERNAL errors and of anything unexpected', () => {

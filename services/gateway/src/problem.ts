@@ -48,6 +48,7 @@ const TITLES: Record<ProblemCode, string> = {
   CONFLICT: 'Conflict',
   WORKER_UNAVAILABLE: 'Face recognition worker unavailable',
   SERVICE_UNAVAILABLE: 'Service unavailable',
+  OVERLOADED: 'Overloaded',
   TIMEOUT: 'Upstream timeout',
   INTERNAL: 'Internal error',
 };
@@ -83,7 +84,7 @@ export function toProblem(err: unknown): { problem: Problem; internal: boolean }
   if (err instanceof HttpProblem) return { problem: problemFor(err.code, err.message), internal: false };
   if (err instanceof GlimpseError) {
     if (err.code === 'INTERNAL') return { problem: problemFor('INTERNAL', 'internal error'), internal: true };
-    return { problem: problemFor(err.code, err.message), internal: false };
+    return { problem: problemFor(err.code, publicDetail(err.code, err.message)), internal: false };
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();
@@ -96,6 +97,33 @@ export function toProblem(err: unknown): { problem: Problem; internal: boolean }
     return { problem: problemFor(codeForStatus(status), String(e.message ?? ''), status), internal: false };
   }
   return { problem: problemFor('INTERNAL', 'internal error'), internal: true };
+}
+
+/**
+ * 5xx messages that say which part is down or full and nothing internal: composed by the gateway
+ * (`explainUpstream`), by capture about its capacity, or about OpenVidu, whose URL browsers use anyway.
+ */
+const PUBLIC_5XX = [
+  /^the \w+ service (is not running|did not answer in time)\b/,
+  /^capture instance (at capacity|is shutting down)\b/,
+  /^OpenVidu at \S+ /,
+];
+
+const GENERIC_5XX: Partial<Record<ProblemCode, string>> = {
+  WORKER_UNAVAILABLE: 'the face recognition worker is unavailable; retry later',
+  SERVICE_UNAVAILABLE: 'a Glimpse service is unavailable; retry later',
+  OVERLOADED: 'Glimpse is at capacity and shed this request; retry later',
+  TIMEOUT: 'a Glimpse service did not answer in time; retry later',
+};
+
+/**
+ * What a client may read of an error: 4xx messages are written for the caller; other 5xx messages
+ * may carry worker URLs, file paths or driver errors, so they stay in the log and the client gets
+ * a generic sentence.
+ */
+export function publicDetail(code: ProblemCode, message: string): string {
+  if (statusOf(code).status < 500 || PUBLIC_5XX.some((re) => re.test(message))) return message;
+  return GENERIC_5XX[code] ?? TITLES[code];
 }
 
 function httpExceptionDetail(err: HttpException): string {
