@@ -5,6 +5,7 @@
  * and prints one line per event: `<seq> <type> <json>`.
  *
  *   NATS_URL     nats://127.0.0.1:4222
+ *   NATS_USER / NATS_PASSWORD  unset (with infra/nats/nats.conf: the read-only `events` user)
  *   STREAM       GLIMPSE_EVENTS
  *   SUBJECTS     glimpse.events.>   (e.g. glimpse.events.sighting.> for sightings only)
  *   START_SEQ    1                  (ignored when START_TIME is set)
@@ -47,7 +48,8 @@ function consumerOptions() {
 }
 
 async function main() {
-  const nc = await connect({ servers: opts.url.split(','), name: 'glimpse-events-subscriber' });
+  const auth = env.NATS_USER ? { user: env.NATS_USER, pass: env.NATS_PASSWORD } : {};
+  const nc = await connect({ servers: opts.url.split(','), name: 'glimpse-events-subscriber', ...auth });
   const stop = () => void nc.drain().catch(() => process.exit(1));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

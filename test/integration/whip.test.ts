@@ -151,6 +151,7 @@ beforeAll(async () => {
     SESSION_SECRET: SECRET,
     LIVE_STATUS_TIMEOUT_MS: '2500',
     GATHER_TIMEOUT_MS: '300',
+    RATE_LIMIT_SESSIONS_PER_MIN: '0', // the leak test opens 200 sessions; rate limits: rate-limit.test.ts
   });
   app = await createApp(cfg, false);
   await app.listen(0, '127.0.0.1');

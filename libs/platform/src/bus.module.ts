@@ -1,5 +1,6 @@
 import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { Bus } from './bus';
+import { Bus, type BusOptions } from './bus';
+import { natsConnectionFromEnv } from './config';
 
 export const BUS = Symbol('Bus');
 export const InjectBus = () => Inject(BUS);
@@ -16,13 +17,14 @@ class BusCloser implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class BusModule {
-  static forRoot(opts: { servers: string; name: string; requestTimeoutMs?: number }): DynamicModule {
+  /** Without `connection`, credentials and TLS come from NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS and NATS_TLS_*. */
+  static forRoot(opts: Pick<BusOptions, 'servers' | 'name' | 'requestTimeoutMs' | 'connection'>): DynamicModule {
     return {
       module: BusModule,
       providers: [
         {
           provide: BUS,
-          useFactory: () => Bus.connect({ ...opts, logger: new Logger('Bus') }),
+          useFactory: () => Bus.connect({ connection: natsConnectionFromEnv(), ...opts, logger: new Logger('Bus') }),
         },
         BusCloser,
       ],

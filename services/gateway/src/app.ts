@@ -7,6 +7,7 @@ import type { GatewayConfig } from './config';
 import { WhipOffer } from '@glimpse/contracts';
 import { MAX_ENROLL_IMAGES } from './library';
 import { mountOpenApi } from './openapi';
+import { mountSecurity } from './security/mount';
 import { imageBodyParser, imagesFormParser, jsonBodyParser, sdpBodyParser, videoBodyParser } from './upload';
 
 const JSON_LIMIT_BYTES = 64 * 1024;
@@ -22,6 +23,8 @@ export async function createApp(cfg: GatewayConfig, logger?: LoggerService | fal
     logger: logger ?? createLogger('gateway', cfg.LOG_LEVEL),
   });
   app.disable('x-powered-by');
+  // before every body parser: refused requests never get their bodies read
+  mountSecurity(app, cfg);
   app.use('/api/v1/recognize', imageBodyParser(cfg.MAX_UPLOAD_BYTES));
   app.use('/api/v1/encode', imageBodyParser(cfg.MAX_UPLOAD_BYTES));
   app.use('/api/v1/search', imageBodyParser(cfg.MAX_UPLOAD_BYTES));

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { resolve } from 'node:path';
 import { ConfigError } from '@glimpse/platform';
 import { defaultPublicDir, loadGatewayConfig } from './config';
@@ -52,5 +55,39 @@ describe('gateway config', () => {
     expect(() => loadGatewayConfig({ ADMIN_API_KEY: 'short' })).toThrow(/ADMIN_API_KEY/);
     expect(loadGatewayConfig({ ADMIN_API_KEY: 'a'.repeat(32) }).ADMIN_API_KEY).toHaveLength(32);
     expect(loadGatewayConfig({ ADMIN_API_KEY: '' }).ADMIN_API_KEY).toBeUndefined();
+  });
+
+  const prod = { NODE_ENV: 'production', SESSION_SECRET: '9f2c6a1e0b7d4c3f8a5e2d1c0b9a8f7e6d5c4b3a2f1e0d9c' };
+
+  it('refuses an example ADMIN_API_KEY in production, not an unset one', () => {
+    expect(() => loadGatewayConfig({ ...prod, ADMIN_API_KEY: 'change-me-to-a-long-random-admin-key-000' })).toThrow(/ADMIN_API_KEY is a known default/);
+    expect(() => loadGatewayConfig({ ...prod, ADMIN_API_KEY: 'x'.repeat(40) })).toThrow(/ADMIN_API_KEY/);
+    expect(loadGatewayConfig({ ...prod, ADMIN_API_KEY: 'Zr8X0GdoYBhkfy8F7eKpwJx3aa91bcQ2' }).ADMIN_API_KEY).toHaveLength(32);
+    expect(loadGatewayConfig(prod).ADMIN_API_KEY).toBeUndefined();
+    expect(loadGatewayConfig({ ADMIN_API_KEY: 'x'.repeat(40) }).ADMIN_API_KEY).toHaveLength(40); // development: allowed
+  });
+
+  it('reads SESSION_SECRET from SESSION_SECRET_FILE (Docker secrets)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-secret-'));
+    const file = join(dir, 'session_secret');
+    writeFileSync(file, `${prod.SESSION_SECRET}\n`);
+    expect(loadGatewayConfig({ NODE_ENV: 'production', SESSION_SECRET_FILE: file }).SESSION_SECRET).toBe(prod.SESSION_SECRET);
+    writeFileSync(file, 'changeme-changeme-changeme-changeme\n');
+    expect(() => loadGatewayConfig({ NODE_ENV: 'production', SESSION_SECRET_FILE: file })).toThrow(/SESSION_SECRET/);
+    expect(() => loadGatewayConfig({ SESSION_SECRET_FILE: join(dir, 'missing') })).toThrow(/SESSION_SECRET_FILE: cannot read/);
+  });
+
+  it('parses CORS_ORIGINS, TRUST_PROXY, HSTS and the rate limits', () => {
+    const d = loadGatewayConfig({});
+    expect(d).toMatchObject({ CORS_ORIGINS: [], TRUST_PROXY: false, HSTS_MAX_AGE_S: 0, RATE_LIMIT_SESSIONS_PER_MIN: 30, RATE_LIMIT_AUTH_PER_MIN: 30 });
+    const c = loadGatewayConfig({ CORS_ORIGINS: 'https://a.example, http://b.example:8080', TRUST_PROXY: '1', CSP_CONNECT_SRC: 'wss://ov.example:4443' });
+    expect(c.CORS_ORIGINS).toEqual(['https://a.example', 'http://b.example:8080']);
+    expect(c.TRUST_PROXY).toBe(1);
+    expect(c.CSP_CONNECT_SRC).toEqual(['wss://ov.example:4443']);
+    expect(loadGatewayConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
+    expect(loadGatewayConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(() => loadGatewayConfig({ CORS_ORIGINS: 'https://a.example/path' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadGatewayConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadGatewayConfig({ CSP_CONNECT_SRC: "* 'unsafe-eval'" })).toThrow(/CSP_CONNECT_SRC/);
   });
 });

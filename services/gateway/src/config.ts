@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from '@glimpse/contracts';
-import { baseEnv, ConfigError, envInt, loadConfig } from '@glimpse/platform';
+import { assertProductionSecret, baseEnv, ConfigError, envInt, loadConfig } from '@glimpse/platform';
 import { isWeakSecret } from './auth/api-key';
 
 const MiB = 1024 * 1024;
@@ -56,9 +56,58 @@ export const gatewayEnv = baseEnv.extend({
   ),
   /** A live stream with no status event for this long (ms) is checked; if no capture instance has it, clients hear it failed. */
   LIVE_STATUS_TIMEOUT_MS: envInt(5_000, 500),
+  /**
+   * Browser origins (comma-separated, e.g. `https://app.example.com`) allowed to call the API and open
+   * /ws from another site, with credentials. Empty (default): same origin only.
+   */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const list = v.split(',').map((o) => o.trim()).filter(Boolean);
+      for (const o of list) {
+        if (!isOrigin(o)) ctx.addIssue({ code: 'custom', message: `'${o}' is not an origin (scheme://host[:port], no path)` });
+      }
+      return list;
+    }),
+  /**
+   * Express `trust proxy`: which proxies' X-Forwarded-For names the client (rate limits key on the
+   * client IP). `false` (default): none; `true`; a hop count; or addresses/subnets (`loopback, 10.0.0.0/8`).
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' || v === '' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  /** More CSP connect-src sources for the page, space-separated: OpenVidu mode needs its wss:// address (e.g. `wss://ov.example.com:4443`). */
+  CSP_CONNECT_SRC: z
+    .string()
+    .default('')
+    .transform((v) => v.split(/\s+/).filter(Boolean))
+    .refine((l) => l.every((s) => /^(wss?|https?):\/\/[^\s;,']+$/.test(s)), 'expected ws(s):// or http(s):// sources separated by spaces'),
+  /** Strict-Transport-Security max-age (s); set it only when clients reach the gateway over https. 0 (default): no header. */
+  HSTS_MAX_AGE_S: envInt(0, 0),
+  /** Live sessions (POST /api/v1/sessions) and WHIP offers per minute, per client IP and per API key (or session); 0: unlimited. */
+  RATE_LIMIT_SESSIONS_PER_MIN: envInt(30, 0),
+  /** Sign-in attempts (POST /api/v1/auth/session) and requests with invalid credentials per minute, per client IP; 0: unlimited. */
+  RATE_LIMIT_AUTH_PER_MIN: envInt(30, 0),
+  /** /api/v1 requests per minute per API key (the UI cookie counts as its key); 0: unlimited. */
+  RATE_LIMIT_API_PER_MIN: envInt(1200, 0),
+  /** Clients each rate limiter remembers at most (least recently seen are forgotten first). */
+  RATE_LIMIT_MAX_CLIENTS: envInt(10_000, 100),
+  /** Serve Prometheus metrics on this port at /metrics (no API key; keep it off the public network); 0 (default): none. */
+  METRICS_PORT: envInt(0, 0, 65535),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayEnv> & { INSTANCE_ID: string };
+
+function isOrigin(o: string): boolean {
+  try {
+    const u = new URL(o);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+  } catch {
+    return false;
+  }
+}
 
 export const GATEWAY_CONFIG = Symbol('GatewayConfig');
 
@@ -69,5 +118,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       'SESSION_SECRET must be set to a random secret in production (at least 32 characters, not an example value): e.g. openssl rand -hex 32',
     );
   }
+  // unset is fine (keys are then created with `npm run apikey`); an example value is not
+  if (cfg.ADMIN_API_KEY !== undefined) assertProductionSecret(cfg.NODE_ENV, 'ADMIN_API_KEY', cfg.ADMIN_API_KEY, 'e.g. openssl rand -base64 32');
   return { ...cfg, INSTANCE_ID: cfg.INSTANCE_ID ?? `gateway-${hostname()}-${process.pid}` };
 }

@@ -7,6 +7,7 @@ import type { Subscription } from 'nats';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AuthService, type Principal } from './auth/auth.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { wsOriginAllowed } from './security/cors';
 import { LiveStreamWatch } from './sessions/live-watch.service';
 import type { SessionClaims } from './sessions/session-token';
 import { isLiveStream, SessionService } from './sessions/session.service';
@@ -65,8 +66,13 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       maxPayload: MAX_CLIENT_MESSAGE_BYTES,
       // Looks up the API key (?key=, Authorization, X-API-Key) or UI cookie before the upgrade; a socket
       // without either (nor ?token=) is still upgraded, then told why and closed with 4401 (see accept).
-      verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean) => void) => {
+      verifyClient: (info: { req: IncomingMessage; origin?: string }, done: (ok: boolean, code?: number, message?: string) => void) => {
         const req = info.req as AuthedRequest;
+        // a browser sends the UI cookie with a cross-site WebSocket too: only our own pages and CORS_ORIGINS may open one
+        if (!wsOriginAllowed(info.origin, req.headers.host, this.cfg.CORS_ORIGINS)) {
+          this.log.warn(`WebSocket from origin ${String(info.origin).slice(0, 200)} refused (not this host, not in CORS_ORIGINS)`);
+          return done(false, 403, 'origin not allowed');
+        }
         this.auth
           .authenticate(req, true)
           .then((p) => {

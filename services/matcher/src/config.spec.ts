@@ -52,4 +52,12 @@ describe('matcher config', () => {
   it('rejects an ef_search smaller than k, which would silently cap the results', () => {
     expect(() => loadMatcherConfig({ MATCH_K: '50', HNSW_EF_SEARCH: '10' })).toThrow(/HNSW_EF_SEARCH: must be at least MATCH_K/);
   });
+
+  it('refuses a Postgres URL with no or a well-known password in production only', () => {
+    for (const url of ['postgres://glimpse:glimpse@db/glimpse', 'postgres://postgres:postgres@db/glimpse', 'postgres://glimpse@db/glimpse', 'postgres://glimpse:changeme@db/glimpse']) {
+      expect(() => loadMatcherConfig({ NODE_ENV: 'production', DATABASE_URL: url })).toThrow(/DATABASE_URL has no password or a well-known one/);
+      expect(loadMatcherConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    }
+    expect(loadMatcherConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://glimpse:Qm4v9wT2zK7x@db/glimpse' }).DATABASE_URL).toMatch(/Qm4v/);
+  });
 });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { DEFAULT_THRESHOLD, z } from '@glimpse/contracts';
-import { baseEnv, envBool, envInt, envNumber, loadConfig } from '@glimpse/platform';
+import { baseEnv, ConfigError, databasePassword, envBool, envInt, envNumber, isKnownDefaultSecret, loadConfig } from '@glimpse/platform';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
@@ -58,6 +58,9 @@ export const matcherEnv = baseEnv
     ERASURE_COMPACT: envBool(true),
     /** Deletions within this window share one compaction. */
     ERASURE_COMPACT_DELAY_MS: envInt(10_000, 0, 86_400_000),
+
+    /** Serve Prometheus metrics on this port at /metrics; 0 (default) serves none. */
+    METRICS_PORT: envInt(0, 0, 65535),
   })
   // pgvector's HNSW scan returns at most ef_search rows, so a smaller value would silently cap k.
   .refine((c) => c.HNSW_EF_SEARCH >= c.MATCH_K, {
@@ -69,7 +72,14 @@ export type MatcherConfig = z.infer<typeof matcherEnv>;
 
 export const MATCHER_CONFIG = Symbol('MatcherConfig');
 
-export const loadMatcherConfig = (env: NodeJS.ProcessEnv = process.env): MatcherConfig => loadConfig(matcherEnv, env);
+export function loadMatcherConfig(env: NodeJS.ProcessEnv = process.env): MatcherConfig {
+  const cfg = loadConfig(matcherEnv, env);
+  // production refuses a Postgres reachable with a well-known password (or none)
+  if (cfg.NODE_ENV === 'production' && cfg.DATABASE_URL && isKnownDefaultSecret(databasePassword(cfg.DATABASE_URL))) {
+    throw new ConfigError('DATABASE_URL has no password or a well-known one (glimpse, postgres, password, changeme…): NODE_ENV=production needs a random one');
+  }
+  return cfg;
+}
 
 export const instanceIdOf = (config: MatcherConfig): string =>
   config.INSTANCE_ID ?? `matcher-${hostname()}-${process.pid}`;

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from '@glimpse/contracts';
+import { isKnownDefaultSecret } from '@glimpse/platform';
 
 /** API-key scopes; `admin` implies `write`, which implies `read`. */
 export const SCOPES = ['read', 'write', 'admin'] as const;
@@ -110,16 +111,5 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** Session secrets that must never sign anything in production (examples from docs and compose files). */
-export const KNOWN_DEFAULT_SECRETS = new Set([
-  'changeme',
-  'change-me',
-  'secret',
-  'dev-session-secret-change-me-please-32chars',
-]);
-
-export function isWeakSecret(secret: string | undefined): boolean {
-  if (!secret) return true;
-  const s = secret.toLowerCase();
-  return KNOWN_DEFAULT_SECRETS.has(s) || /change.?me|example|default|^x+$|^(.)\1+$/.test(s);
-}
+/** Session secrets that must never sign anything in production: unset, or a known example value. */
+export const isWeakSecret = (secret: string | undefined): boolean => isKnownDefaultSecret(secret);

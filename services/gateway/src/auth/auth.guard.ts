@@ -11,11 +11,15 @@ const REALM = 'Bearer realm="glimpse"';
 /** What the guard found: set on the request for handlers (`req.principal`). */
 export type RequestPrincipal = Principal | { kind: 'session'; scopes: [] };
 export const principalOf = (req: Request): RequestPrincipal | undefined => (req as Request & { principal?: RequestPrincipal }).principal;
+export const setPrincipal = (req: Request, p: RequestPrincipal): void => {
+  (req as Request & { principal?: RequestPrincipal }).principal = p;
+};
 
 /** Routes that take a camera session's bearer token (checked by their handler) instead of a key. */
-function liveRoute(method: string, path: string): 'whip' | 'stream' | null {
+function liveRoute(method: string, path: string): 'whip' | 'stream' | 'crop' | null {
   if (/^\/api\/v1\/whip(\/|$)/.test(path)) return 'whip';
   if ((method === 'PATCH' || method === 'DELETE') && /^\/api\/v1\/streams\/[^/]+\/?$/.test(path)) return 'stream';
+  if ((method === 'GET' || method === 'HEAD') && /^\/api\/v1\/faces\/[^/]+\/crop\/?$/.test(path)) return 'crop';
   return null;
 }
 
@@ -23,7 +27,8 @@ function liveRoute(method: string, path: string): 'whip' | 'stream' | null {
  * Every `/api/v1` route needs an API key or the UI session cookie with the route's scope: GET/HEAD
  * `read`, other methods `write`, `/api/v1/api-keys*` and `/api/v1/webhooks*` `admin`. Missing or
  * invalid credentials are a 401, too small a scope a 403. Elsewhere (/healthz, the web client, the
- * API docs) nothing is asked; WHIP and a live stream's PATCH/DELETE also take its session token.
+ * API docs) nothing is asked; WHIP and a live stream's PATCH/DELETE also take its session token, and
+ * so do crops of faces seen in that session's stream (checked by earlyAuth).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -40,6 +45,14 @@ export class AuthGuard implements CanActivate {
     if (!needed || isAuthSessionPath(path)) return true;
 
     const live = liveRoute(req.method, path);
+    const early = principalOf(req);
+    // earlyAuth (security/early-auth.ts) found the caller before the body was read; a session token
+    // only ever gets there on a live route, after its own check (its stream's crops, its session's WHIP)
+    if (early?.kind === 'session') {
+      if (live) return true;
+      throw new HttpProblem('FORBIDDEN', 'a session token is only valid for its own live stream');
+    }
+    if (early && allows(early.scopes, needed)) return true;
     const bearer = bearerToken(req.headers.authorization);
     if (live === 'whip') return true; // the handler checks the session token (401/403) before reading the offer
     if (live === 'stream' && KEY_PREFIX_FREE(bearer) && !this.auth.isBootstrap(bearer)) {

@@ -22,4 +22,11 @@ describe('OpenVidu configuration', () => {
     expect(() => loadOpenViduConfig({ OPENVIDU_URL: 'wss://ov.example.com', OPENVIDU_SECRET: 'x' })).toThrow(/OPENVIDU_URL: expected an http\(s\) URL/);
     expect(() => loadOpenViduConfig({ OPENVIDU_URL: 'ov.example.com', OPENVIDU_SECRET: 'x' })).toThrow(/OPENVIDU_URL/);
   });
+
+  it("refuses OpenVidu's example secret in production", () => {
+    const env = { OPENVIDU_URL: 'http://openvidu:5443', OPENVIDU_SECRET: 'MY_SECRET' };
+    expect(() => loadOpenViduConfig({ ...env, NODE_ENV: 'production' })).toThrow(/OPENVIDU_SECRET is a known default/);
+    expect(loadOpenViduConfig(env)?.secret).toBe('MY_SECRET');
+    expect(loadOpenViduConfig({ ...env, NODE_ENV: 'production', OPENVIDU_SECRET: '6f1d0c9b8a7e2d4c' })?.secret).toBe('6f1d0c9b8a7e2d4c');
+  });
 });

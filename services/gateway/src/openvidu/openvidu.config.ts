@@ -1,5 +1,5 @@
 import { z } from '@glimpse/contracts';
-import { envInt, loadConfig } from '@glimpse/platform';
+import { assertProductionSecret, envInt, loadConfig } from '@glimpse/platform';
 
 /** `VAR=` (as compose writes `${VAR:-}`) means unset. */
 const emptyAsUnset = (v: unknown) => (v === '' ? undefined : v);
@@ -38,5 +38,6 @@ export const OPENVIDU_CONFIG = Symbol('OpenViduConfig');
 export function loadOpenViduConfig(env: NodeJS.ProcessEnv = process.env): OpenViduConfig | null {
   const cfg = loadConfig(openViduEnv, env);
   if (!cfg.OPENVIDU_URL || !cfg.OPENVIDU_SECRET) return null;
+  assertProductionSecret(env.NODE_ENV, 'OPENVIDU_SECRET', cfg.OPENVIDU_SECRET, 'e.g. openssl rand -hex 24; MY_SECRET is OpenVidu\'s example');
   return { url: cfg.OPENVIDU_URL.replace(/\/+$/, ''), secret: cfg.OPENVIDU_SECRET, timeoutMs: cfg.OPENVIDU_TIMEOUT_MS };
 }

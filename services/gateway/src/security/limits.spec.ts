@@ -1,0 +1,69 @@
+import type { Request } from 'express';
+import type { Bus } from '@glimpse/platform';
+import { isSignIn, RateLimits, sessionRoute } from './limits';
+import { LiveFaces } from './live-faces';
+
+const req = (method: string, path: string, ip = '203.0.113.1') => ({ method, path, ip, socket: {} }) as unknown as Request;
+const limits = () => new RateLimits({ RATE_LIMIT_SESSIONS_PER_MIN: 2, RATE_LIMIT_AUTH_PER_MIN: 2, RATE_LIMIT_API_PER_MIN: 3, RATE_LIMIT_MAX_CLIENTS: 100 });
+
+describe('rate-limited routes', () => {
+  it('knows session creation, WHIP offers and sign-in', () => {
+    expect(sessionRoute('POST', '/api/v1/sessions')).toEqual({ kind: 'session' });
+    expect(sessionRoute('POST', '/api/v1/whip/abc')).toEqual({ kind: 'whip', sessionId: 'abc' });
+    expect(sessionRoute('DELETE', '/api/v1/whip/abc/res')).toBeNull();
+    expect(sessionRoute('GET', '/api/v1/sessions')).toBeNull();
+    expect(isSignIn('POST', '/api/v1/auth/session')).toBe(true);
+    expect(isSignIn('DELETE', '/api/v1/auth/session')).toBe(false);
+  });
+});
+
+describe('RateLimits', () => {
+  it('limits sessions per address before authentication and per key after', () => {
+    const l = limits();
+    expect(l.beforeAuth(req('POST', '/api/v1/sessions'))).toBeNull();
+    expect(l.beforeAuth(req('POST', '/api/v1/sessions'))).toBeNull();
+    expect(l.beforeAuth(req('POST', '/api/v1/sessions'))).toMatchObject({ ok: false, detail: expect.stringMatching(/from this address/) });
+    expect(l.beforeAuth(req('POST', '/api/v1/sessions', '203.0.113.2'))).toBeNull();
+    expect(l.afterAuth(req('POST', '/api/v1/sessions'), 'k1')).toBeNull();
+    expect(l.afterAuth(req('POST', '/api/v1/sessions'), 'k1')).toBeNull();
+    expect(l.afterAuth(req('POST', '/api/v1/sessions'), 'k1')).toMatchObject({ detail: expect.stringMatching(/for this API key/) });
+    expect(l.afterAuth(req('POST', '/api/v1/sessions'), 'k2')).toBeNull();
+  });
+
+  it('blocks an address with too many bad credentials, but never for a GET without any', () => {
+    const l = limits();
+    expect(l.beforeAuth(req('GET', '/api/v1/persons'))).toBeNull();
+    l.failedAuth(req('GET', '/api/v1/persons'));
+    l.failedAuth(req('GET', '/api/v1/persons'));
+    expect(l.beforeAuth(req('GET', '/api/v1/persons'))).toMatchObject({ retryAfterS: 30, detail: expect.stringMatching(/invalid credentials/) });
+    expect(l.beforeAuth(req('GET', '/api/v1/persons', '203.0.113.9'))).toBeNull();
+  });
+
+  it('limits every request per key', () => {
+    const l = limits();
+    for (let i = 0; i < 3; i++) expect(l.afterAuth(req('GET', '/api/v1/persons'), 'k')).toBeNull();
+    expect(l.afterAuth(req('GET', '/api/v1/persons'), 'k')).toMatchObject({ detail: expect.stringMatching(/for this API key/) });
+    expect(l.afterAuth(req('GET', '/api/v1/persons'), undefined)).toBeNull(); // session tokens: their own limits
+  });
+});
+
+describe('LiveFaces', () => {
+  const frame = (source: string) => ({ source, seq: 1, capturedAt: new Date().toISOString(), width: 10, height: 10 });
+  const face = (faceId: string | null) => ({ faceId, box: { x: 0, y: 0, width: 1, height: 1 }, personId: null, personNumber: null, personName: null, isNew: true, distance: null, similarity: null });
+
+  it("remembers live streams' stored faces only", () => {
+    const lf = new LiveFaces({} as Bus);
+    lf.record({ frame: frame('live_a'), faces: [face('f1'), face(null)] });
+    lf.record({ frame: frame('upload'), faces: [face('f2')] });
+    expect(lf.has('live_a', 'f1')).toBe(true);
+    expect(lf.has('live_b', 'f1')).toBe(false);
+    expect(lf.has('upload', 'f2')).toBe(false);
+  });
+
+  it('is bounded per stream', () => {
+    const lf = new LiveFaces({} as Bus);
+    for (let i = 0; i < 2_100; i++) lf.record({ frame: frame('live_a'), faces: [face(`f${i}`)] });
+    expect(lf.has('live_a', 'f0')).toBe(false);
+    expect(lf.has('live_a', 'f2099')).toBe(true);
+  });
+});

@@ -1,0 +1,187 @@
+/**
+ * Refusals before the body is read (early auth) and rate limits, on a real in-process gateway with a
+ * private nats-server (no recognizer or matcher needed: every request here is refused, or answered by
+ * the gateway itself, before one would be asked). Client addresses come from X-Forwarded-For with
+ * TRUST_PROXY=loopback, so one test process can be several clients.
+ */
+import 'reflect-metadata';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createApp } from '../../services/gateway/src/app';
+import { loadGatewayConfig } from '../../services/gateway/src/config';
+import { TEST_ADMIN_KEY } from '../support/auth';
+import { startPrivateNats, type PrivateNats } from '../support/private-nats';
+
+jest.setTimeout(120_000);
+
+let nats: PrivateNats;
+let app: NestExpressApplication;
+let base: string;
+let port: number;
+
+beforeAll(async () => {
+  nats = await startPrivateNats();
+  const cfg = loadGatewayConfig({
+    NATS_URL: nats.url,
+    LOG_LEVEL: 'error',
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
+    INSTANCE_ID: 'rate-limit-it',
+    UPLOAD_DIR: nats.storeDir,
+    GATHER_TIMEOUT_MS: '50',
+    HEALTH_TIMEOUT_MS: '200',
+    TRUST_PROXY: 'loopback',
+    RATE_LIMIT_SESSIONS_PER_MIN: '5',
+    RATE_LIMIT_AUTH_PER_MIN: '5',
+    RATE_LIMIT_API_PER_MIN: '20',
+  });
+  app = await createApp(cfg, false);
+  await app.listen(0, '127.0.0.1');
+  port = (app.getHttpServer().address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
+});
+
+afterAll(async () => {
+  await app?.close();
+  await nats?.stop();
+});
+
+const from = (ip: string, key?: string, extra: Record<string, string> = {}) => ({
+  'x-forwarded-for': ip,
+  ...(key ? { authorization: `Bearer ${key}` } : {}),
+  ...extra,
+});
+const post = (path: string, headers: Record<string, string>, body = '{}') =>
+  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+async function createKey(name: string, scopes: string[]): Promise<string> {
+  const res = await post('/api/v1/api-keys', from('198.51.100.250', TEST_ADMIN_KEY), JSON.stringify({ name, scopes }));
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { key: string }).key;
+}
+
+async function expect429(res: Response, detail: RegExp): Promise<void> {
+  expect(res.status).toBe(429);
+  expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+  expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  expect(await res.json()).toMatchObject({ status: 429, code: 'TOO_MANY_REQUESTS', detail: expect.stringMatching(detail) });
+}
+
+describe('refusal before the body is read', () => {
+  it('answers a 30 MB upload without credentials with 401 long before it is sent, and closes the connection', async () => {
+    const total = 30 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 0xab);
+    const started = Date.now();
+    const outcome = await new Promise<{ status: number; sentAtResponse: number; ms: number; body: string; connection?: string }>((resolve, reject) => {
+      let sent = 0;
+      let done = false;
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/recognize', headers: { 'content-type': 'image/jpeg', 'content-length': total } });
+      req.on('response', (res) => {
+        const sentAtResponse = sent;
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => {
+          done = true;
+          resolve({ status: res.statusCode ?? 0, sentAtResponse, ms: Date.now() - started, body, connection: res.headers.connection });
+          req.destroy();
+        });
+      });
+      req.on('error', (err) => (done ? undefined : reject(err)));
+      const pump = () => {
+        while (!done && sent < total) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', () => setTimeout(pump, 5));
+        }
+        if (!done) req.end();
+      };
+      pump();
+    });
+    expect(outcome.status).toBe(401);
+    expect(JSON.parse(outcome.body)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+    expect(outcome.connection).toBe('close');
+    // the client had written at most a few socket buffers when the answer came: the gateway never read the upload
+    expect(outcome.sentAtResponse).toBeLessThan(total / 4);
+    console.log(`401 after ${outcome.ms} ms, with ${(outcome.sentAtResponse / 1024 / 1024).toFixed(1)} of 30 MiB written by the client`);
+  });
+
+  it('refuses a key without the write scope before reading its upload (403)', async () => {
+    const reader = await createKey('reader', ['read']);
+    const res = await fetch(`${base}/api/v1/recognize`, { method: 'POST', headers: from('198.51.100.251', reader, { 'content-type': 'image/jpeg' }), body: Buffer.alloc(1024 * 1024) });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('connection')).toBe('close');
+  });
+});
+
+describe('rate limits', () => {
+  it('stops a session-creation flood per API key and per address; another key elsewhere is unaffected', async () => {
+    const a = await createKey('flood-a', ['write']);
+    const b = await createKey('flood-b', ['write']);
+    const statuses: number[] = [];
+    let session: { token: string; whipUrl: string } | undefined;
+    for (let i = 0; i < 8; i++) {
+      const res = await post('/api/v1/sessions', from('203.0.113.1', a));
+      statuses.push(res.status);
+      if (res.status === 429) await expect429(res, /live sessions/);
+      else session ??= (await res.json()) as { token: string; whipUrl: string };
+    }
+    expect(statuses.slice(0, 5)).toEqual([201, 201, 201, 201, 201]);
+    expect(statuses.slice(5)).toEqual([429, 429, 429]);
+    // key B from another address: its own buckets
+    expect((await post('/api/v1/sessions', from('203.0.113.2', b))).status).toBe(201);
+    // key A from a fresh address: still its key's limit
+    await expect429(await post('/api/v1/sessions', from('203.0.113.3', a)), /for this API key/);
+    // key B from A's address: that address's limit
+    await expect429(await post('/api/v1/sessions', from('203.0.113.1', b)), /from this address/);
+    // WHIP offers count per address and per session (a malformed offer is a 400 from the handler)
+    const offer = (ip: string) => post(session!.whipUrl, from(ip, session!.token, { 'content-type': 'application/sdp' }), 'v=0');
+    const offers: number[] = [];
+    for (let i = 0; i < 5; i++) offers.push((await offer('203.0.113.4')).status);
+    expect(offers).toEqual([400, 400, 400, 400, 400]);
+    await expect429(await offer('203.0.113.4'), /WHIP offers from this address/);
+    await expect429(await offer('203.0.113.5'), /WHIP offers for this session/);
+  });
+
+  it('stops sign-in brute force per address; /healthz and other addresses still answer', async () => {
+    const guesses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await post('/api/v1/auth/session', from('192.0.2.7'), JSON.stringify({ key: `glk_AAAAAAAAAAAAAAAA_${String(i).padEnd(43, 'x')}` }));
+      guesses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(guesses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    // bad bearer keys on other routes count against the same address, which is now refused outright
+    await expect429(await fetch(`${base}/api/v1/persons`, { headers: from('192.0.2.7', `glk_BBBBBBBBBBBBBBBB_${'y'.repeat(43)}`) }), /invalid credentials/);
+    const health = await fetch(`${base}/healthz`, { headers: from('192.0.2.7') });
+    expect([200, 503]).toContain(health.status); // no recognizer or matcher here: 503, but answered
+    expect(await health.json()).toHaveProperty('checks');
+    expect((await post('/api/v1/auth/session', from('192.0.2.8'), JSON.stringify({ key: TEST_ADMIN_KEY }))).status).toBe(201);
+  });
+
+  it('counts invalid credentials on any route against the address', async () => {
+    const seen: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await fetch(`${base}/api/v1/streams`, { headers: from('192.0.2.9', `glk_CCCCCCCCCCCCCCCC_${String(i).padEnd(43, 'z')}`) });
+      seen.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(seen).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    // no credential at all is no guess: never counted
+    const anonymous: number[] = [];
+    for (let i = 0; i < 7; i++) anonymous.push((await fetch(`${base}/api/v1/streams`, { headers: from('192.0.2.10') })).status);
+    expect(anonymous).toEqual([401, 401, 401, 401, 401, 401, 401]);
+  });
+
+  it('limits requests per API key; another key is unaffected', async () => {
+    const c = await createKey('busy-c', ['read']);
+    const d = await createKey('calm-d', ['read']);
+    const seen: number[] = [];
+    for (let i = 0; i < 23; i++) {
+      const res = await fetch(`${base}/api/v1/streams`, { headers: from(`198.51.100.${i}`, c) });
+      seen.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(seen.slice(0, 20).every((s) => s === 200)).toBe(true);
+    expect(seen.slice(20)).toEqual([429, 429, 429]);
+    expect((await fetch(`${base}/api/v1/streams`, { headers: from('198.51.100.1', d) })).status).toBe(200);
+  });
+});
