@@ -47,6 +47,7 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
   const fetch = authed(() => stack?.apiKey);
   let bus: Bus;
   const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-stack-'));
+  const videoDir = mkdtempSync(join(tmpdir(), 'glimpse-stack-videos-'));
   const log: string[] = [];
   const personOf = new Map<string, string>();
 
@@ -67,6 +68,8 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
       port: 0,
       dataDir,
       recognizers: 2,
+      // capture streams files only from its STREAM_FILE_ROOTS: the uploads (stack.js's default) and this test's videos
+      env: { STREAM_FILE_ROOTS: `${join(dataDir, 'uploads')},${videoDir}` },
       logSink: { write: (s: string) => log.push(s) },
     });
     bus = await Bus.connect({ servers: stack.natsUrl, name: 'stack-test' });
@@ -194,7 +197,7 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
 
   it('recognizes A, then B, then A again in a video stream', async () => {
     const [a, b] = known.filter(([id]) => !enrolled.some(([e]) => e === id) && !LOOK_ALIKES.has(id)).slice(0, 2);
-    const video = slideshow([a[1][0], b[1][0], a[1][1]], 3);
+    const video = slideshow([a[1][0], b[1][0], a[1][1]], 3, join(videoDir, 'slides.mp4'));
     const events: Array<{ seq: number; faces: Face[] }> = [];
     const sub = bus.subscribe(RecognitionEvent.contract, (p) => void events.push({ seq: p.frame.seq, faces: p.faces as Face[] }), {
       subject: 'glimpse.recognition.*',

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import {
   connect,
+  credsAuthenticator,
+  type ConnectionOptions,
   headers as natsHeaders,
   JSONCodec,
   RequestStrategy,
@@ -20,6 +23,7 @@ import {
   type RequestContract,
   type RequestOf,
 } from '@glimpse/contracts';
+import type { NatsConnectionSettings } from './config';
 import { GlimpseError } from './errors';
 import { Semaphore } from './semaphore';
 
@@ -39,6 +43,8 @@ export interface BusOptions {
   logger?: BusLogger;
   /** Default timeout for requests, in milliseconds. */
   requestTimeoutMs?: number;
+  /** Credentials and TLS (NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_TLS_*); none by default. */
+  connection?: NatsConnectionSettings;
 }
 
 export interface HandleOptions {
@@ -50,6 +56,19 @@ export interface HandleOptions {
 export interface BinaryMessage<H> {
   body: Uint8Array;
   headers: H;
+  /** When the requester stops waiting (epoch ms, this host's clock), from its `Glimpse-Timeout-Ms`. */
+  deadline?: number;
+}
+
+/** Carries the requester's timeout, so a responder can skip work nobody waits for any more. */
+export const TIMEOUT_HEADER = 'Glimpse-Timeout-Ms';
+
+/** One finished request (as requester) or handled message (as responder); `outcome` is `ok` or an error code. */
+export interface BusObservation {
+  kind: 'request' | 'handle';
+  subject: string;
+  seconds: number;
+  outcome: string;
 }
 
 const codec = JSONCodec();
@@ -64,6 +83,7 @@ export class Bus {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly loops: Promise<void>[] = [];
   private readonly log: BusLogger;
+  private readonly observers: Array<(o: BusObservation) => void> = [];
 
   private constructor(
     readonly nc: NatsConnection,
@@ -82,6 +102,7 @@ export class Bus {
         reconnectTimeWait: 1000,
         waitOnFirstConnect: true,
         timeout: 5000,
+        ...connectionOptions(opts.connection),
       });
       return new Bus(nc, opts);
     } catch (err) {
@@ -100,10 +121,17 @@ export class Bus {
   }
   private connected = true;
 
+  /** Metrics hook: `fn` hears of every request and handled message with its duration and outcome. */
+  observe(fn: (o: BusObservation) => void): void {
+    this.observers.push(fn);
+  }
+
   async request<C extends AnyRequest>(c: C, payload: RequestOf<C>, timeoutMs?: number): Promise<ReplyOf<C>> {
-    const body = codec.encode(c.request.parse(payload));
-    const msg = await this.rawRequest(c.subject, body, undefined, timeoutMs);
-    return this.decodeReply(c.subject, c.reply, msg) as ReplyOf<C>;
+    return this.timed('request', c.subject, async () => {
+      const body = codec.encode(c.request.parse(payload));
+      const msg = await this.rawRequest(c.subject, body, undefined, timeoutMs);
+      return this.decodeReply(c.subject, c.reply, msg) as ReplyOf<C>;
+    });
   }
 
   async requestBinary<C extends AnyBinary>(
@@ -112,11 +140,14 @@ export class Bus {
     headers: z.input<C['headers']>,
     timeoutMs?: number,
   ): Promise<ReplyOf<C>> {
-    c.headers.parse(headers);
-    const h = natsHeaders();
-    for (const [k, v] of Object.entries(headers as Record<string, unknown>)) if (v !== undefined) h.set(k, String(v));
-    const msg = await this.rawRequest(c.subject, body, h, timeoutMs);
-    return this.decodeReply(c.subject, c.reply, msg) as ReplyOf<C>;
+    return this.timed('request', c.subject, async () => {
+      c.headers.parse(headers);
+      const h = natsHeaders();
+      for (const [k, v] of Object.entries(headers as Record<string, unknown>)) if (v !== undefined) h.set(k, String(v));
+      h.set(TIMEOUT_HEADER, String(timeoutMs ?? this.opts.requestTimeoutMs ?? 10_000));
+      const msg = await this.rawRequest(c.subject, body, h, timeoutMs);
+      return this.decodeReply(c.subject, c.reply, msg) as ReplyOf<C>;
+    });
   }
 
   /** Scatter-gather: every responder's successful reply within `maxWaitMs`. */
@@ -178,20 +209,24 @@ export class Bus {
     opts: HandleOptions = {},
   ): Subscription {
     return this.consume(c.subject, opts, async (msg) => {
+      const deadline = deadlineOf(msg.headers);
       const parsed = c.headers.safeParse(headersToObject(msg.headers));
       if (!parsed.success) return this.respondError(msg, new GlimpseError('INVALID_REQUEST', parsed.error.message));
-      await this.respond(msg, c.reply, () => handler({ body: msg.data, headers: parsed.data as z.infer<C['headers']> }));
+      await this.respond(msg, c.reply, () => handler({ body: msg.data, headers: parsed.data as z.infer<C['headers']>, deadline }));
     });
   }
 
   /** Stops taking messages, finishes those in flight, then drains the connection. */
   async close(): Promise<void> {
     if (this.nc.isClosed()) return;
+    // Said once at the start and once at the end, so an operator (and the fault tests) can see a clean stop.
+    this.log.log(`draining NATS (${this.inFlight.size} messages in flight)`);
     // Draining a subscription still delivers what it holds; the loops end once all of it is read.
     await Promise.allSettled(this.subs.map((s) => s.drain()));
     await Promise.allSettled(this.loops);
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
     if (!this.nc.isClosed() && !this.nc.isDraining()) await this.nc.drain().catch(() => undefined);
+    this.log.log('NATS drained');
   }
 
   private consume(subject: string, opts: HandleOptions, fn: (msg: Msg) => Promise<void>): Subscription {
@@ -217,7 +252,7 @@ export class Bus {
   private async respond(msg: Msg, schema: z.ZodType, run: () => Promise<unknown>): Promise<void> {
     let data: unknown;
     try {
-      data = await run();
+      data = await this.timed('handle', msg.subject, run);
     } catch (err) {
       const ge = GlimpseError.from(err);
       if (ge.code === 'INTERNAL') this.log.error(`${msg.subject}: ${String(err)}`, (err as Error)?.stack);
@@ -253,6 +288,10 @@ export class Bus {
 
   private transportError(subject: string, err: unknown): GlimpseError {
     if (isNoResponders(err)) return new GlimpseError('SERVICE_UNAVAILABLE', `no service is answering ${subject}`, { cause: err });
+    // the body fitted, but headers count against max_payload too: still the caller's oversized message
+    if ((err as { code?: string })?.code === NatsErrorCode.MaxPayloadExceeded) {
+      return new GlimpseError('IMAGE_TOO_LARGE', `message with headers exceeds NATS max_payload ${this.maxPayload}`, { cause: err });
+    }
     if ((err as { code?: string })?.code === NatsErrorCode.Timeout) {
       return new GlimpseError('TIMEOUT', `${subject} did not answer in time`, { cause: err });
     }
@@ -279,6 +318,33 @@ export class Bus {
       }
     }
   }
+
+  private async timed<T>(kind: BusObservation['kind'], subject: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.observers.length) return fn();
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      return await fn();
+    } catch (err) {
+      outcome = err instanceof GlimpseError ? err.code : 'INTERNAL';
+      throw err;
+    } finally {
+      const o = { kind, subject, seconds: (performance.now() - started) / 1000, outcome };
+      for (const observer of this.observers) observer(o);
+    }
+  }
+}
+
+/** The requester's deadline from its timeout header; undefined when absent or malformed. */
+function deadlineOf(h: MsgHdrs | undefined): number | undefined {
+  const ms = Number(h?.get(TIMEOUT_HEADER) || NaN);
+  return Number.isFinite(ms) && ms > 0 ? Date.now() + ms : undefined;
+}
+
+/** nats.js options for the configured credentials; a `.creds` file is read here, so a rotated one is picked up on restart. */
+function connectionOptions(c: NatsConnectionSettings = {}): Partial<ConnectionOptions> {
+  const { credsFile, ...rest } = c;
+  return credsFile ? { ...rest, authenticator: credsAuthenticator(readFileSync(credsFile)) } : rest;
 }
 
 function isNoResponders(err: unknown): boolean {

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BusModule } from '@glimpse/platform';
 import { CaptureHandlers } from './capture.handlers';
+import { CaptureMetrics, CaptureMetricsLifecycle } from './capture.metrics';
 import { CAPTURE_CONFIG, type CaptureConfig } from './config';
 import { FfmpegSourceFactory } from './ffmpeg.source';
 import { FRAME_SOURCES } from './frame-source';
@@ -19,6 +20,16 @@ export class AppModule {
         FfmpegSourceFactory,
         { provide: FRAME_SOURCES, useExisting: FfmpegSourceFactory },
         StreamManager,
+        {
+          provide: CaptureMetrics,
+          useFactory: (streams: StreamManager) => {
+            const metrics = new CaptureMetrics();
+            metrics.attach(streams);
+            return metrics;
+          },
+          inject: [StreamManager],
+        },
+        CaptureMetricsLifecycle,
         WhipService,
         CaptureHandlers,
         ...openViduProviders(),

@@ -4,7 +4,7 @@ import { GlimpseError, type Bus } from '@glimpse/platform';
 import { captureEnv, type CaptureConfig } from './config';
 import type { FrameSink, FrameSource, FrameSourceFactory } from './frame-source';
 import { BASELINE } from './jpeg.fixture';
-import { StreamManager } from './stream.manager';
+import { FRAME_RETRY_DELAYS_MS, StreamManager } from './stream.manager';
 
 /** Fails on any member the test did not provide, so an unexpected bus call cannot pass silently. */
 function strict<T extends object>(name: string, impl: Partial<T>): T {
@@ -164,17 +164,20 @@ describe('frames', () => {
     expect(headers).toEqual({
       'Glimpse-Source': s.id,
       'Glimpse-Seq': '0',
+      'Glimpse-Frame-Id': expect.stringMatching(/^[A-Za-z0-9_-]{16}$/),
       'Glimpse-Captured-At': expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       'Glimpse-Store': 'true',
       'Content-Type': 'image/jpeg',
     });
-    expect(timeout).toBe(30_000);
-    expect(t.manager.list()[0]).toMatchObject({ framesCaptured: 7, framesProcessed: 2, framesSkipped: 5, framesFailed: 0 });
+    // A third of RECOGNIZE_TIMEOUT_MS per attempt, so a frame lost with a killed recognizer leaves time to retry.
+    expect(timeout).toBe(10_000);
+    expect(t.requestBinary.mock.calls[1][2]['Glimpse-Frame-Id']).not.toBe(headers['Glimpse-Frame-Id']);
+    expect(t.manager.list()[0]).toMatchObject({ framesCaptured: 7, framesProcessed: 2, framesSkipped: 5, framesFailed: 0, framesRetried: 0 });
   });
 
   it('counts failed recognitions and warns at a limited rate', async () => {
     const t = setup();
-    t.requestBinary.mockRejectedValue(new GlimpseError('SERVICE_UNAVAILABLE', 'no service is answering'));
+    t.requestBinary.mockRejectedValue(new GlimpseError('INVALID_IMAGE', 'cannot decode'));
     await t.manager.start({ url: __filename });
     for (let i = 0; i < 3; i++) {
       t.sources[0].frame();
@@ -182,12 +185,76 @@ describe('frames', () => {
     }
     expect(t.manager.list()[0]).toMatchObject({ framesFailed: 3, framesProcessed: 0, framesSkipped: 0 });
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn.mock.calls[0][0]).toMatch(/frame 0 not recognized: SERVICE_UNAVAILABLE/);
+    expect(warn.mock.calls[0][0]).toMatch(/frame 0 not recognized: INVALID_IMAGE/);
     jest.advanceTimersByTime(10_000);
     t.sources[0].frame();
     await flush();
     expect(warn).toHaveBeenCalledTimes(2);
     expect(warn.mock.calls[1][0]).toMatch(/2 similar warnings suppressed/);
+  });
+
+  it('retries a transient failure with the same frame id after a pause, keeping one frame in flight', async () => {
+    const t = setup();
+    t.requestBinary
+      .mockRejectedValueOnce(new GlimpseError('SERVICE_UNAVAILABLE', 'no service is answering glimpse.frame.recognize'))
+      .mockRejectedValueOnce(new GlimpseError('TIMEOUT', 'glimpse.frame.recognize did not answer in time'))
+      .mockResolvedValueOnce(reply(0));
+    await t.manager.start({ url: __filename });
+    t.sources[0].frame();
+    await flush();
+    expect(t.requestBinary).toHaveBeenCalledTimes(1);
+    t.sources[0].frame(); // while frame 0 waits for its retry: skipped, not sent
+    await jest.advanceTimersByTimeAsync(250);
+    expect(t.requestBinary).toHaveBeenCalledTimes(2);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(t.requestBinary).toHaveBeenCalledTimes(3);
+
+    const sent = t.requestBinary.mock.calls.map((c) => c[2]);
+    expect(new Set(sent.map((h) => h['Glimpse-Frame-Id'])).size).toBe(1);
+    expect(sent.map((h) => h['Glimpse-Seq'])).toEqual(['0', '0', '0']);
+    expect(t.manager.list()[0]).toMatchObject({ framesCaptured: 2, framesSkipped: 1, framesProcessed: 1, framesFailed: 0, framesRetried: 2 });
+    expect(warn.mock.calls[0][0]).toMatch(/frame 0: SERVICE_UNAVAILABLE .*; retry 1/);
+  });
+
+  it('counts a frame as failed once its retries are used up', async () => {
+    const t = setup();
+    t.requestBinary.mockRejectedValue(new GlimpseError('WORKER_UNAVAILABLE', 'worker down'));
+    await t.manager.start({ url: __filename });
+    t.sources[0].frame();
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(t.requestBinary).toHaveBeenCalledTimes(3);
+    expect(t.manager.list()[0]).toMatchObject({ framesProcessed: 0, framesFailed: 1, framesRetried: 2 });
+    t.sources[0].frame(); // free again: the next frame is sent
+    await flush();
+    expect(t.requestBinary).toHaveBeenCalledTimes(4);
+  });
+
+  it('does not retry a frame a busy recognizer shed: the next snapshot goes instead', async () => {
+    const t = setup();
+    t.requestBinary.mockRejectedValueOnce(new GlimpseError('OVERLOADED', 'recognizer busy')).mockResolvedValue(reply(1));
+    await t.manager.start({ url: __filename });
+    t.sources[0].frame();
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(t.requestBinary).toHaveBeenCalledTimes(1);
+    expect(t.manager.list()[0]).toMatchObject({ framesFailed: 1, framesRetried: 0 });
+    t.sources[0].frame();
+    await flush();
+    expect(t.requestBinary.mock.calls.map((c) => c[2]['Glimpse-Seq'])).toEqual(['0', '1']);
+  });
+
+  it('does not retry past RECOGNIZE_TIMEOUT_MS: every attempt fits in it', async () => {
+    const t = setup({ RECOGNIZE_TIMEOUT_MS: '3000' });
+    t.requestBinary.mockImplementation(async (_c, _b, _h, timeoutMs: number) => {
+      await new Promise((r) => setTimeout(r, timeoutMs));
+      throw new GlimpseError('TIMEOUT', 'glimpse.frame.recognize did not answer in time');
+    });
+    await t.manager.start({ url: __filename });
+    t.sources[0].frame();
+    await jest.advanceTimersByTimeAsync(10_000);
+    const timeouts = t.requestBinary.mock.calls.map((c) => c[3] as number);
+    expect(timeouts[0]).toBe(1000);
+    expect(timeouts.reduce((a, b) => a + b, 0) + FRAME_RETRY_DELAYS_MS.slice(0, timeouts.length - 1).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3000);
+    expect(t.manager.list()[0]).toMatchObject({ framesFailed: 1, framesProcessed: 0 });
   });
 
   it('drops frames too big for the bus, or not JPEGs, as failed without sending them', async () => {

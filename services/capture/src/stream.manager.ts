@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FrameRecognize, StreamStart, StreamStatus, type Stream, type StreamState } from '@glimpse/contracts';
-import { Bus, GlimpseError, InjectBus } from '@glimpse/platform';
+import { Bus, GlimpseError, InjectBus, withRetries } from '@glimpse/platform';
 import { CAPTURE_CONFIG, type CaptureConfig } from './config';
 import { FRAME_SOURCES, type FrameSink, type FrameSource, type FrameSourceFactory, type LazyFrame } from './frame-source';
 import { readJpegSize, type JpegSize } from './jpeg';
@@ -10,6 +10,11 @@ import { parseSourceUrl, redactUrl } from './source-url';
 const WARN_EVERY_MS = 10_000;
 /** NATS counts headers against max_payload too; ours are well under this. */
 const HEADER_ALLOWANCE = 1024;
+/**
+ * A frame that failed for a transient reason (no recognizer, one killed while it had the frame, a
+ * worker down) is sent again after these pauses, with the same frame id so the matcher stores it once.
+ */
+export const FRAME_RETRY_DELAYS_MS = [250, 1000];
 
 interface Entry {
   stream: Stream;
@@ -24,6 +29,12 @@ interface Entry {
   ticker?: NodeJS.Timeout;
   size?: JpegSize;
   warn: RateLimitedWarn;
+}
+
+/** Metrics hook (CaptureMetrics): hears of each frame sent to the recognizer and of its round trip. */
+export interface FrameObserver {
+  sent(): void;
+  done(seconds: number, processed: boolean): void;
 }
 
 const isActive = (e: Entry) => e.stream.state === 'starting' || e.stream.state === 'running';
@@ -50,6 +61,9 @@ export class StreamManager {
   private readonly finished: string[] = [];
   private readonly pending = new Set<Promise<void>>();
   private closing = false;
+  /** Counters of streams no longer listed, so that frameTotals() never goes down. */
+  private readonly retired: Record<string, number> = {};
+  observer?: FrameObserver;
 
   constructor(
     @InjectBus() private readonly bus: Bus,
@@ -135,6 +149,13 @@ export class StreamManager {
     return [...this.entries.values()].map((e) => this.snapshot(e));
   }
 
+  /** Every `frames*` counter summed over all streams this instance ever ran (for metrics). */
+  frameTotals(): Record<string, number> {
+    const totals = { ...this.retired };
+    for (const e of this.entries.values()) addFrameCounters(totals, e.stream);
+    return totals;
+  }
+
   get activeCount(): number {
     let n = 0;
     for (const e of this.entries.values()) if (isActive(e)) n++;
@@ -170,6 +191,7 @@ export class StreamManager {
       framesSkipped: 0,
       framesProcessed: 0,
       framesFailed: 0,
+      framesRetried: 0,
       instance: this.cfg.INSTANCE_ID,
     };
     const entry: Entry = { stream, warn: new RateLimitedWarn((m) => this.log.warn(`stream ${stream.id}: ${m}`)) };
@@ -218,7 +240,11 @@ export class StreamManager {
       this.log.log(`stream ${s.id}: frames are ${size.width}x${size.height}`);
       entry.size = size;
     }
+    const sentAt = performance.now();
+    const processedBefore = s.framesProcessed;
+    this.observer?.sent();
     const p = this.recognize(entry, jpeg, seq, capturedAt).finally(() => {
+      this.observer?.done((performance.now() - sentAt) / 1000, s.framesProcessed > processedBefore);
       entry.inFlight = undefined;
       this.pending.delete(p);
       // the final counters (unless a new stream has taken the id meanwhile)
@@ -228,22 +254,36 @@ export class StreamManager {
     this.pending.add(p);
   }
 
+  /**
+   * Sends one frame, retrying transient failures within RECOGNIZE_TIMEOUT_MS. Each attempt gets a third
+   * of it: a recognizer killed while it holds the frame never answers, and only a timeout tells.
+   */
   private async recognize(entry: Entry, jpeg: Buffer, seq: number, capturedAt: number): Promise<void> {
     const s = entry.stream;
+    const total = this.cfg.RECOGNIZE_TIMEOUT_MS;
+    const headers: FrameRecognize.Headers = {
+      'Glimpse-Source': s.id,
+      'Glimpse-Seq': String(seq),
+      'Glimpse-Frame-Id': randomBytes(12).toString('base64url'),
+      'Glimpse-Captured-At': new Date(capturedAt).toISOString(),
+      'Glimpse-Store': 'true',
+      'Glimpse-Threshold': entry.threshold,
+      'Content-Type': 'image/jpeg',
+    };
+    const policy = {
+      delaysMs: FRAME_RETRY_DELAYS_MS,
+      deadline: Date.now() + total,
+      attemptMs: Math.ceil(total / (FRAME_RETRY_DELAYS_MS.length + 1)),
+      // Shutting down: the frame in flight finishes, but a failed one is not tried again.
+      // a shed frame is stale by the time a retry could run: the next snapshot replaces it
+      retryable: (err: GlimpseError) => err.transient && err.code !== 'OVERLOADED' && !this.closing,
+      onRetry: (err: GlimpseError, n: number) => {
+        s.framesRetried = (s.framesRetried ?? 0) + 1;
+        entry.warn.warn(`frame ${seq}: ${err.code} ${err.message}; retry ${n}`);
+      },
+    };
     try {
-      await this.bus.requestBinary(
-        FrameRecognize.contract,
-        jpeg,
-        {
-          'Glimpse-Source': s.id,
-          'Glimpse-Seq': String(seq),
-          'Glimpse-Captured-At': new Date(capturedAt).toISOString(),
-          'Glimpse-Store': 'true',
-          'Glimpse-Threshold': entry.threshold,
-          'Content-Type': 'image/jpeg',
-        },
-        this.cfg.RECOGNIZE_TIMEOUT_MS,
-      );
+      await withRetries((ms) => this.bus.requestBinary(FrameRecognize.contract, jpeg, headers, ms), policy);
       s.framesProcessed++;
     } catch (err) {
       s.framesFailed++;
@@ -284,13 +324,19 @@ export class StreamManager {
     const at = this.finished.indexOf(id);
     if (at >= 0) this.finished.splice(at, 1);
     const e = this.entries.get(id);
-    if (e && !isActive(e)) this.entries.delete(id);
+    if (e && !isActive(e)) this.retire(id);
   }
 
   /** Finished streams stay listed for a while; the oldest go first. */
   private remember(id: string): void {
     this.finished.push(id);
-    while (this.finished.length > this.cfg.KEEP_FINISHED_STREAMS) this.entries.delete(this.finished.shift()!);
+    while (this.finished.length > this.cfg.KEEP_FINISHED_STREAMS) this.retire(this.finished.shift()!);
+  }
+
+  private retire(id: string): void {
+    const e = this.entries.get(id);
+    if (e) addFrameCounters(this.retired, e.stream);
+    this.entries.delete(id);
   }
 
   private publish(entry: Entry): void {
@@ -304,6 +350,10 @@ export class StreamManager {
   private snapshot(entry: Entry): Stream {
     return { ...entry.stream };
   }
+}
+
+function addFrameCounters(totals: Record<string, number>, stream: Stream): void {
+  for (const [k, v] of Object.entries(stream)) if (k.startsWith('frames') && typeof v === 'number') totals[k] = (totals[k] ?? 0) + v;
 }
 
 /** At most one warning per stream every 10 s, so a dead recognizer does not flood the log. */

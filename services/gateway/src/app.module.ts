@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { BusModule } from '@glimpse/platform';
 import { ApiKeysController, ApiKeyStore, AuthGuard, AuthService, AuthSessionController } from './auth/auth.module';
@@ -7,6 +7,7 @@ import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 import { OpenViduModule } from './openvidu/openvidu.module';
 import { FacesController } from './faces.controller';
+import { GatewayMetrics, GatewayMetricsLifecycle, HttpMetricsMiddleware } from './gateway.metrics';
 import { LibraryService } from './library.service';
 import { PersonsController } from './persons.controller';
 import { ProblemFilter } from './problem.filter';
@@ -21,10 +22,11 @@ import { WhipRelay } from './sessions/whip.service';
 import { StreamsController } from './streams.controller';
 import { StreamsService } from './streams.service';
 import { WsGateway } from './ws.gateway';
+import { LiveFaces } from './security/live-faces';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
   static forRoot(cfg: GatewayConfig): DynamicModule {
     return {
       module: AppModule,
@@ -48,7 +50,15 @@ export class AppModule {
         LiveStreamWatch,
         WhipRelay,
         WsGateway,
+        LiveFaces,
+        { provide: GatewayMetrics, useFactory: () => new GatewayMetrics() },
+        GatewayMetricsLifecycle,
       ],
     };
+  }
+
+  /** Every request is timed by route template (GET /metrics is served on its own port, not here). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

@@ -126,13 +126,13 @@ const OPS: Record<string, Op> = {
   'get /api/v1/streams/{id}': { tag: 'streams', summary: 'One stream', reply: api.streamReply, errors: [400, 404, 503, 504] },
   'delete /api/v1/streams/{id}': { tag: 'streams', summary: "Stop a stream (a live camera's only with its session's bearer token)", reply: api.streamReply, errors: [400, 401, 403, 404, 503, 504] },
   'patch /api/v1/streams/{id}': { tag: 'streams', summary: "A live camera stream's threshold (session bearer token)", body: updateBody, reply: api.streamUpdateReply, errors: [400, 401, 403, 404, 415, 503, 504] },
-  'post /api/v1/sessions': { tag: 'live camera', summary: 'A short-lived live-camera session', body: createSessionBody, status: 201, reply: api.sessionReply, errors: [400, 415, 503] },
+  'post /api/v1/sessions': { tag: 'live camera', summary: 'A short-lived live-camera session', body: createSessionBody, status: 201, reply: api.sessionReply, errors: [400, 415, 429, 503] },
   'options /api/v1/whip/{sessionId}': { tag: 'live camera', summary: 'WHIP preflight', status: 204, reply: null, errors: [] },
   'post /api/v1/whip/{sessionId}': {
     tag: 'live camera', summary: 'WHIP offer (RFC 9725), bearer token',
     body: { required: true, content: { 'application/sdp': { schema: { type: 'string' } } } }, status: 201,
     reply: { description: 'The SDP answer; `Location` names the resource', content: { 'application/sdp': { schema: { type: 'string' } } } },
-    errors: [400, 401, 403, 409, 415, 503],
+    errors: [400, 401, 403, 409, 415, 429, 503],
   },
   'delete /api/v1/whip/{sessionId}/{resourceId}': { tag: 'live camera', summary: 'End the WHIP session (bearer token)', status: 200, reply: null, errors: [401, 403, 404] },
   'patch /api/v1/whip/{sessionId}/{resourceId}': { tag: 'live camera', summary: 'Trickle ICE / ICE restart: not supported', status: 405, reply: null, errors: [] },
@@ -145,7 +145,7 @@ const OPS: Record<string, Op> = {
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK', 201: 'Created', 204: 'No content', 400: 'Invalid request or image', 401: 'Missing, forged or expired token',
   403: "Another session's token", 404: 'Not found', 405: 'Method not allowed', 409: 'Conflict', 413: 'Too large',
-  415: 'Unsupported media type', 503: 'A service is not running', 504: 'A service did not answer in time',
+  415: 'Unsupported media type', 429: 'Too many requests (Retry-After says when to retry)', 503: 'A service is not running', 504: 'A service did not answer in time',
 };
 
 function operation(op: Op, pathParams: string[]): Schema {

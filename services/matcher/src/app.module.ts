@@ -10,7 +10,9 @@ import { EventRelay } from './events/event-relay';
 import { EventStream } from './events/event-stream';
 import { OutboxRepository } from './events/outbox.repository';
 import { FaceRepository } from './face.repository';
+import { FrameLedgerRepository } from './frame-ledger.repository';
 import { MatcherHandlers } from './matcher.handlers';
+import { MatcherMetricsLifecycle } from './matcher.metrics';
 import { MatcherService } from './matcher.service';
 import { PersonRepository } from './person.repository';
 import { PersonService } from './person.service';
@@ -32,6 +34,7 @@ export class AppModule {
         DatabaseLifecycle,
         Clock,
         FaceRepository,
+        FrameLedgerRepository,
         PersonRepository,
         SightingRepository,
         OutboxRepository,
@@ -42,6 +45,7 @@ export class AppModule {
         PersonService,
         MatcherService,
         MatcherHandlers,
+        MatcherMetricsLifecycle,
       ],
     };
   }

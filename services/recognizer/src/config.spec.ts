@@ -7,10 +7,12 @@ describe('recognizer config', () => {
     expect(cfg).toMatchObject({
       WORKER_URLS: ['http://127.0.0.1:8500'],
       WORKER_TIMEOUT_MS: 30_000,
-      DETECTOR: 'hog',
+      DETECTOR: 'blaze',
+      TRACKING: true,
       UPSAMPLE: 1,
       JITTERS: 1,
-      CONCURRENCY: 2,
+      CONCURRENCY: 4,
+      MAX_QUEUE: 16,
       DETECT_MAX_SIDE: 400,
       DETECT_MIN_SCALE: 0.5,
       METRICS_PORT: 0,
@@ -36,6 +38,8 @@ describe('recognizer config', () => {
       UPSAMPLE: '4',
       JITTERS: '0',
       CONCURRENCY: '0',
+      MAX_QUEUE: '-1',
+      METRICS_PORT: '70000',
       WORKER_TIMEOUT_MS: 'soon',
       WORKER_SPAWN: 'maybe',
     };
@@ -47,9 +51,15 @@ describe('recognizer config', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const message = (err as Error).message;
-    for (const name of ['WORKER_URLS.0', 'DETECTOR', 'UPSAMPLE', 'JITTERS', 'CONCURRENCY', 'WORKER_TIMEOUT_MS', 'WORKER_SPAWN']) {
+    for (const name of ['WORKER_URLS.0', 'DETECTOR', 'UPSAMPLE', 'JITTERS', 'CONCURRENCY', 'MAX_QUEUE', 'METRICS_PORT', 'WORKER_TIMEOUT_MS', 'WORKER_SPAWN']) {
       expect(message).toContain(`  ${name}:`);
     }
+  });
+
+  it('sizes the frame queue from CONCURRENCY unless MAX_QUEUE says otherwise', () => {
+    expect(loadRecognizerConfig({ CONCURRENCY: '3' }).MAX_QUEUE).toBe(12);
+    expect(loadRecognizerConfig({ CONCURRENCY: '3', MAX_QUEUE: '0' }).MAX_QUEUE).toBe(0);
+    expect(loadRecognizerConfig({ MAX_QUEUE: '5', METRICS_PORT: '9465' })).toMatchObject({ MAX_QUEUE: 5, METRICS_PORT: 9465 });
   });
 
   it('needs at least one worker URL', () => {

@@ -16,8 +16,11 @@ export const recognizerEnv = baseEnv.extend({
   WORKER_TIMEOUT_MS: envInt(30_000, 100, 600_000),
   /** How often (ms) unhealthy worker URLs are pinged so that they rejoin; 0 turns it off. */
   WORKER_PING_INTERVAL_MS: envInt(10_000, 0),
-  /** Face detector: hog (fast on a CPU) or cnn (needs a CUDA build of dlib in the worker). */
-  DETECTOR: z.enum(['hog', 'cnn']).default('hog'),
+  /**
+   * Face detector: blaze (BlazeFace, ~6 ms per frame on a CPU; HOG stands in if the worker lacks it), hog
+   * (face_recognition's default), or cnn (needs a CUDA build of dlib in the worker).
+   */
+  DETECTOR: z.enum(['blaze', 'hog', 'cnn']).default('blaze'),
   /** Detector upsampling steps: each finds smaller faces and costs about 4x. */
   UPSAMPLE: envInt(1, 0, 3),
   /**
@@ -30,10 +33,21 @@ export const recognizerEnv = baseEnv.extend({
    * UPSAMPLE 1) are still found on large frames. Chosen on the fixture set: see the README's Performance.
    */
   DETECT_MIN_SCALE: envNumber(0.5, 0.05, 1),
+  /**
+   * Follow each stream's faces across snapshots in the worker and reuse the encoding of a face that stays
+   * in place and looks the same (re-encoded at least every 2 s); uploads are never tracked.
+   */
+  TRACKING: envBool(true),
   /** Re-samples per face encoding. */
   JITTERS: envInt(1, 1, 20),
-  /** Frames (FrameRecognize + FrameEncode) one instance works on at once; match it to its worker processes. */
-  CONCURRENCY: envInt(2, 1, 64),
+  /** Frames (FrameRecognize + FrameEncode) one instance works on at once: about twice its worker processes, so none waits on the matcher. */
+  CONCURRENCY: envInt(4, 1, 64),
+  /**
+   * Frames that may wait for a CONCURRENCY slot; one more is refused at once (SERVICE_UNAVAILABLE,
+   * counted as shed) instead of queueing without bound. Default 4 x CONCURRENCY: a frame then waits
+   * at most about four frame times. 0: never wait.
+   */
+  MAX_QUEUE: z.coerce.number().int().min(0).max(10_000).optional(),
   /** How long the matcher may take to answer (ms). */
   MATCH_TIMEOUT_MS: envInt(5_000, 100, 600_000),
   /** Serve Prometheus metrics on this port at /metrics; 0 (default) serves none, since several instances share a host. */
@@ -46,7 +60,7 @@ export const recognizerEnv = baseEnv.extend({
   WORKER_PYTHON: z.string().min(1).optional(),
 });
 
-export type RecognizerConfig = z.infer<typeof recognizerEnv> & { INSTANCE_ID: string; WORKER_PYTHON: string };
+export type RecognizerConfig = z.infer<typeof recognizerEnv> & { INSTANCE_ID: string; WORKER_PYTHON: string; MAX_QUEUE: number };
 
 export const RECOGNIZER_CONFIG = Symbol('RecognizerConfig');
 
@@ -55,6 +69,7 @@ export function loadRecognizerConfig(env: NodeJS.ProcessEnv = process.env): Reco
   return {
     ...cfg,
     INSTANCE_ID: cfg.INSTANCE_ID ?? `recognizer-${hostname()}-${process.pid}`,
+    MAX_QUEUE: cfg.MAX_QUEUE ?? 4 * cfg.CONCURRENCY,
     WORKER_PYTHON: cfg.WORKER_PYTHON ?? join(cfg.WORKER_DIR, '.venv', 'bin', 'python'),
   };
 }

@@ -1,52 +1,35 @@
-import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS, ServiceMetrics } from '@glimpse/platform';
 
-/**
- * Serves a prom-client registry at GET /metrics on `port` (0 = an ephemeral port, for tests).
- * Reusable by every service: the lead can lift it into libs/platform unchanged.
- */
-export async function createMetricsServer(registry: Registry, port: number, host = '0.0.0.0'): Promise<Server & { port: number }> {
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
-      (err: Error) => res.writeHead(500).end(String(err)),
-    );
+/** Kept for callers of the old location; it lives in @glimpse/platform now. */
+export { createMetricsServer } from '@glimpse/platform';
+
+/** What an operator needs to see where a recognizer's time goes, and whether it is shedding load. */
+export class RecognizerMetrics extends ServiceMetrics {
+  private readonly r = [this.registry];
+  readonly framesIn = new Counter({ name: 'glimpse_recognizer_frames_in_total', help: 'Frames received', labelNames: ['kind'], registers: this.r });
+  readonly framesProcessed = new Counter({ name: 'glimpse_recognizer_frames_processed_total', help: 'Frames answered', labelNames: ['kind'], registers: this.r });
+  readonly framesFailed = new Counter({ name: 'glimpse_recognizer_frames_failed_total', help: 'Frames that failed (shed ones included)', labelNames: ['kind', 'code'], registers: this.r });
+  readonly framesShed = new Counter({
+    name: 'glimpse_recognizer_frames_shed_total',
+    help: 'Frames refused without work: reason=queue_full (MAX_QUEUE reached) or expired (the requester stopped waiting)',
+    labelNames: ['kind', 'reason'],
+    registers: this.r,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  server.unref();
-  const address = server.address();
-  return Object.assign(server, { port: typeof address === 'object' && address ? address.port : port });
-}
-
-/** Seconds buckets from 10 ms to 30 s: a face takes ~0.1 s on a CPU core, a busy queue much longer. */
-const BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30];
-
-/** What an operator needs to see where a recognizer's time goes. */
-export class RecognizerMetrics {
-  readonly registry = new Registry();
-  readonly framesIn = new Counter({ name: 'glimpse_recognizer_frames_in_total', help: 'Frames received', labelNames: ['kind'], registers: [this.registry] });
-  readonly framesProcessed = new Counter({ name: 'glimpse_recognizer_frames_processed_total', help: 'Frames answered', labelNames: ['kind'], registers: [this.registry] });
-  readonly framesFailed = new Counter({ name: 'glimpse_recognizer_frames_failed_total', help: 'Frames that failed', labelNames: ['kind', 'code'], registers: [this.registry] });
-  readonly faces = new Counter({ name: 'glimpse_recognizer_faces_total', help: 'Faces found', registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: 'glimpse_recognizer_queue_depth', help: 'Frames waiting for a worker slot', registers: [this.registry] });
-  readonly inFlight = new Gauge({ name: 'glimpse_recognizer_in_flight', help: 'Frames at the worker or matcher', registers: [this.registry] });
+  readonly faces = new Counter({ name: 'glimpse_recognizer_faces_total', help: 'Faces found', registers: this.r });
+  readonly queueDepth = new Gauge({ name: 'glimpse_recognizer_queue_depth', help: 'Frames waiting for a worker slot', registers: this.r });
+  readonly queuePeak = new Gauge({ name: 'glimpse_recognizer_queue_depth_max', help: 'Most frames ever waiting at once since start', registers: this.r });
+  readonly queueLimit = new Gauge({ name: 'glimpse_recognizer_queue_limit', help: 'MAX_QUEUE: frames allowed to wait', registers: this.r });
+  readonly inFlight = new Gauge({ name: 'glimpse_recognizer_in_flight', help: 'Frames at the worker or matcher', registers: this.r });
   readonly stage = new Histogram({
     name: 'glimpse_recognizer_stage_seconds',
-    help: 'Time per frame by stage: queue (waiting for a slot), worker (HTTP call), decode/detect/encode (inside the worker), match, total',
+    help: 'Time per frame by stage: queue (waiting for a slot), worker_queue (inside the worker), worker (HTTP call), decode/detect/encode (inside the worker), match, total',
     labelNames: ['stage'],
-    buckets: BUCKETS,
-    registers: [this.registry],
+    buckets: LATENCY_BUCKETS,
+    registers: this.r,
   });
 
   constructor(defaults = false) {
-    if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'glimpse_recognizer_' });
+    super('recognizer', { defaults });
   }
 
   /** Records a reply's timings (milliseconds, as the contracts carry them). */

@@ -1,61 +1,74 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Server } from 'node:http';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { FrameEncode, FrameRecognize, HealthCheck } from '@glimpse/contracts';
-import { Bus, GlimpseError, InjectBus, Semaphore } from '@glimpse/platform';
+import { Bus, GlimpseError, InjectBus } from '@glimpse/platform';
+import { Admission, ShedError } from './admission';
 import { RECOGNIZER_CONFIG, type RecognizerConfig } from './config';
 import { HealthService } from './health.service';
-import { createMetricsServer, RecognizerMetrics } from './metrics';
+import { RecognizerMetrics } from './metrics';
 import { RecognizerService } from './recognizer.service';
+
+/** Bus deliveries beyond the admitted frames: shedding is instant, so these only have to cover bursts. */
+const SHED_HEADROOM = 64;
 
 /** The recognizer's bus surface; the logic lives in RecognizerService. */
 @Injectable()
 export class RecognizerHandlers implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly metrics = new RecognizerMetrics(true);
-  private server?: Server;
+  readonly metrics = new RecognizerMetrics(true);
+  private readonly admission: Admission;
 
   constructor(
     @InjectBus() private readonly bus: Bus,
     @Inject(RECOGNIZER_CONFIG) private readonly cfg: RecognizerConfig,
     private readonly recognizer: RecognizerService,
     private readonly health: HealthService,
-  ) {}
+  ) {
+    // One budget for both subjects: CONCURRENCY counts frames at the worker, whichever way they came.
+    this.admission = new Admission(cfg.CONCURRENCY, cfg.MAX_QUEUE);
+    this.metrics.queueLimit.set(cfg.MAX_QUEUE);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
-    // One budget for both subjects: CONCURRENCY counts frames at the worker, whichever way they came.
-    const slots = new Semaphore(this.cfg.CONCURRENCY);
-    const opts = { concurrency: this.cfg.CONCURRENCY };
-    this.bus.handleBinary(FrameRecognize.contract, (m) => this.withSlot(slots, 'recognize', () => this.recognizer.recognize(m)), {
+    // The bus hands over every frame at once (rather than leaving the surplus unread in the NATS
+    // subscription, a queue without bound): Admission decides which wait and which are refused.
+    const opts = { concurrency: this.cfg.CONCURRENCY + this.cfg.MAX_QUEUE + SHED_HEADROOM };
+    this.bus.handleBinary(FrameRecognize.contract, (m) => this.withSlot('recognize', m.deadline, () => this.recognizer.recognize(m)), {
       ...opts,
       queue: FrameRecognize.queue,
     });
-    this.bus.handleBinary(FrameEncode.contract, (m) => this.withSlot(slots, 'encode', () => this.recognizer.encode(m)), {
+    this.bus.handleBinary(FrameEncode.contract, (m) => this.withSlot('encode', m.deadline, () => this.recognizer.encode(m)), {
       ...opts,
       queue: FrameEncode.queue,
     });
     this.bus.handle(HealthCheck.contractFor('recognizer'), () => this.health.check());
-    if (this.cfg.METRICS_PORT) {
-      this.server = await createMetricsServer(this.metrics.registry, this.cfg.METRICS_PORT);
-      new Logger('RecognizerHandlers').log(`Prometheus metrics at http://0.0.0.0:${this.cfg.METRICS_PORT}/metrics`);
-    }
+    this.metrics.watchBus(this.bus);
+    await this.metrics.serve(this.cfg.METRICS_PORT);
   }
 
-  onApplicationShutdown(): void {
-    this.server?.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.metrics.close();
   }
 
   private async withSlot<T extends { timings: Record<string, number>; faces: unknown[] }>(
-    slots: Semaphore,
     kind: 'recognize' | 'encode',
+    deadline: number | undefined,
     work: () => Promise<T>,
   ): Promise<T> {
     const m = this.metrics;
     m.framesIn.inc({ kind });
     const queued = performance.now();
-    m.queueDepth.inc();
-    await slots.acquire();
-    m.queueDepth.dec();
+    const admitted = this.admission.acquire(deadline);
+    this.gauges();
+    try {
+      await admitted;
+    } catch (err) {
+      this.gauges();
+      const reason = err instanceof ShedError ? err.reason : 'unknown';
+      m.framesShed.inc({ kind, reason });
+      m.framesFailed.inc({ kind, code: GlimpseError.from(err).code });
+      throw err;
+    }
+    this.gauges();
     m.stage.observe({ stage: 'queue' }, (performance.now() - queued) / 1000);
-    m.inFlight.inc();
     try {
       const reply = await work();
       m.framesProcessed.inc({ kind });
@@ -66,8 +79,14 @@ export class RecognizerHandlers implements OnApplicationBootstrap, OnApplication
       m.framesFailed.inc({ kind, code: err instanceof GlimpseError ? err.code : 'INTERNAL' });
       throw err;
     } finally {
-      m.inFlight.dec();
-      slots.release();
+      this.admission.release();
+      this.gauges();
     }
+  }
+
+  private gauges(): void {
+    this.metrics.queueDepth.set(this.admission.queued);
+    this.metrics.queuePeak.set(this.admission.peakQueued);
+    this.metrics.inFlight.set(this.admission.running);
   }
 }

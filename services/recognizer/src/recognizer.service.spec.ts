@@ -3,10 +3,17 @@ import { FrameEncode, MatchFaces, type RecognizedFace } from '@glimpse/contracts
 import { GlimpseError, type Bus } from '@glimpse/platform';
 import { strictMock } from '../test/strict-mock';
 import { loadRecognizerConfig } from './config';
-import { MATCH_MAX_FACES, RecognizerService } from './recognizer.service';
+import { MATCH_MAX_FACES, MATCH_RETRY_DELAYS_MS, RecognizerService } from './recognizer.service';
 import type { WorkerFace, WorkerReply, WorkerRepository } from './worker.repository';
 
-const cfg = loadRecognizerConfig({ INSTANCE_ID: 'recognizer-test', MATCH_TIMEOUT_MS: '1234', UPSAMPLE: '2', JITTERS: '3' });
+const cfg = loadRecognizerConfig({
+  INSTANCE_ID: 'recognizer-test',
+  MATCH_TIMEOUT_MS: '1234',
+  UPSAMPLE: '2',
+  JITTERS: '3',
+  DETECTOR: 'hog',
+  TRACKING: 'false', // recognizer.tracking.spec.ts covers it
+});
 const image = new Uint8Array([0xff, 0xd8, 0xff]);
 const headers = {
   'Glimpse-Source': 'cam-1',
@@ -15,6 +22,8 @@ const headers = {
   'Glimpse-Store': true,
   'Content-Type': 'image/jpeg' as const,
 };
+const FRAME_ID = 'Zr8X0GdoYBhkfy8F';
+const withId = { ...headers, 'Glimpse-Frame-Id': FRAME_ID };
 const crop = Buffer.from('jpeg').toString('base64');
 
 function face(i: number, size = 40): WorkerFace {
@@ -122,14 +131,15 @@ describe('RecognizerService.recognize', () => {
     await expect(service.recognize({ body: image, headers })).rejects.toBe(err);
   });
 
-  it.each([new GlimpseError('TIMEOUT', 'glimpse.matcher.match did not answer in time'), new GlimpseError('SERVICE_UNAVAILABLE', 'no service')])(
-    'passes the matcher’s $code on',
+  it.each([new GlimpseError('INVALID_REQUEST', 'bad frame'), new GlimpseError('INTERNAL', 'bug')])(
+    'passes the matcher’s $code on without retrying',
     async (err) => {
-      const service = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request: jest.fn().mockRejectedValue(err) });
-      await expect(service.recognize({ body: image, headers })).rejects.toBe(err);
+      const request = jest.fn().mockRejectedValue(err);
+      const service = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request });
+      await expect(service.recognize({ body: image, headers: withId })).rejects.toBe(err);
+      expect(request).toHaveBeenCalledTimes(1);
     },
   );
-
   it(`sends only the ${MATCH_MAX_FACES} largest faces of a crowd`, async () => {
     const crowd = Array.from({ length: MATCH_MAX_FACES + 5 }, (_, i) => face(i, 10 + i));
     const request = jest.fn().mockResolvedValue({ faces: matched(MATCH_MAX_FACES) });
@@ -177,5 +187,58 @@ describe('RecognizerService.encode', () => {
   it('passes worker errors on', async () => {
     const err = new GlimpseError('INVALID_IMAGE', 'could not decode image: x');
     await expect(setup(jest.fn().mockRejectedValue(err)).encode({ body: image, headers: { 'Content-Type': 'image/jpeg' } })).rejects.toBe(err);
+  });
+});
+
+describe('RecognizerService.recognize: frame ids and retries towards the matcher', () => {
+  const noResponders = new GlimpseError('SERVICE_UNAVAILABLE', 'no service is answering glimpse.matcher.match');
+  const lostReply = new GlimpseError('TIMEOUT', 'glimpse.matcher.match did not answer in time');
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+  afterEach(() => jest.useRealTimers());
+
+  it('puts the frame id into the frame it sends to the matcher and replies with', async () => {
+    const request = jest.fn().mockResolvedValue({ faces: matched(1) });
+    const reply = await setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request }).recognize({ body: image, headers: withId });
+    expect((request.mock.calls[0][1] as MatchFaces.Request).frame.id).toBe(FRAME_ID);
+    expect(reply.frame.id).toBe(FRAME_ID);
+  });
+
+  it('retries while the matcher is away (no responders), sending the same frame, and answers once it is back', async () => {
+    const request = jest.fn().mockRejectedValueOnce(noResponders).mockRejectedValueOnce(noResponders).mockResolvedValue({ faces: matched(1) });
+    const service = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request });
+    const done = service.recognize({ body: image, headers: withId, deadline: Date.now() + 10_000 });
+    await jest.advanceTimersByTimeAsync(MATCH_RETRY_DELAYS_MS[0] + MATCH_RETRY_DELAYS_MS[1]);
+    expect((await done).faces).toEqual(matched(1));
+    expect(request).toHaveBeenCalledTimes(3);
+    expect(request.mock.calls[2][1]).toEqual(request.mock.calls[0][1]);
+  });
+
+  it('retries a lost reply (timeout) only when the frame has an id, which the matcher stores once', async () => {
+    const withIdRequest = jest.fn().mockRejectedValueOnce(lostReply).mockResolvedValue({ faces: matched(1) });
+    const a = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request: withIdRequest }).recognize({ body: image, headers: withId });
+    await jest.advanceTimersByTimeAsync(MATCH_RETRY_DELAYS_MS[0]);
+    await expect(a).resolves.toMatchObject({ faces: matched(1) });
+    expect(withIdRequest).toHaveBeenCalledTimes(2);
+
+    const noIdRequest = jest.fn().mockRejectedValue(lostReply);
+    const b = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request: noIdRequest }).recognize({ body: image, headers });
+    await expect(b).rejects.toBe(lostReply);
+    expect(noIdRequest).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops before the requester’s deadline and passes the matcher’s error on', async () => {
+    const request = jest.fn().mockRejectedValue(noResponders);
+    const started = Date.now();
+    const done = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request }).recognize({
+      body: image,
+      headers: withId,
+      deadline: started + 2000,
+    });
+    const outcome = done.catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(await outcome).toBe(noResponders);
+    // 0, 250, 750 ms: the next pause (1000 ms) would leave less than 250 ms before deadline - 200 ms
+    expect(request).toHaveBeenCalledTimes(3);
+    for (const [, , timeoutMs] of request.mock.calls) expect(timeoutMs).toBeLessThanOrEqual(1800);
   });
 });

@@ -1,8 +1,20 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FrameEncode, FrameRecognize, MatchFaces, z } from '@glimpse/contracts';
-import { Bus, InjectBus, type BinaryMessage } from '@glimpse/platform';
+import { Bus, GlimpseError, InjectBus, withRetries, type BinaryMessage } from '@glimpse/platform';
 import { RECOGNIZER_CONFIG, type RecognizerConfig } from './config';
 import { WorkerRepository, type EncodeOptions, type WorkerFace } from './worker.repository';
+
+/** The gateway's source for HTTP uploads: independent pictures, so never tracked. */
+export const UPLOAD_SOURCE = 'upload';
+
+/**
+ * Pauses between MatchFaces attempts while the matcher is away (restarting: no responders), within the
+ * frame's deadline. A lost reply is retried only for a frame with an id, which the matcher stores once.
+ */
+export const MATCH_RETRY_DELAYS_MS = [250, 500, 1000, 1000, 1000, 1000, 1000, 1000];
+/** Without the requester's deadline, a frame may spend this many MATCH_TIMEOUT_MS on the matcher. */
+const MATCH_DEADLINE_ATTEMPTS = 3;
+const REPLY_MARGIN_MS = 200;
 
 /** MatchFaces.request caps a frame at this many faces. */
 export const MATCH_MAX_FACES = 100;
@@ -30,11 +42,13 @@ export class RecognizerService {
     };
   }
 
-  async recognize({ body, headers: h }: RecognizeMessage): Promise<FrameRecognize.Reply> {
+  async recognize({ body, headers: h, deadline }: RecognizeMessage): Promise<FrameRecognize.Reply> {
     const started = performance.now();
-    const encoded = await this.worker.encode(body, h['Content-Type'], { ...this.options, crops: true });
+    const track = this.cfg.TRACKING && h['Glimpse-Source'] !== UPLOAD_SOURCE ? h['Glimpse-Source'] : undefined;
+    const encoded = await this.worker.encode(body, h['Content-Type'], { ...this.options, crops: true, track });
     const workerMs = performance.now() - started;
     const frame = {
+      ...(h['Glimpse-Frame-Id'] && { id: h['Glimpse-Frame-Id'] }),
       source: h['Glimpse-Source'],
       seq: h['Glimpse-Seq'],
       capturedAt: h['Glimpse-Captured-At'],
@@ -58,7 +72,7 @@ export class RecognizerService {
         })),
       };
       if (h['Glimpse-Threshold'] !== undefined) request.threshold = h['Glimpse-Threshold'];
-      faces = (await this.bus.request(MatchFaces.contract, request, this.cfg.MATCH_TIMEOUT_MS)).faces;
+      faces = (await this.match(request, deadline)).faces;
     }
     const done = performance.now();
     return {
@@ -67,6 +81,20 @@ export class RecognizerService {
       timings: timings({ ...encoded.timings, workerMs, matchMs: done - started - workerMs, totalMs: done - started }),
       processedBy: this.cfg.INSTANCE_ID,
     };
+  }
+
+  /** MatchFaces, retried while the matcher is away, and after a lost reply when the frame's id makes that safe. */
+  private match(request: MatchFaces.Request, deadline?: number): Promise<MatchFaces.Reply> {
+    const idempotent = !request.store || request.frame.id !== undefined;
+    const { source, seq } = request.frame;
+    return withRetries((ms) => this.bus.request(MatchFaces.contract, request, ms), {
+      delaysMs: MATCH_RETRY_DELAYS_MS,
+      // a little before the requester gives up, so that the reply still reaches it
+      deadline: deadline !== undefined ? deadline - REPLY_MARGIN_MS : Date.now() + MATCH_DEADLINE_ATTEMPTS * this.cfg.MATCH_TIMEOUT_MS,
+      attemptMs: this.cfg.MATCH_TIMEOUT_MS,
+      retryable: (err: GlimpseError) => err.code === 'SERVICE_UNAVAILABLE' || (err.code === 'TIMEOUT' && idempotent),
+      onRetry: (err: GlimpseError, n: number, ms: number) => this.log.warn(`${source}#${seq}: matcher ${err.code} (${err.message}); retry ${n} in ${ms} ms`),
+    });
   }
 
   async encode({ body, headers: h }: EncodeMessage): Promise<FrameEncode.Reply> {

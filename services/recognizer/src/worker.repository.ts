@@ -12,7 +12,7 @@ export interface WorkerOptions {
 }
 
 export interface EncodeOptions {
-  detector: 'hog' | 'cnn';
+  detector: 'blaze' | 'hog' | 'cnn';
   upsample: number;
   jitters: number;
   /** Detect on a copy shrunk to this longest side (0: full frame); encoding always uses the full frame. */
@@ -21,6 +21,8 @@ export interface EncodeOptions {
   detectMinScale?: number;
   /** Ask for a base64 JPEG crop of each face (its quality comes with every face regardless). */
   crops: boolean;
+  /** A stream's id: the worker follows its faces across frames and reuses encodings of faces it tracks. */
+  track?: string;
 }
 
 export interface WorkerHealth {
@@ -87,6 +89,7 @@ export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
     });
     if (opts.detectMaxSide !== undefined) query.set('detect_max_side', String(opts.detectMaxSide));
     if (opts.detectMinScale !== undefined) query.set('detect_min_scale', String(opts.detectMinScale));
+    if (opts.track) query.set('track', opts.track);
     const failures: string[] = [];
     const order = this.order();
     for (const url of order) {
