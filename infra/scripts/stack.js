@@ -68,6 +68,10 @@ class Stack {
     this.procs = new Map();
     this.specs = new Map();
     this.stopping = false;
+    /** With `opts.supervise`: per name, consecutive quick crashes and the pending restart. */
+    this.supervision = new Map();
+    /** How many times the supervisor restarted each process. */
+    this.restarts = {};
   }
 
   /** Starts one named process; `spec` is kept so tests can kill and restart it. */
@@ -82,14 +86,40 @@ class Stack {
     const out = prefixer(name, sink);
     child.stdout.on('data', out);
     child.stderr.on('data', out);
+    child.startedAt = Date.now();
     child.on('exit', (code, signal) => {
-      if (!this.stopping && this.procs.get(name) === child) {
+      if (!this.stopping && !child.stopRequested && this.procs.get(name) === child) {
         sink.write(`${name.padEnd(12)}| exited (${signal ?? code})\n`);
         this.opts.onUnexpectedExit?.(name, code, signal);
+        if (this.opts.supervise) this.restartLater(name, child);
       }
     });
     this.procs.set(name, child);
     return child;
+  }
+
+  /**
+   * What compose's restart policy does in production: a process that died on its own (a crash, the OOM
+   * killer, `kill -9`) is started again, after 0.5 s doubling to 30 s while it keeps dying within a minute.
+   */
+  restartLater(name, child) {
+    const sup = this.supervision.get(name) ?? { crashes: 0, timer: undefined };
+    this.supervision.set(name, sup);
+    if (Date.now() - child.startedAt > 60_000) sup.crashes = 0;
+    const delay = Math.min(30_000, 500 * 2 ** sup.crashes++);
+    (this.opts.logSink ?? process.stdout).write(`${name.padEnd(12)}| restarting in ${delay} ms\n`);
+    sup.timer = setTimeout(() => {
+      sup.timer = undefined;
+      if (this.stopping || this.procs.get(name) !== child) return;
+      this.restarts[name] = (this.restarts[name] ?? 0) + 1;
+      this.spawn(name, this.specs.get(name));
+    }, delay);
+  }
+
+  cancelRestart(name) {
+    const sup = this.supervision.get(name);
+    if (sup?.timer) clearTimeout(sup.timer);
+    if (sup) sup.timer = undefined;
   }
 
   async restart(name) {
@@ -99,15 +129,19 @@ class Stack {
     return child;
   }
 
+  /** Sends `signal` as an outsider would: with `supervise`, a process it ends is started again. */
   kill(name, signal = 'SIGKILL') {
     const child = this.procs.get(name);
     if (child && child.exitCode === null) child.kill(signal);
     return child;
   }
 
+  /** Stops one process on purpose: the supervisor leaves it stopped (`restart` starts it again). */
   async stopOne(name, signal = 'SIGTERM', graceMs = 10_000) {
+    this.cancelRestart(name);
     const child = this.procs.get(name);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.stopRequested = true;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill(signal);
     const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -118,6 +152,7 @@ class Stack {
   /** Stops in reverse dependency order, so producers stop before the services they feed. */
   async stop() {
     this.stopping = true;
+    for (const name of this.supervision.keys()) this.cancelRestart(name);
     for (const name of [...this.procs.keys()].reverse()) await this.stopOne(name);
   }
 }
@@ -166,6 +201,22 @@ function adminApiKey(dataDir, env = process.env) {
   return key;
 }
 
+/**
+ * Opt-in Prometheus ports (`o.metrics: true`: free ports, for tests; GLIMPSE_METRICS=1: 9464 upwards
+ * in start order, matcher first). `stack.metricsPorts` maps each service name to its port.
+ */
+function metricsPorts(o, stack) {
+  const on = o.metrics ?? process.env.GLIMPSE_METRICS === '1';
+  let next = Number(process.env.GLIMPSE_METRICS_BASE_PORT || 9464);
+  stack.metricsPorts = {};
+  return async (name) => {
+    if (!on) return {};
+    const port = o.metrics ? await freePort() : next++;
+    stack.metricsPorts[name] = port;
+    return { METRICS_PORT: String(port) };
+  };
+}
+
 async function httpOk(url) {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   return res.ok;
@@ -178,6 +229,7 @@ async function httpOk(url) {
  * @param {number} [o.port]      gateway port (0 = a free one)
  * @param {number} [o.recognizers] recognizer instances
  * @param {Record<string,string>} [o.env] extra env for every service
+ * @param {boolean} [o.supervise] restart a process that exits unexpectedly (npm start does)
  */
 async function startStack(o = {}) {
   const natsUrl = o.natsUrl ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -195,6 +247,7 @@ async function startStack(o = {}) {
     if (!fs.existsSync(python)) throw new Error(`Python worker venv missing: run bash ${path.relative(ROOT, WORKER_DIR)}/setup.sh`);
     const workerUrl = `http://127.0.0.1:${workerPort}`;
     const common = { NATS_URL: natsUrl, ...(o.env ?? {}) };
+    const metrics = metricsPorts(o, stack);
 
     stack.spawn('worker', {
       cmd: python,
@@ -203,15 +256,17 @@ async function startStack(o = {}) {
       env: { GLIMPSE_WORKER_PORT: String(workerPort), GLIMPSE_WORKER_HOST: '127.0.0.1', PYTHONUNBUFFERED: '1', ...(o.workerEnv ?? {}) },
       ready: () => httpOk(`${workerUrl}/ping`),
     });
-    stack.spawn('matcher', nodeService('matcher', { ...common, DATA_DIR: path.join(dataDir, 'pglite') }));
+    stack.spawn('matcher', nodeService('matcher', { ...common, ...(await metrics('matcher')), DATA_DIR: path.join(dataDir, 'pglite') }));
     const recognizers = o.recognizers ?? 1;
     for (let i = 1; i <= recognizers; i++) {
       const name = recognizers > 1 ? `recognizer-${i}` : 'recognizer';
-      stack.spawn(name, nodeService(name, { ...common, WORKER_URLS: workerUrl, INSTANCE_ID: name }));
+      stack.spawn(name, nodeService(name, { ...common, ...(await metrics(name)), WORKER_URLS: workerUrl, INSTANCE_ID: name }));
     }
-    stack.spawn('capture', nodeService('capture', common));
+    // the web UI's video upload streams files from the gateway's UPLOAD_DIR: only those (o.env may widen it)
+    const fileStreams = { STREAM_ALLOWED_SCHEMES: 'rtsp,rtsps,http,https,file', STREAM_FILE_ROOTS: path.join(dataDir, 'uploads') };
+    stack.spawn('capture', nodeService('capture', { ...fileStreams, ...common, ...(await metrics('capture')) }));
     stack.spawn('gateway', {
-      ...nodeService('gateway', { ...common, ADMIN_API_KEY: apiKey, PORT: String(port), UPLOAD_DIR: path.join(dataDir, 'uploads') }),
+      ...nodeService('gateway', { ...common, ...(await metrics('gateway')), ADMIN_API_KEY: apiKey, PORT: String(port), UPLOAD_DIR: path.join(dataDir, 'uploads') }),
       ready: () => httpOk(`http://127.0.0.1:${port}/healthz`),
     });
 
@@ -250,7 +305,8 @@ if (require.main === module) {
     try {
       stack = await startStack({
         recognizers: Number(process.env.RECOGNIZERS ?? 1),
-        onUnexpectedExit: (name) => process.stdout.write(`glimpse     | ${name} stopped unexpectedly; Ctrl-C to stop the rest\n`),
+        supervise: true,
+        onUnexpectedExit: (name) => process.stdout.write(`glimpse     | ${name} stopped unexpectedly; starting it again\n`),
       });
       process.stdout.write(
         `\nglimpse     | \u2705 Glimpse is running: open ${stack.url}/#key=${stack.apiKey}  (Ctrl-C stops everything)\n` +
