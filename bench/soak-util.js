@@ -124,7 +124,9 @@ async function startSoakStack(o, logSink) {
     dataDir,
     recognizers: o.recognizers,
     metrics: true,
-    env: { MAX_QUEUE: String(o.maxQueue), SNAPSHOT_FPS: String(o.fps), LOG_LEVEL: 'warn' },
+    // every soak client uses the one admin key: the per-key API limit (tested in rate-limit.test.ts) would
+    // measure the limiter, not the stack
+    env: { MAX_QUEUE: String(o.maxQueue), SNAPSHOT_FPS: String(o.fps), LOG_LEVEL: 'warn', RATE_LIMIT_API_PER_MIN: '0' },
     logSink: logSink ?? { write: () => true },
   });
   stack.soakDataDir = dataDir;

@@ -63,13 +63,22 @@ describeIf('events through the whole stack, read by the example subscriber', () 
     });
   }
 
+  const videoDir = mkdtempSync(join(tmpdir(), 'glimpse-events-videos-'));
+
   beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-events-stack-'));
     stack = await startStack({
       natsUrl: `nats://127.0.0.1:${await freePort()}`,
       port: 0,
-      dataDir: mkdtempSync(join(tmpdir(), 'glimpse-events-stack-')),
+      dataDir,
       recognizers: 1,
-      env: { SIGHTING_QUIET_MS: String(QUIET_MS), SIGHTING_UPDATE_THROTTLE_MS: '1000', ERASURE_COMPACT_DELAY_MS: '0' },
+      env: {
+        SIGHTING_QUIET_MS: String(QUIET_MS),
+        SIGHTING_UPDATE_THROTTLE_MS: '1000',
+        ERASURE_COMPACT_DELAY_MS: '0',
+        // capture streams files only from its STREAM_FILE_ROOTS: the uploads and this test's videos
+        STREAM_FILE_ROOTS: `${join(dataDir, 'uploads')},${videoDir}`,
+      },
       logSink: { write: (s: string) => log.push(s) },
     });
   }, 180_000);
@@ -90,7 +99,7 @@ describeIf('events through the whole stack, read by the example subscriber', () 
     const erased = upFaces.sort((a, b) => b.box.width - a.box.width)[0].personId;
 
     // A video of the visitor: one sighting (the two photos are the same person).
-    const video = slideshow([visitor[1][0], visitor[1][1]], 3);
+    const video = slideshow([visitor[1][0], visitor[1][1]], 3, join(videoDir, 'visitor.mp4'));
     const started = await api('/api/v1/streams', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

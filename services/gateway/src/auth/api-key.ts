@@ -91,8 +91,9 @@ export function verifyUiSession(value: string | null | undefined, secret: Buffer
   if (!value || value.length > 2048) return null;
   const parts = value.split('.');
   if (parts.length !== 2 || !PART.test(parts[0]) || !PART.test(parts[1])) return null;
-  const expected = mac(secret, parts[0]);
-  const given = Buffer.from(parts[1], 'base64url');
+  // canonical text, not decoded bytes: see verifySessionToken
+  const expected = Buffer.from(mac(secret, parts[0]).toString('base64url'));
+  const given = Buffer.from(parts[1]);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   try {
     const claims = uiClaimsSchema.parse(JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')));

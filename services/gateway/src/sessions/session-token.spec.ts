@@ -28,6 +28,16 @@ describe('session tokens', () => {
     expect(reasonOf(() => verifySessionToken(token, secret, now + 60_000))).toBe('expired');
   });
 
+  it('rejects every other spelling of the signature, including ones that decode to the same bytes', () => {
+    const token = signSessionToken(claims, secret);
+    const last = token.at(-1)!;
+    // a 32-byte MAC in base64url: the last character's two low bits are spare, so these four decode alike
+    const group = Math.floor('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(last) / 4) * 4;
+    const alikes = [0, 1, 2, 3].map((i) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[group + i]).filter((c) => c !== last);
+    expect(alikes).toHaveLength(3);
+    for (const c of alikes) expect(reasonOf(() => verifySessionToken(token.slice(0, -1) + c, secret, now))).toBe('forged');
+  });
+
   it('rejects a token signed with another secret', () => {
     const token = signSessionToken(claims, randomBytes(32));
     expect(reasonOf(() => verifySessionToken(token, secret, now))).toBe('forged');

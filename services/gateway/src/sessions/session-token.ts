@@ -47,8 +47,10 @@ export function verifySessionToken(token: string | null | undefined, secret: Buf
     throw new SessionTokenError('malformed', 'the session token is malformed');
   }
   const [payload, sig] = parts;
-  const expected = mac(secret, payload);
-  const given = Buffer.from(sig, 'base64url');
+  // The signature's canonical text, not its decoded bytes: base64url's last character carries spare bits,
+  // so several spellings decode alike and a tampered token would otherwise still verify.
+  const expected = Buffer.from(mac(secret, payload).toString('base64url'));
+  const given = Buffer.from(sig);
   // constant time: equal lengths are compared in full whatever the content
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new SessionTokenError('forged', 'the session token is not valid (wrong signature)');
