@@ -90,23 +90,46 @@ async function recognize(url, body, key = currentKey) {
   return { ms: performance.now() - t, faces };
 }
 
-/** `total` frames with `inflight` requests outstanding: frames/s, faces/s and each request's latency. */
-async function throughput(url, frames, total, inflight) {
+/**
+ * `inflight` senders share `total` requests; `send(next, sender)` makes request number `next` and resolves
+ * to its face counts. Frames/s, faces/s, the tracked share and each request's latency.
+ */
+async function drive(inflight, total, send) {
   const lat = [];
   let faces = 0;
+  let tracked = 0;
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: inflight }, async () => {
+    Array.from({ length: inflight }, async (_, sender) => {
       while (next < total) {
-        const r = await recognize(url, frames[next++ % frames.length].jpeg);
-        lat.push(r.ms);
+        const t = performance.now();
+        const r = await send(next++, sender);
+        lat.push(performance.now() - t);
         faces += r.faces;
+        tracked += r.tracked ?? 0;
       }
     }),
   );
   const s = (performance.now() - t0) / 1000;
-  return { framesPerS: r1(total / s), facesPerS: r1(faces / s), ...stats(lat) };
+  return { framesPerS: r1(total / s), facesPerS: r1(faces / s), trackedRatio: faces ? tracked / faces : 0, ...stats(lat) };
+}
+
+/** POST /api/v1/recognize, `inflight` requests outstanding. */
+async function throughput(url, frames, total, inflight) {
+  const { trackedRatio, ...out } = await drive(inflight, total, (i) => recognize(url, frames[i % frames.length].jpeg));
+  return out;
+}
+
+/** A NATS connection for the duration of `fn`. */
+async function withBus(natsUrl, fn) {
+  const { Bus } = require('../libs/platform/dist');
+  const bus = await Bus.connect({ servers: natsUrl, name: 'bench', logger: { log() {}, warn() {}, error() {} } });
+  try {
+    return await fn(bus);
+  } finally {
+    await bus.close();
+  }
 }
 
 /**
@@ -114,39 +137,22 @@ async function throughput(url, frames, total, inflight) {
  * one frame in flight per stream, straight over NATS as FrameRecognize (uploads are never tracked).
  */
 async function streamThroughput(natsUrl, videos, streams, total) {
-  const { Bus } = require('../libs/platform/dist');
   const { FrameRecognize } = require('../libs/contracts/dist');
-  const bus = await Bus.connect({ servers: natsUrl, name: 'bench', logger: { log() {}, warn() {}, error() {} } });
-  const lat = [];
-  let faces = 0;
-  let tracked = 0;
-  let sent = 0;
-  try {
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: streams }, async (_, s) => {
-        const video = videos[s % videos.length];
-        for (let seq = 0; sent < total; seq++) {
-          sent++;
-          const t = performance.now();
-          const reply = await bus.requestBinary(FrameRecognize.contract, video[seq % video.length].jpeg, {
-            'Glimpse-Source': `s_bench${s}`,
-            'Glimpse-Seq': String(seq),
-            'Glimpse-Captured-At': new Date().toISOString(),
-            'Glimpse-Store': 'false',
-            'Content-Type': 'image/jpeg',
-          }, 30_000);
-          lat.push(performance.now() - t);
-          faces += reply.faces.length;
-          tracked += reply.timings.trackedFaces ?? 0;
-        }
-      }),
-    );
-    const secs = (performance.now() - t0) / 1000;
-    return { framesPerS: r1(lat.length / secs), facesPerS: r1(faces / secs), trackedRatio: faces ? tracked / faces : 0, ...stats(lat) };
-  } finally {
-    await bus.close();
-  }
+  const seqs = Array(streams).fill(0);
+  return withBus(natsUrl, (bus) =>
+    drive(streams, total, async (_, s) => {
+      const video = videos[s % videos.length];
+      const seq = seqs[s]++;
+      const reply = await bus.requestBinary(FrameRecognize.contract, video[seq % video.length].jpeg, {
+        'Glimpse-Source': `s_bench${s}`,
+        'Glimpse-Seq': String(seq),
+        'Glimpse-Captured-At': new Date().toISOString(),
+        'Glimpse-Store': 'false',
+        'Content-Type': 'image/jpeg',
+      }, 30_000);
+      return { faces: reply.faces.length, tracked: reply.timings.trackedFaces ?? 0 };
+    }),
+  );
 }
 
 /**
@@ -154,29 +160,14 @@ async function streamThroughput(natsUrl, videos, streams, total) {
  * gateway), `inflight` frames outstanding: how recognizer instances scale.
  */
 async function encodeThroughput(natsUrl, frames, total, inflight) {
-  const { Bus } = require('../libs/platform/dist');
   const { FrameEncode } = require('../libs/contracts/dist');
-  const bus = await Bus.connect({ servers: natsUrl, name: 'bench', logger: { log() {}, warn() {}, error() {} } });
-  const lat = [];
-  let faces = 0;
-  let next = 0;
-  try {
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: inflight }, async () => {
-        while (next < total) {
-          const t = performance.now();
-          const reply = await bus.requestBinary(FrameEncode.contract, frames[next++ % frames.length].jpeg, { 'Content-Type': 'image/jpeg', 'Glimpse-Crops': 'true' }, 30_000);
-          lat.push(performance.now() - t);
-          faces += reply.faces.length;
-        }
-      }),
-    );
-    const secs = (performance.now() - t0) / 1000;
-    return { framesPerS: r1(total / secs), facesPerS: r1(faces / secs), ...stats(lat) };
-  } finally {
-    await bus.close();
-  }
+  return withBus(natsUrl, async (bus) => {
+    const { trackedRatio, ...out } = await drive(inflight, total, async (i) => {
+      const reply = await bus.requestBinary(FrameEncode.contract, frames[i % frames.length].jpeg, { 'Content-Type': 'image/jpeg', 'Glimpse-Crops': 'true' }, 30_000);
+      return { faces: reply.faces.length };
+    });
+    return out;
+  });
 }
 
 /** Glimpse configurations, each its own stack (private nats-server, so no other recognizer joins in). */

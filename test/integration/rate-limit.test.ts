@@ -6,11 +6,9 @@
  */
 import 'reflect-metadata';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createApp } from '../../services/gateway/src/app';
-import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { TEST_ADMIN_KEY } from '../support/auth';
+import { startGateway } from '../support/gateway';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 jest.setTimeout(120_000);
@@ -22,23 +20,15 @@ let port: number;
 
 beforeAll(async () => {
   nats = await startPrivateNats();
-  const cfg = loadGatewayConfig({
-    NATS_URL: nats.url,
-    LOG_LEVEL: 'error',
-    ADMIN_API_KEY: TEST_ADMIN_KEY,
+  ({ app, port, base } = await startGateway(nats.url, nats.storeDir, {
     INSTANCE_ID: 'rate-limit-it',
-    UPLOAD_DIR: nats.storeDir,
     GATHER_TIMEOUT_MS: '50',
     HEALTH_TIMEOUT_MS: '200',
     TRUST_PROXY: 'loopback',
     RATE_LIMIT_SESSIONS_PER_MIN: '5',
     RATE_LIMIT_AUTH_PER_MIN: '5',
     RATE_LIMIT_API_PER_MIN: '20',
-  });
-  app = await createApp(cfg, false);
-  await app.listen(0, '127.0.0.1');
-  port = (app.getHttpServer().address() as AddressInfo).port;
-  base = `http://127.0.0.1:${port}`;
+  }));
 });
 
 afterAll(async () => {

@@ -7,7 +7,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -15,9 +14,8 @@ import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 import { RecognitionEvent } from '@glimpse/contracts';
 import { Bus } from '@glimpse/platform';
-import { createApp } from '../../services/gateway/src/app';
-import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { TEST_ADMIN_KEY } from '../support/auth';
+import { startGateway } from '../support/gateway';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 import { until } from '../support/wait';
 
@@ -33,20 +31,13 @@ let base: string;
 
 beforeAll(async () => {
   nats = await startPrivateNats();
-  const cfg = loadGatewayConfig({
-    NATS_URL: nats.url,
-    LOG_LEVEL: 'error',
-    ADMIN_API_KEY: TEST_ADMIN_KEY,
+  ({ app, base } = await startGateway(nats.url, nats.storeDir, {
     INSTANCE_ID: 'security-it',
-    UPLOAD_DIR: nats.storeDir,
     GATHER_TIMEOUT_MS: '50',
     HEALTH_TIMEOUT_MS: '200',
     REQUEST_TIMEOUT_MS: '500',
     CORS_ORIGINS: APP_ORIGIN,
-  });
-  app = await createApp(cfg, false);
-  await app.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  }));
   bus = await Bus.connect({ servers: nats.url, name: 'security-it-client', logger: { log() {}, warn() {}, error: console.error } });
 });
 

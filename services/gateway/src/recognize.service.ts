@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { FrameEncode, FrameRecognize, type Box } from '@glimpse/contracts';
+import { FrameEncode, FrameRecognize, UPLOAD_SOURCE, type Box } from '@glimpse/contracts';
 import { Bus, InjectBus } from '@glimpse/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { toApiFace, type ApiFace } from './faces';
@@ -37,7 +37,7 @@ export class RecognizeService {
         FrameRecognize.contract,
         image.bytes,
         {
-          'Glimpse-Source': 'upload',
+          'Glimpse-Source': UPLOAD_SOURCE,
           'Glimpse-Seq': this.seq++,
           // lets the recognizer retry the matcher after a lost reply without storing the faces twice
           'Glimpse-Frame-Id': randomBytes(12).toString('base64url'),

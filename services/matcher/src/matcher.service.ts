@@ -4,6 +4,7 @@ import {
   MatchFaces,
   RecognitionEvent,
   similarity,
+  UPLOAD_SOURCE,
   type Box,
   type RecognizedFace,
   type z,
@@ -24,8 +25,6 @@ import { SightingService, type FrameSightings } from './sighting.service';
 
 type QueryFace = MatchFaces.Request['faces'][number];
 
-/** Frames from the HTTP API; every other source is a stream, whose faces form sightings. */
-export const UPLOAD_SOURCE = 'upload';
 
 /** How many stored faces a search looks at per wanted person, so one person's many faces cannot crowd out others. */
 const SEARCH_FACES_PER_PERSON = 10;
@@ -157,6 +156,7 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
 
     let faceId: string | null;
     let sightingEvents: OutboxEvent[] = [];
+    // an upload is a picture, not a sighting: every face of it is stored
     if (req.frame.source === UPLOAD_SOURCE) {
       faceId = await store();
     } else {

@@ -1,4 +1,5 @@
-import { createMetricsServer, RecognizerMetrics } from './metrics';
+import { createMetricsServer } from '@glimpse/platform';
+import { RecognizerMetrics } from './metrics';
 
 describe('RecognizerMetrics', () => {
   it('serves counters, the queue gauges and stage histograms at /metrics', async () => {

@@ -1,8 +1,5 @@
 import { Counter, Gauge, Histogram, LATENCY_BUCKETS, ServiceMetrics } from '@glimpse/platform';
 
-/** Kept for callers of the old location; it lives in @glimpse/platform now. */
-export { createMetricsServer } from '@glimpse/platform';
-
 /** What an operator needs to see where a recognizer's time goes, and whether it is shedding load. */
 export class RecognizerMetrics extends ServiceMetrics {
   private readonly r = [this.registry];

@@ -1,11 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { FrameEncode, FrameRecognize, MatchFaces, z } from '@glimpse/contracts';
+import { FrameEncode, FrameRecognize, MatchFaces, UPLOAD_SOURCE, z } from '@glimpse/contracts';
 import { Bus, GlimpseError, InjectBus, withRetries, type BinaryMessage } from '@glimpse/platform';
 import { RECOGNIZER_CONFIG, type RecognizerConfig } from './config';
 import { WorkerRepository, type EncodeOptions, type WorkerFace } from './worker.repository';
-
-/** The gateway's source for HTTP uploads: independent pictures, so never tracked. */
-export const UPLOAD_SOURCE = 'upload';
 
 /**
  * Pauses between MatchFaces attempts while the matcher is away (restarting: no responders), within the
@@ -44,6 +41,7 @@ export class RecognizerService {
 
   async recognize({ body, headers: h, deadline }: RecognizeMessage): Promise<FrameRecognize.Reply> {
     const started = performance.now();
+    // uploads are independent pictures: nothing to follow from one to the next
     const track = this.cfg.TRACKING && h['Glimpse-Source'] !== UPLOAD_SOURCE ? h['Glimpse-Source'] : undefined;
     const encoded = await this.worker.encode(body, h['Content-Type'], { ...this.options, crops: true, track });
     const workerMs = performance.now() - started;

@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import type { Bus } from '@glimpse/platform';
 import { strictMock } from '../test/strict-mock';
 import { loadRecognizerConfig } from './config';
-import { RecognizerService, UPLOAD_SOURCE } from './recognizer.service';
+import { UPLOAD_SOURCE } from '@glimpse/contracts';
+import { RecognizerService } from './recognizer.service';
 import type { WorkerRepository } from './worker.repository';
 
 const image = new Uint8Array([0xff, 0xd8, 0xff]);

@@ -16,6 +16,7 @@ export type Encoding = z.infer<typeof encodingSchema>;
 export const uuidSchema = z.uuid();
 
 /** Where a frame came from: a stream id, or `upload` for the HTTP API. */
+export const UPLOAD_SOURCE = 'upload';
 export const sourceSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 /**

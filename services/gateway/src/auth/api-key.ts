@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from '@glimpse/contracts';
 import { isKnownDefaultSecret } from '@glimpse/platform';
+import { signatureMatches } from './signature';
 
 /** API-key scopes; `admin` implies `write`, which implies `read`. */
 export const SCOPES = ['read', 'write', 'admin'] as const;
@@ -91,10 +92,7 @@ export function verifyUiSession(value: string | null | undefined, secret: Buffer
   if (!value || value.length > 2048) return null;
   const parts = value.split('.');
   if (parts.length !== 2 || !PART.test(parts[0]) || !PART.test(parts[1])) return null;
-  // canonical text, not decoded bytes: see verifySessionToken
-  const expected = Buffer.from(mac(secret, parts[0]).toString('base64url'));
-  const given = Buffer.from(parts[1]);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  if (!signatureMatches(mac(secret, parts[0]), parts[1])) return null;
   try {
     const claims = uiClaimsSchema.parse(JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')));
     return claims.exp * 1000 > nowMs ? claims : null;

@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { sourceSchema, WhipOffer, z } from '@glimpse/contracts';
+import { signatureMatches } from '../auth/signature';
 
 /**
  * Live-session tokens: `base64url(claims JSON).base64url(HMAC-SHA256(secret, first part))`.
@@ -47,12 +48,7 @@ export function verifySessionToken(token: string | null | undefined, secret: Buf
     throw new SessionTokenError('malformed', 'the session token is malformed');
   }
   const [payload, sig] = parts;
-  // The signature's canonical text, not its decoded bytes: base64url's last character carries spare bits,
-  // so several spellings decode alike and a tampered token would otherwise still verify.
-  const expected = Buffer.from(mac(secret, payload).toString('base64url'));
-  const given = Buffer.from(sig);
-  // constant time: equal lengths are compared in full whatever the content
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!signatureMatches(mac(secret, payload), sig)) {
     throw new SessionTokenError('forged', 'the session token is not valid (wrong signature)');
   }
   let claims: SessionClaims;

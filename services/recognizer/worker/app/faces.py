@@ -87,8 +87,7 @@ class FaceEngine:
         `detect_min_scale` bounds the shrink (see fastpath.detection_scale). With `tracks` (a stream's,
         possibly empty), faces that continue a fresh track reuse its encoding (see tracking.py).
         """
-        fr = self._fr
-        if fr is None:
+        if self._fr is None:
             raise RuntimeError("models are not loaded")
         height, width = image.shape[:2]
         scale = detection_scale(width, height, detect_max_side, detect_min_scale)
@@ -96,32 +95,35 @@ class FaceEngine:
         batched = None
         if detector == "cnn" and self._batcher is not None:
             # detected with whatever other frames arrive meanwhile, outside the lock (see batching.py)
-            found = self._batcher.detect(shrink(image, scale), upsample)
-            batched = [scale_location(loc, scale, width, height) for loc in found]
+            batched = self._shrunk(image, scale, lambda small: self._batcher.detect(small, upsample))
         with self._lock:
             t1 = time.perf_counter()
-            if batched is not None:
-                locations = batched
-            elif detector == "blaze" and self._blaze is not None:
-                # BlazeFace letterboxes the frame to 192 px itself: no shrink, no upsample. Where it finds
-                # nobody, HOG looks again: it misses some faces that fill a close-up photo.
-                locations = [loc for loc, _ in self._blaze.detect(image)]
-                if not locations:
-                    found = fr.face_locations(shrink(image, scale), upsample, "hog")
-                    locations = [scale_location(loc, scale, width, height) for loc in found]
-            else:
-                hog_or_cnn = "hog" if detector == "blaze" else detector
-                found = fr.face_locations(shrink(image, scale), upsample, hog_or_cnn)
-                locations = [scale_location(loc, scale, width, height) for loc in found]
+            locations = batched if batched is not None else self._detect(image, detector, upsample, scale)
             t2 = time.perf_counter()
             if tracks is None:
                 encodings, tracked, after = self._encode(image, locations, jitters), [False] * len(locations), None
             else:
                 encodings, tracked, after = self._encode_tracked(image, locations, jitters, tracks, policy)
             t3 = time.perf_counter()
-        if batched is not None:  # the batch's wait and run count as detection, not queueing
-            return Analysis(locations, encodings, tracked, after, 0.0, ms(t2 - t0), ms(t3 - t2))
-        return Analysis(locations, encodings, tracked, after, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2))
+        # a batch's wait and run count as detection, not queueing
+        queued_until = t0 if batched is not None else t1
+        return Analysis(locations, encodings, tracked, after, ms(queued_until - t0), ms(t2 - queued_until), ms(t3 - t2))
+
+    def _detect(self, image: np.ndarray, detector: str, upsample: int, scale: float) -> list:
+        hog = lambda small: self._fr.face_locations(small, upsample, "hog")  # noqa: E731
+        if detector == "blaze" and self._blaze is not None:
+            # BlazeFace letterboxes the frame to 192 px itself: no shrink, no upsample. Where it finds
+            # nobody, HOG looks again: it misses some faces that fill a close-up photo.
+            return [loc for loc, _ in self._blaze.detect(image)] or self._shrunk(image, scale, hog)
+        if detector == "blaze":  # its packages are missing: HOG stands in
+            return self._shrunk(image, scale, hog)
+        return self._shrunk(image, scale, lambda small: self._fr.face_locations(small, upsample, detector))
+
+    @staticmethod
+    def _shrunk(image: np.ndarray, scale: float, detect) -> list:
+        """`detect` run on the frame shrunk by `scale`, its boxes mapped back onto the frame's pixels."""
+        height, width = image.shape[:2]
+        return [scale_location(loc, scale, width, height) for loc in detect(shrink(image, scale))]
 
     def _encode(self, image: np.ndarray, locations: list, jitters: int) -> list[np.ndarray]:
         """
