@@ -1,6 +1,6 @@
 """The baseline peer: face_recognition's own default pipeline, called directly in Python.
 
-Usage: baseline.py N image...  -> prints JSON {"ms": [...per call...], "faces": [...], "encodeMsPerFace": x}
+Usage: baseline.py N image...  -> prints JSON {"ms": [...per call...], "faces": [...], "encodeMsPerFace": x, "dlib": {...}}
 Each call decodes the image bytes, runs face_locations (HOG, upsample 1) and face_encodings,
 which is what a face_recognition user writes. encodeMsPerFace is face_encodings alone with the
 boxes already known: the floor that no detector trick can beat.
@@ -10,6 +10,7 @@ import json
 import sys
 import time
 
+import dlib
 import face_recognition
 import numpy as np
 from PIL import Image
@@ -35,7 +36,8 @@ def main() -> None:
         face_recognition.face_encodings(img, locs)
         encode_ms += (time.perf_counter() - t) * 1000
         encoded += len(locs)
-    print(json.dumps({"ms": ms, "faces": faces, "encodeMsPerFace": encode_ms / max(1, encoded)}))
+    build = {"blas": bool(dlib.DLIB_USE_BLAS), "path": dlib.__file__}
+    print(json.dumps({"ms": ms, "faces": faces, "encodeMsPerFace": encode_ms / max(1, encoded), "dlib": build}))
 
 
 if __name__ == "__main__":

@@ -15,9 +15,10 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if ! command -v nats-server >/dev/null && ! (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then need_apt+=(nats-server); fi
 [ -n "$BROWSER" ] && { command -v chromium >/dev/null || need_apt+=(chromium); }
 [ -n "$DEV" ] && { command -v docker-compose >/dev/null || need_apt+=(docker-compose); }
-# node-canvas (capture's WebRTC snapshots) compiles against these when no prebuilt binary can be fetched.
+# node-canvas (capture's WebRTC snapshots) compiles against the cairo/pango/image libraries when no prebuilt
+# binary can be fetched; the worker compiles dlib against OpenBLAS.
 if command -v dpkg >/dev/null; then
-  for p in build-essential pkg-config libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev; do
+  for p in build-essential pkg-config libopenblas-dev libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
   done
 fi

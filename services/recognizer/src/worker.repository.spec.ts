@@ -219,6 +219,13 @@ describe('WorkerRepository.ping', () => {
     expect(w.hits).toEqual(['GET /ping']);
   });
 
+  it('says when the worker runs a dlib without BLAS, and when it has CUDA', async () => {
+    const slow = await fakeWorker(json(200, { status: 'ok', model: 'm', cuda: false, blas: false }));
+    const gpu = await fakeWorker(json(200, { status: 'ok', model: 'm', cuda: true, blas: true }));
+    const repo = new WorkerRepository({ urls: [slow.url, gpu.url], timeoutMs: 1000 });
+    expect((await repo.ping()).map((h) => h.detail)).toEqual(['m, dlib without BLAS (~4x slower encoding)', 'm, CUDA']);
+  });
+
   it('re-pings unhealthy workers in the background, leaving healthy ones alone', async () => {
     let up = false;
     const pong = json(200, { status: 'ok', model: 'm' });

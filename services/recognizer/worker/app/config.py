@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     default_detect_min_scale: float = Field(0.5, gt=0, le=1)
     # Engine processes per worker (dlib holds the GIL, so only processes use more cores); 0 = one per CPU.
     processes: int = Field(0, ge=0, le=64)
+    # Threads each engine process gives dlib's BLAS (the ResNet encoder's matrix products); 0 = the CPUs
+    # shared out among the engine processes, at least one each.
+    blas_threads: int = Field(0, ge=0, le=64)
     # GPU (detector=cnn): frames arriving within the window are detected in one batch of up to this many
     # (1 = off; only used with a single engine process, which is how a GPU worker runs).
     cnn_batch: int = Field(8, ge=1, le=64)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from .blas import blas_threads, dlib_has_blas, limit_blas_threads
 from .config import Detector, Settings
 from .errors import WorkerError, too_large
 from .faces import MODEL_NAME, FaceEngine, blaze_available, ms
@@ -27,6 +28,7 @@ SNIFFED_TYPES = ("application/octet-stream",)
 def create_app(settings: Settings | None = None, engine: FaceEngine | None = None) -> FastAPI:
     settings = settings or Settings()
     processes = resolve_processes(settings.processes)
+    threads = blas_threads(settings.blas_threads, processes)
     # batching needs every frame in this process: a pool process only ever sees one frame at a time
     engine = engine or FaceEngine(settings.cnn_batch if processes == 1 else 1, settings.cnn_batch_window_ms / 1000)
     pool: EnginePool | None = None
@@ -38,16 +40,23 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
         nonlocal pool
         check_detector(settings, engine, settings.default_detector)
         started = time.perf_counter()
+        limit_blas_threads(threads)  # before the engine processes start: they inherit it
         if processes > 1:
             pool = EnginePool(settings, processes)
             await run_in_threadpool(pool.start)
         else:
             await run_in_threadpool(engine.load)
         log.info(
-            "models loaded in %.0f ms (cuda=%s, %d engine process%s, detect max side %s); worker ready",
-            ms(time.perf_counter() - started), engine.cuda, processes, "es" if processes > 1 else "",
-            settings.default_detect_max_side or "full frame",
+            "models loaded in %.0f ms (cuda=%s, blas=%s with %d thread%s per engine process, %d engine process%s, "
+            "detect max side %s); worker ready",
+            ms(time.perf_counter() - started), engine.cuda, dlib_has_blas(), threads, "s" if threads > 1 else "",
+            processes, "es" if processes > 1 else "", settings.default_detect_max_side or "full frame",
         )
+        if not dlib_has_blas():
+            log.warning(
+                "dlib was built without BLAS: face encoding is ~4x slower "
+                "(install libopenblas-dev and a C++ compiler, then run services/recognizer/worker/setup.sh)"
+            )
         try:
             yield
         finally:
@@ -62,7 +71,14 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
         detectors = ["blaze", "hog"] if blaze_available() else ["hog"]
         if engine.cuda:
             detectors.append("cnn")
-        return {"status": "ok", "model": MODEL_NAME, "landmarks": "5-point", "cuda": engine.cuda, "detectors": detectors}
+        return {
+            "status": "ok",
+            "model": MODEL_NAME,
+            "landmarks": "5-point",
+            "cuda": engine.cuda,
+            "blas": dlib_has_blas(),
+            "detectors": detectors,
+        }
 
     @app.post("/v1/encode")
     async def encode(

@@ -72,8 +72,11 @@ class EnginePool:
 
 def resolve_processes(configured: int) -> int:
     """0 means one per CPU this process may run on."""
-    if configured > 0:
-        return configured
+    return configured if configured > 0 else available_cpus()
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:

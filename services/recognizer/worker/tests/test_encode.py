@@ -2,6 +2,7 @@ import base64
 import io
 import math
 
+import dlib
 import numpy as np
 import pytest
 from PIL import Image
@@ -38,6 +39,7 @@ def test_ping_names_the_model(client, engine):
         "model": "dlib_face_recognition_resnet_model_v1",
         "landmarks": "5-point",
         "cuda": engine.cuda,
+        "blas": dlib.DLIB_USE_BLAS,
         "detectors": ["blaze", "hog"] + ["cnn"] * engine.cuda,
     }
 
