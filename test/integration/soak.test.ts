@@ -11,6 +11,8 @@ const soak = require('../../bench/soak-lib.js');
 const o = {
   ...soak.soakOptions({ ...process.env, SOAK_MINUTES: process.env.SOAK_CI_MINUTES ?? '1.25' }),
   streams: 3,
+  // A stream keeps one snapshot in flight; at 8 fps (125 ms apart) under this load it must skip some.
+  fps: 8,
   clients: 3,
   sampleS: 3,
   // CONCURRENCY 2 + MAX_QUEUE 1 admit 3 frames; 3 streams and 3 clients send up to 6 at once
