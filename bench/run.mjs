@@ -5,7 +5,7 @@
 // several settings, checks identification accuracy on the fixture faces for each detector setting,
 // and measures the matcher's nearest-face search. Figures only: nothing here asserts a timing.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -87,7 +87,7 @@ async function makeFrames(dir) {
 function dlibBinPath() {
   const dir = join(ROOT, 'bench', '.dlib-bin');
   const req = join(ROOT, 'services/recognizer/worker/requirements-dlib-bin.txt');
-  if (!readdirSync(join(ROOT, 'bench')).includes('.dlib-bin')) {
+  if (!existsSync(dir)) {
     log('installing dlib-bin into bench/.dlib-bin for the baseline');
     execFileSync(PYTHON, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', dir, '-r', req], { stdio: 'inherit' });
   }

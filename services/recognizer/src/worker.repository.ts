@@ -130,13 +130,12 @@ export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
   }
 
   private async post(url: string, body: Uint8Array, contentType: string): Promise<WorkerReply> {
-    const res = await post(url, body, contentType, this.opts.timeoutMs);
-    const text = res.text;
-    if (res.status < 200 || res.status > 299) {
+    const { status, text } = await post(url, body, contentType, this.opts.timeoutMs);
+    if (status < 200 || status > 299) {
       const error = workerError.safeParse(safeJson(text));
       const message = error.success ? error.data.message : text.slice(0, 200) || 'no body';
-      if (res.status < 500) throw rejection(res.status, error.success ? error.data.code : '', message);
-      throw new Error(`HTTP ${res.status}: ${message}`);
+      if (status < 500) throw rejection(status, error.success ? error.data.code : '', message);
+      throw new Error(`HTTP ${status}: ${message}`);
     }
     const parsed = workerReply.safeParse(safeJson(text));
     if (!parsed.success) throw new Error(`malformed reply: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`);

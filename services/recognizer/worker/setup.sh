@@ -70,6 +70,7 @@ dlib_bin() {
   say "installing the prebuilt dlib-bin (requirements-dlib-bin.txt)"
   pip_install -r requirements-dlib-bin.txt
 }
+dlib_has_blas() { "$VENV/bin/python" -c 'import dlib, sys; sys.exit(not dlib.DLIB_USE_BLAS)' >>"$LOG" 2>&1; }
 # libopenblas.so (unversioned) comes with the development files, which dlib's build needs.
 has_openblas() {
   { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libopenblas\.so ' || pkg-config --exists openblas 2>/dev/null
@@ -84,8 +85,7 @@ dlib_source() {
   fi
   pip_try uninstall -y dlib-bin || true
   say "building dlib against OpenBLAS (about 7 minutes the first time on 2 cores; pip caches the result)"
-  if CMAKE_BUILD_PARALLEL_LEVEL="$(nproc 2>/dev/null || echo 2)" pip_try install -r requirements-dlib.txt \
-    && "$VENV/bin/python" -c 'import dlib, sys; sys.exit(not dlib.DLIB_USE_BLAS)' >>"$LOG" 2>&1; then
+  if CMAKE_BUILD_PARALLEL_LEVEL="$(nproc 2>/dev/null || echo 2)" pip_try install -r requirements-dlib.txt && dlib_has_blas; then
     return
   fi
   tail -n 15 "$LOG" >&2
@@ -113,8 +113,7 @@ fi
 say "checking that the models load"
 "$VENV/bin/python" -c 'import dlib, face_recognition' >>"$LOG" 2>&1 \
   || { tail -n 30 "$LOG" >&2; fail "face_recognition does not import (full log: $PWD/$LOG)"; }
-blas="$("$VENV/bin/python" -c 'import dlib; print("with" if dlib.DLIB_USE_BLAS else "without")')"
-say "dlib $blas BLAS"
+if dlib_has_blas; then say "dlib with BLAS"; else say "dlib without BLAS"; fi
 
 {
   echo "base $base_hash"

@@ -5,12 +5,9 @@ Each engine process encodes one face batch at a time. With one process per core,
 keeps them from fighting over the cores; a single process on a bigger machine may take several.
 """
 import ctypes
-import logging
 import os
 
 from .pool import available_cpus
-
-log = logging.getLogger("glimpse.worker")
 
 _ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
 
@@ -35,9 +32,3 @@ def limit_blas_threads(threads: int) -> None:
         ctypes.CDLL("libopenblas.so.0").openblas_set_num_threads(threads)
     except (OSError, AttributeError):
         pass  # no OpenBLAS here (dlib-bin has no BLAS): the variable is all there is
-
-
-def dlib_has_blas() -> bool:
-    import dlib
-
-    return bool(getattr(dlib, "DLIB_USE_BLAS", False))

@@ -71,6 +71,13 @@ class FaceEngine:
 
         return bool(dlib.DLIB_USE_CUDA)
 
+    @property
+    def blas(self) -> bool:
+        """Whether dlib was built with BLAS (its ResNet encoder is ~4x slower without)."""
+        import dlib
+
+        return bool(getattr(dlib, "DLIB_USE_BLAS", False))
+
     def analyze(
         self,
         image: np.ndarray,

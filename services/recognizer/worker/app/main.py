@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from .blas import blas_threads, dlib_has_blas, limit_blas_threads
+from .blas import blas_threads, limit_blas_threads
 from .config import Detector, Settings
 from .errors import WorkerError, too_large
 from .faces import MODEL_NAME, FaceEngine, blaze_available, ms
@@ -49,10 +49,10 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
         log.info(
             "models loaded in %.0f ms (cuda=%s, blas=%s with %d thread%s per engine process, %d engine process%s, "
             "detect max side %s); worker ready",
-            ms(time.perf_counter() - started), engine.cuda, dlib_has_blas(), threads, "s" if threads > 1 else "",
+            ms(time.perf_counter() - started), engine.cuda, engine.blas, threads, "s" if threads > 1 else "",
             processes, "es" if processes > 1 else "", settings.default_detect_max_side or "full frame",
         )
-        if not dlib_has_blas():
+        if not engine.blas:
             log.warning(
                 "dlib was built without BLAS: face encoding is ~4x slower "
                 "(install libopenblas-dev and a C++ compiler, then run services/recognizer/worker/setup.sh)"
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
             "model": MODEL_NAME,
             "landmarks": "5-point",
             "cuda": engine.cuda,
-            "blas": dlib_has_blas(),
+            "blas": engine.blas,
             "detectors": detectors,
         }
 
