@@ -2,7 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import type { Request } from 'express';
 import { HttpProblem } from '../problem';
 import { bearerToken, KEY_PREFIX_FREE } from './bearer';
-import { allows, isAuthSessionPath, requiredScope } from './api-key';
+import { allows, isAuthSessionPath, requiredScope, type Scope } from './api-key';
 import { AuthService, type Principal } from './auth.service';
 import { SessionService } from '../sessions/session.service';
 
@@ -57,25 +57,33 @@ export class AuthGuard implements CanActivate {
     if (live === 'whip') return true; // the handler checks the session token (401/403) before reading the offer
     if (live === 'stream' && KEY_PREFIX_FREE(bearer) && !this.auth.isBootstrap(bearer)) {
       this.sessions.verify(bearer); // 401 unless genuine; the handler checks it is this stream's
-      (req as Request & { principal?: RequestPrincipal }).principal = { kind: 'session', scopes: [] };
+      setPrincipal(req, { kind: 'session', scopes: [] });
       return true;
     }
 
-    const principal = await this.auth.authenticate(req);
-    if (principal === undefined) {
-      throw new HttpProblem('UNAUTHORIZED', 'authentication required: send an API key (Authorization: Bearer glk_… or X-API-Key) or sign in', {
-        'WWW-Authenticate': REALM,
-      });
-    }
-    if (principal === null) {
-      throw new HttpProblem('UNAUTHORIZED', 'the API key or session is not valid (revoked, expired or mistyped)', {
-        'WWW-Authenticate': `${REALM}, error="invalid_token"`,
-      });
-    }
-    if (!allows(principal.scopes, needed)) {
-      throw new HttpProblem('FORBIDDEN', `this needs the '${needed}' scope; the credentials have ${principal.scopes.join(', ')}`);
-    }
-    (req as Request & { principal?: RequestPrincipal }).principal = principal;
+    setPrincipal(req, await keyPrincipal(this.auth, req, needed));
     return true;
   }
+}
+
+/**
+ * The API key or UI cookie of the request, if it has the `needed` scope: a 401 when there is none or it is
+ * not valid (revoked, expired, mistyped), a 403 when its scopes fall short. Shared with earlyAuth.
+ */
+export async function keyPrincipal(auth: AuthService, req: Request, needed: Scope): Promise<Principal> {
+  const principal = await auth.authenticate(req);
+  if (principal === undefined) {
+    throw new HttpProblem('UNAUTHORIZED', 'authentication required: send an API key (Authorization: Bearer glk_… or X-API-Key) or sign in', {
+      'WWW-Authenticate': REALM,
+    });
+  }
+  if (principal === null) {
+    throw new HttpProblem('UNAUTHORIZED', 'the API key or session is not valid (revoked, expired or mistyped)', {
+      'WWW-Authenticate': `${REALM}, error="invalid_token"`,
+    });
+  }
+  if (!allows(principal.scopes, needed)) {
+    throw new HttpProblem('FORBIDDEN', `this needs the '${needed}' scope; the credentials have ${principal.scopes.join(', ')}`);
+  }
+  return principal;
 }

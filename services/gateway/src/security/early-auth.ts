@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { allows, isAuthSessionPath, requiredScope } from '../auth/api-key';
+import { isAuthSessionPath, requiredScope } from '../auth/api-key';
 import type { AuthService } from '../auth/auth.service';
-import { setPrincipal, type RequestPrincipal } from '../auth/auth.guard';
+import { keyPrincipal, setPrincipal, type RequestPrincipal } from '../auth/auth.guard';
 import { KEY_PREFIX_FREE, bearerToken } from '../auth/bearer';
 import { HttpProblem } from '../problem';
 import type { SessionService } from '../sessions/session.service';
@@ -16,7 +16,6 @@ export interface EarlyAuthDeps {
   limits: RateLimits;
 }
 
-const REALM = 'Bearer realm="glimpse"';
 const WHIP = /^\/api\/v1\/whip(?:\/([^/]+))?(?:\/[^/]+)?\/?$/;
 const LIVE_STREAM = /^\/api\/v1\/streams\/[^/]+\/?$/;
 const CROP = /^\/api\/v1\/faces\/([^/]+)\/crop\/?$/;
@@ -75,20 +74,5 @@ async function authenticate({ auth, sessions, liveFaces }: EarlyAuthDeps, req: R
     return { kind: 'session', scopes: [] };
   }
 
-  const principal = await auth.authenticate(req);
-  if (principal === undefined) {
-    throw new HttpProblem('UNAUTHORIZED', 'authentication required: send an API key (Authorization: Bearer glk_… or X-API-Key) or sign in', {
-      'WWW-Authenticate': REALM,
-    });
-  }
-  if (principal === null) {
-    throw new HttpProblem('UNAUTHORIZED', 'the API key or session is not valid (revoked, expired or mistyped)', {
-      'WWW-Authenticate': `${REALM}, error="invalid_token"`,
-    });
-  }
-  const needed = requiredScope(method, path)!;
-  if (!allows(principal.scopes, needed)) {
-    throw new HttpProblem('FORBIDDEN', `this needs the '${needed}' scope; the credentials have ${principal.scopes.join(', ')}`);
-  }
-  return principal;
+  return keyPrincipal(auth, req, requiredScope(method, path)!);
 }
