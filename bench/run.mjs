@@ -12,6 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchMatcher } from './matcher.mjs';
 import { benchLive, liveTable } from './live.mjs';
+import { drive, r1, stats } from './drive.mjs';
+import { benchScaling, scalingLines, ONE_INSTANCE, TWO_INSTANCES } from './scaling.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,19 +21,12 @@ const sharp = require('sharp');
 const { startStack, freePort } = require('../infra/scripts/stack.js');
 const QUICK = process.env.BENCH_QUICK === '1';
 const N = Number(process.env.BENCH_N ?? (QUICK ? 8 : 24));
-// The instance-scaling figure compares two rates: each is measured over ~10 s so that noise stays small.
-const ENCODE_N = Number(process.env.BENCH_ENCODE_N ?? (QUICK ? 48 : 300));
-const ENCODE_ROUNDS = QUICK ? 1 : 3;
+// The instance-scaling figure compares two rates: each round measures ~5-10 s so that noise stays small.
+const SCALING_N = Number(process.env.BENCH_SCALING_N ?? (QUICK ? 48 : 300));
+const SCALING_ROUNDS = QUICK ? 1 : Number(process.env.BENCH_SCALING_ROUNDS ?? 5);
 const PYTHON = join(ROOT, 'services/recognizer/worker/.venv/bin/python');
 const fixtures = resolve(process.env.GLIMPSE_FIXTURES ?? join(ROOT, '..', 'shared', 'fixtures', 'faces'));
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
-
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-const r1 = (x) => Math.round(x * 10) / 10;
-const stats = (xs) => ({ n: xs.length, p50: r1(pct(xs, 50)), p95: r1(pct(xs, 95)), mean: r1(xs.reduce((a, b) => a + b, 0) / xs.length) });
 
 const KINDS = [
   { name: '640x480, 1 face', w: 640, h: 480, faces: 1 },
@@ -125,31 +120,6 @@ async function recognize(url, body, key = currentKey) {
   return { ms: performance.now() - t, faces };
 }
 
-/**
- * `inflight` senders share `total` requests; `send(next, sender)` makes request number `next` and resolves
- * to its face counts. Frames/s, faces/s, the tracked share and each request's latency.
- */
-async function drive(inflight, total, send) {
-  const lat = [];
-  let faces = 0;
-  let tracked = 0;
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: inflight }, async (_, sender) => {
-      while (next < total) {
-        const t = performance.now();
-        const r = await send(next++, sender);
-        lat.push(performance.now() - t);
-        faces += r.faces;
-        tracked += r.tracked ?? 0;
-      }
-    }),
-  );
-  const s = (performance.now() - t0) / 1000;
-  return { framesPerS: r1(total / s), facesPerS: r1(faces / s), trackedRatio: faces ? tracked / faces : 0, ...stats(lat) };
-}
-
 /** POST /api/v1/recognize, `inflight` requests outstanding. */
 async function throughput(url, frames, total, inflight) {
   const { trackedRatio, ...out } = await drive(inflight, total, (i) => recognize(url, frames[i % frames.length].jpeg));
@@ -190,44 +160,12 @@ async function streamThroughput(natsUrl, videos, streams, total) {
   );
 }
 
-/**
- * The recognizer service alone (FrameEncode over NATS: detect + encode with crops, no matcher, no
- * gateway), `inflight` frames outstanding: how recognizer instances scale. The load generator here is a
- * bare nats.js client (no reply validation), so that it takes as little as possible of the cores the
- * instances share; the median of ENCODE_ROUNDS rounds evens out this VM's bursts of noise.
- */
-async function encodeThroughput(natsUrl, frames, total, inflight) {
-  const { FrameEncode } = require('../libs/contracts/dist');
-  const { connect, headers } = require('nats');
-  const nc = await connect({ servers: natsUrl, name: 'bench-encode' });
-  try {
-    const send = async (i) => {
-      const h = headers();
-      h.set('Content-Type', 'image/jpeg');
-      h.set('Glimpse-Crops', 'true');
-      const reply = JSON.parse(new TextDecoder().decode((await nc.request(FrameEncode.subject, frames[i % frames.length].jpeg, { headers: h, timeout: 30_000 })).data));
-      if (!reply.ok) throw new Error(`FrameEncode: ${reply.error.code} ${reply.error.message}`);
-      return { faces: reply.data.faces.length };
-    };
-    await drive(inflight, inflight * 4, send); // every engine process and instance warm
-    const rounds = [];
-    for (let r = 0; r < ENCODE_ROUNDS; r++) {
-      const { trackedRatio, ...out } = await drive(inflight, total, send);
-      rounds.push(out);
-    }
-    const median = [...rounds].sort((a, b) => a.framesPerS - b.framesPerS)[Math.floor(rounds.length / 2)];
-    return { ...median, rounds: rounds.map((r) => r.framesPerS) };
-  } finally {
-    await nc.close();
-  }
-}
-
 /** Glimpse configurations, each its own stack (private nats-server, so no other recognizer joins in). */
 const CONFIGS = [
   { id: 'fr-settings', label: 'Glimpse with face_recognition settings (HOG on the full frame, 1 process, 1 instance)', recognizers: 1, workerEnv: { GLIMPSE_WORKER_PROCESSES: '1' }, env: { DETECTOR: 'hog', DETECT_MAX_SIDE: '0', CONCURRENCY: '1' }, kinds: ['640x480, 1 face'], full: true },
   { id: 'hog-fast', label: 'HOG on a 400 px copy, 1 worker process, 1 instance', recognizers: 1, workerEnv: { GLIMPSE_WORKER_PROCESSES: '1' }, env: { DETECTOR: 'hog', CONCURRENCY: '1' }, kinds: ['640x480, 1 face'], full: true },
-  { id: 'blaze-1proc', label: 'BlazeFace, 1 instance, 1 worker process with 1 BLAS thread (CONCURRENCY 2)', recognizers: 1, workerEnv: { GLIMPSE_WORKER_PROCESSES: '1', GLIMPSE_WORKER_BLAS_THREADS: '1' }, env: { CONCURRENCY: '2' }, kinds: ['640x480, 1 face'], latency: true, encodeOnly: true },
-  { id: 'blaze-2inst', label: 'BlazeFace, 2 instances, 2 worker processes with 1 BLAS thread each (CONCURRENCY 2 each)', recognizers: 2, workerEnv: { GLIMPSE_WORKER_PROCESSES: '2', GLIMPSE_WORKER_BLAS_THREADS: '1' }, env: { CONCURRENCY: '2' }, kinds: ['640x480, 1 face'], full: true, encodeOnly: true },
+  { id: 'blaze-1proc', ...ONE_INSTANCE, kinds: ['640x480, 1 face'], latency: true },
+  { id: 'blaze-2inst', ...TWO_INSTANCES, kinds: ['640x480, 1 face'], full: true },
   { id: 'defaults', label: 'defaults (BlazeFace, a worker process per core, 1 instance, CONCURRENCY 4)', recognizers: 1, workerEnv: {}, env: {}, kinds: KINDS.map((k) => k.name), latency: true, stream: true },
 ];
 
@@ -247,11 +185,6 @@ async function benchStack(cfg, frames, tmp) {
       const kindFrames = frames[kind];
       out.throughput[kind] = await throughput(stack.url, kindFrames, N, 4);
       log(`${cfg.id} ${kind}: ${JSON.stringify(out.throughput[kind])}`);
-    }
-    if (cfg.encodeOnly) {
-      // each instance is offered the same load, 4 frames in flight, as a scaling test must
-      out.encodeOnly = await encodeThroughput(natsUrl, frames['640x480, 1 face'], ENCODE_N * cfg.recognizers, 4 * cfg.recognizers);
-      log(`${cfg.id} encode only: ${JSON.stringify(out.encodeOnly)}`);
     }
     if (cfg.stream) {
       out.stream = await streamThroughput(natsUrl, frames.video, 4, N * 2);
@@ -301,10 +234,13 @@ async function main() {
     glimpse[cfg.id] = await benchStack(c, frames, tmp);
   }
 
-  // 4. Matcher search.
+  // 4. Recognizer instance scaling, one and two instances taking turns.
+  const scaling = await benchScaling({ frames: frames['640x480, 1 face'], rounds: SCALING_ROUNDS, perInstance: SCALING_N, dir: tmp, log });
+
+  // 5. Matcher search.
   const matcher = (await benchMatcher(QUICK ? [1000] : [1000, 10000, 100000], log)).map(({ ms, ...r }) => ({ ...stats(ms), ...r, queries: ms.length }));
 
-  // 5. Live camera: headless Chromium publishing over WHIP to the stack with shipped defaults.
+  // 6. Live camera: headless Chromium publishing over WHIP to the stack with shipped defaults.
   const live = await benchLiveStack(QUICK ? [1] : [1, 4], tmp);
 
   // Tables.
@@ -327,11 +263,7 @@ async function main() {
   }
   lines.push(table(['what', 'frames', 'frames/s', 'faces/s', 'p50 ms', 'p95 ms', 'vs baseline'], rows));
   lines.push(`\nEncode only (face_encodings with known boxes, the floor): ${Object.values(base1.builds).map((b) => `${b.encodeMsPerFace} ms per face on ${b.build}`).join(', ')}`);
-  const encRows = Object.values(glimpse).filter((g) => g.encodeOnly).map((g) => [g.label, g.encodeOnly.framesPerS, g.encodeOnly.rounds.join(', '), g.encodeOnly.p50, g.encodeOnly.p95]);
-  if (encRows.length) {
-    lines.push(`\nRecognizer alone (FrameEncode over NATS: detect + encode + crops, no matcher or gateway; 640x480 one face; 4 frames in flight and ${ENCODE_N} frames per round per instance; median of ${ENCODE_ROUNDS} rounds)\n`);
-    lines.push(table(['what', 'frames/s', 'rounds frames/s', 'p50 ms', 'p95 ms'], encRows));
-  }
+  if (scaling) lines.push(...scalingLines(scaling, SCALING_N, table));
   const st = glimpse.defaults?.stream;
   if (st) {
     lines.push(`\nVideo streams (4 streams of consecutive 640x480 snapshots of one moving face, each one frame in flight, as capture sends them; defaults with face tracking)\n`);
@@ -357,9 +289,7 @@ async function main() {
   lines.push('\nTargets');
   lines.push(`- throughput 640x480 one face vs baseline: ${def ? (def.throughput[k1].framesPerS / base1.framesPerS).toFixed(2) : '-'}x independent frames, ${st ? (st.framesPerS / base1.framesPerS).toFixed(2) : '-'}x video streams (target >= 3x)`);
   lines.push(`- recognize p95 / baseline single call: ${def ? (def.latency.p95 / base1.p50).toFixed(2) : '-'} (target <= 1.5)`);
-  const oneEnc = glimpse['blaze-1proc']?.encodeOnly;
-  const twoEnc = glimpse['blaze-2inst']?.encodeOnly;
-  if (oneEnc && twoEnc) lines.push(`- 2 recognizer instances / 1 (recognizer alone, FrameEncode): ${(twoEnc.framesPerS / oneEnc.framesPerS).toFixed(2)}x (target >= 1.7x)`);
+  if (scaling) lines.push(`- 2 recognizer instances / 1 (recognizer alone, FrameEncode): ${scaling.ratio.toFixed(2)}x, median of ${scaling.ratios.length} alternating rounds (target >= 1.7x)`);
   if (one && two) lines.push(`- 2 instances / 1 instance, whole stack (gateway and matcher share the same 2 cores): ${(two.framesPerS / one.framesPerS).toFixed(2)}x`);
   for (const m100 of matcher.filter((m) => m.n === 100000 && m.store.startsWith('PGlite'))) lines.push(`- matcher 100k PGlite, ef_search ${m100.efSearch}: p95 ${m100.p95} ms, recall@1 ${m100.recallAt1}, person recall@1 ${m100.personRecallAt1} (target <= 20 ms, >= 0.99)`);
   const text = lines.join('\n');
@@ -367,7 +297,7 @@ async function main() {
 
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const file = join(ROOT, 'bench/results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), quick: QUICK, cpus: cpus().length, cpu: cpus()[0]?.model, n: N, seconds: Math.round((Date.now() - started) / 1000), baseline, accuracy, glimpse, matcher, live, table: text }, null, 2));
+  writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), quick: QUICK, cpus: cpus().length, cpu: cpus()[0]?.model, n: N, seconds: Math.round((Date.now() - started) / 1000), baseline, accuracy, glimpse, scaling, matcher, live, table: text }, null, 2));
   log(`written ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -1,0 +1,34 @@
+// Figures shared by the bench's parts: percentiles, rounding and the closed-loop load driver.
+
+export const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : null;
+};
+export const r1 = (x) => (x == null ? null : Math.round(x * 10) / 10);
+export const stats = (xs) => ({ n: xs.length, p50: r1(pct(xs, 50)), p95: r1(pct(xs, 95)), mean: r1(xs.reduce((a, b) => a + b, 0) / xs.length) });
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * `inflight` senders share `total` requests; `send(next, sender)` makes request number `next` and resolves
+ * to its face counts. Frames/s, faces/s, the tracked share and each request's latency.
+ */
+export async function drive(inflight, total, send) {
+  const lat = [];
+  let faces = 0;
+  let tracked = 0;
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: inflight }, async (_, sender) => {
+      while (next < total) {
+        const t = performance.now();
+        const r = await send(next++, sender);
+        lat.push(performance.now() - t);
+        faces += r.faces;
+        tracked += r.tracked ?? 0;
+      }
+    }),
+  );
+  const s = (performance.now() - t0) / 1000;
+  return { framesPerS: r1(total / s), facesPerS: r1(faces / s), trackedRatio: faces ? tracked / faces : 0, ...stats(lat) };
+}
