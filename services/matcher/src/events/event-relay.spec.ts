@@ -83,6 +83,19 @@ describe('EventRelay', () => {
     expect(stream.publish).not.toHaveBeenCalled();
   });
 
+  it('takes no lease while the outbox stays empty once the stream is ensured', async () => {
+    const { relay, outbox, stream } = setup([]);
+    relay.onApplicationBootstrap();
+    await (relay as unknown as { running?: Promise<void> }).running;
+    expect(outbox.lease).toHaveBeenCalledTimes(1); // the first pass ensures the stream under the lease
+    relay.kick();
+    await (relay as unknown as { running?: Promise<void> }).running;
+    expect(outbox.lease).toHaveBeenCalledTimes(1);
+    expect(outbox.pending).toHaveBeenCalled();
+    expect(stream.ensure).toHaveBeenCalledTimes(1);
+    await relay.onModuleDestroy();
+  });
+
   it('drain() waits until the outbox is empty', async () => {
     const { relay, left } = setup([publish(1), publish(2)]);
     relay.onApplicationBootstrap();

@@ -107,6 +107,8 @@ export class EventRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Relays until the outbox is empty. Throws when an event cannot be published after its retries. */
   private async pass(): Promise<void> {
+    // Idle, a pass is one read: the lease is a write (to disk, with embedded PGlite), taken only for work.
+    if (this.ensured && (await this.outbox.pending()) === 0) return;
     if (!(await this.outbox.lease(this.instance, Math.max(30_000, 10 * this.config.EVENTS_RELAY_INTERVAL_MS)))) return;
     // At start-up too, so subscribers can attach to the stream before the first event.
     if (!this.ensured) {
