@@ -64,14 +64,22 @@ function rssKb(pid) {
   }
 }
 
+/**
+ * The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses), so that
+ * index 0 is field 3 (state), 1 the parent pid, 11 and 12 user and system CPU ticks. Throws once it is gone.
+ */
+function procStat(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Every live descendant of `pid` (the worker's engine processes), from /proc. */
 function descendants(pid) {
   const parentOf = new Map();
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      parentOf.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      parentOf.set(Number(d), Number(procStat(d)[1]));
     } catch {
       /* exited meanwhile */
     }
@@ -133,4 +141,4 @@ async function startSoakStack(o, logSink) {
   return stack;
 }
 
-module.exports = { soakOptions, fixturePhotos, slideshow, percentile, median, rssKb, descendants, memorySample, parseMetrics, sumOf, scrape, startSoakStack, sleep };
+module.exports = { soakOptions, fixturePhotos, slideshow, percentile, median, rssKb, procStat, descendants, memorySample, parseMetrics, sumOf, scrape, startSoakStack, sleep };
