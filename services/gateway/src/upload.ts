@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -329,6 +330,8 @@ async function saveStream(req: Request, dir: string, maxBytes: number, limitErro
     return { path, container: container as VideoContainer, bytes };
   } catch (err) {
     out.destroy();
+    // The stream opens its file asynchronously: removed before that open lands, the .part would be created after.
+    if (!out.closed) await once(out, 'close').catch(() => undefined);
     await rm(partPath, { force: true });
     throw err;
   }
