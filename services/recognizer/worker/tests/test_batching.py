@@ -79,5 +79,8 @@ def test_the_engine_batches_cnn_detection_with_the_same_boxes(face_photo):
         t.join()
     alone = face_recognition.face_locations(small, 1, "cnn")
     assert len(alone) == 1
-    assert all(r.locations == alone for r in results)
+    # The CNN's convolutions run on OpenBLAS, whose rounding differs by CPU; a box may move by a pixel
+    # between a batch and a lone call. A wrong box (another face, a scale mix-up) moves tens of pixels.
+    assert all(len(r.locations) == len(alone) for r in results)
+    assert all(max(abs(x - y) for x, y in zip(a, b)) <= 2 for r in results for a, b in zip(r.locations, alone))
     assert max(engine._batcher.batches) >= 2

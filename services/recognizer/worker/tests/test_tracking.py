@@ -95,6 +95,7 @@ def test_a_stream_reuses_encodings_and_an_a_b_a_cut_is_re_encoded(engine, photos
         untracked = post(client, frame(a, dx=5))
     assert first["timings"]["trackedFaces"] == 0
     assert again["timings"]["trackedFaces"] == 1 and again["faces"][0]["tracked"] is True
+    # exact on purpose: a tracked face reuses the stored encoding itself, nothing is recomputed
     assert again["faces"][0]["encoding"] == first["faces"][0]["encoding"]
     assert other["timings"]["trackedFaces"] == 0
     assert math.dist(other["faces"][0]["encoding"], first["faces"][0]["encoding"]) > 0.6
