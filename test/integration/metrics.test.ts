@@ -9,6 +9,7 @@ import { defineBinaryRequest, FrameRecognize, z } from '@glimpse/contracts';
 import { Bus, type BusObservation } from '@glimpse/platform';
 import { loadRecognizerConfig } from '../../services/recognizer/src/config';
 import type { HealthService } from '../../services/recognizer/src/health.service';
+import { FrameHeartbeat } from '../../services/recognizer/src/frame-heartbeat';
 import { RecognizerHandlers } from '../../services/recognizer/src/recognizer.handlers';
 import type { RecognizerService } from '../../services/recognizer/src/recognizer.service';
 import { freePort, startPrivateNats, type PrivateNats } from '../support/private-nats';
@@ -67,7 +68,7 @@ describe('shedding and bus metrics (real NATS)', () => {
     } as unknown as RecognizerService;
     const port = await freePort();
     const cfg = loadRecognizerConfig({ INSTANCE_ID: 'metrics-test', CONCURRENCY: '1', MAX_QUEUE: '2', METRICS_PORT: String(port) });
-    const handlers = new RecognizerHandlers(nc, cfg, recognizer, {} as HealthService);
+    const handlers = new RecognizerHandlers(nc, cfg, recognizer, {} as HealthService, new FrameHeartbeat(nc, cfg));
     try {
       await handlers.onApplicationBootstrap();
       await new Promise((r) => setTimeout(r, 100));

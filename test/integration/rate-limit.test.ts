@@ -6,6 +6,7 @@
  */
 import 'reflect-metadata';
 import { request as httpRequest } from 'node:http';
+import { WebSocket } from 'ws';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TEST_ADMIN_KEY } from '../support/auth';
 import { startGateway } from '../support/gateway';
@@ -159,6 +160,29 @@ describe('rate limits', () => {
     const anonymous: number[] = [];
     for (let i = 0; i < 7; i++) anonymous.push((await fetch(`${base}/api/v1/streams`, { headers: from('192.0.2.10') })).status);
     expect(anonymous).toEqual([401, 401, 401, 401, 401, 401, 401]);
+  });
+
+  it('counts wrong WebSocket keys (?key=) against the same per-address budget as HTTP', async () => {
+    /** Opens /ws from `ip`: the close code (4401: upgraded, then refused) or the HTTP status of a refused upgrade. */
+    const ws = (ip: string, query: string) =>
+      new Promise<number>((resolve, reject) => {
+        const sock = new WebSocket(`ws://127.0.0.1:${port}/ws?${query}`, { headers: { 'x-forwarded-for': ip } });
+        sock.once('unexpected-response', (_req, res) => (res.resume(), resolve(res.statusCode ?? 0)));
+        sock.once('close', (code) => resolve(code));
+        sock.once('error', (err) => (/Unexpected server response/.test(err.message) ? undefined : reject(err)));
+      });
+    const badKey = (i: number) => `key=glk_DDDDDDDDDDDDDDDD_${String(i).padEnd(43, 'q')}`;
+    const seen: number[] = [];
+    for (let i = 0; i < 7; i++) seen.push(await ws('192.0.2.31', badKey(i)));
+    expect(seen).toEqual([4401, 4401, 4401, 4401, 4401, 429, 429]);
+    // one budget for both: HTTP guesses spend it for /ws, /ws guesses (keys, session tokens) for HTTP
+    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/api/v1/streams`, { headers: from('192.0.2.32', `glk_EEEEEEEEEEEEEEEE_${String(i).padEnd(43, 'z')}`) })).status).toBe(401);
+    expect(await ws('192.0.2.32', badKey(10))).toBe(4401);
+    expect(await ws('192.0.2.32', 'token=not-a-session-token')).toBe(4401);
+    expect(await ws('192.0.2.32', badKey(11))).toBe(429);
+    expect((await fetch(`${base}/api/v1/streams`, { headers: from('192.0.2.32', `glk_EEEEEEEEEEEEEEEE_${'9'.padEnd(43, 'z')}`) })).status).toBe(429);
+    // another address is unaffected
+    expect(await ws('192.0.2.33', badKey(12))).toBe(4401);
   });
 
   it('limits requests per API key; another key is unaffected', async () => {

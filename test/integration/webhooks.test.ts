@@ -113,7 +113,9 @@ describe('webhooks', () => {
   }
 
   beforeAll(async () => {
-    process.env.WEBHOOK_ALLOW_PRIVATE = 'true';
+    // Private destinations are refused by default; the local receivers need an explicit opt-in.
+    delete process.env.WEBHOOK_ALLOW_PRIVATE;
+    process.env.WEBHOOK_ALLOWED_HOSTS = '127.0.0.1';
     process.env.WEBHOOK_INITIAL_BACKOFF_MS = '150';
     process.env.WEBHOOK_MAX_BACKOFF_MS = '600';
     process.env.WEBHOOK_TIMEOUT_MS = '3000';
@@ -169,6 +171,50 @@ describe('webhooks', () => {
     expect((await fetch(`${url}/api/v1/webhooks/${randomUUID()}`)).status).toBe(404);
     expect((await fetch(`${url}/api/v1/webhooks/${hook.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(`${url}/api/v1/webhooks/${hook.id}`)).status).toBe(404);
+    await stopGateway(app);
+  });
+
+  it('lists every registered webhook (not just the first key of the bucket)', async () => {
+    const { app, url } = await startGateway('gw-list');
+    const ids: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      const res = await fetch(`${url}/api/v1/webhooks`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: `https://hooks${i}.example.com/x`, secret: 's'.repeat(16), events: ['person.*'] }),
+      });
+      const created = (await res.json()) as { id: string };
+      expect([res.status, created]).toEqual([201, expect.objectContaining({ id: expect.any(String) })]);
+      ids.push(created.id);
+    }
+    const listed = (await (await fetch(`${url}/api/v1/webhooks`)).json()) as { items: { id: string }[]; total: number };
+    expect(listed.total).toBe(11);
+    expect(listed.items.map((w) => w.id).sort()).toEqual([...ids].sort());
+    for (const id of ids) expect((await fetch(`${url}/api/v1/webhooks/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await (await fetch(`${url}/api/v1/webhooks`)).json()).total).toBe(0);
+    await stopGateway(app);
+  });
+
+  it('refuses loopback, private, link-local and metadata destinations unless allowed', async () => {
+    const { app, url } = await startGateway('gw-ssrf');
+    const gatewayPort = new URL(url).port;
+    const natsPort = new URL(nats.url).port;
+    for (const target of [
+      `http://127.0.0.2:${gatewayPort}/`, // loopback outside the allowed 127.0.0.1
+      `http://localhost:${natsPort}/`,
+      'http://10.0.0.5/hook',
+      'http://192.168.1.20/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::1]/hook',
+    ]) {
+      const res = await fetch(`${url}/api/v1/webhooks`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: target, secret: 's'.repeat(16) }),
+      });
+      expect([target, res.status]).toEqual([target, 400]);
+      expect((await res.json()).detail).toMatch(/WEBHOOK_ALLOWED_HOSTS/);
+    }
     await stopGateway(app);
   });
 
@@ -241,6 +287,47 @@ describe('webhooks', () => {
     } finally {
       await all.close();
       await persons.close();
+    }
+  });
+  it('backs off 1x, 2x, 4x … per webhook while its receiver keeps failing', async () => {
+    const hits: { path: string; at: number }[] = [];
+    const server = createServer((req, res) => {
+      hits.push({ path: req.url ?? '', at: Date.now() });
+      req.resume();
+      req.on('end', () => res.writeHead(503).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.WEBHOOK_INITIAL_BACKOFF_MS = '400';
+    process.env.WEBHOOK_MAX_BACKOFF_MS = '10000';
+    const { app, url } = await startGateway('gw-backoff');
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${url}/api/v1/webhooks`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ url: `${target}/h${i}`, secret: 's'.repeat(16) }),
+        });
+        ids.push(((await res.json()) as { id: string }).id);
+      }
+      for (let i = 0; i < 5; i++) await publish('person.created');
+      await until('a 4th attempt per webhook', () => [0, 1, 2].every((i) => hits.filter((h) => h.path === `/h${i}`).length >= 4), 15_000);
+      for (let i = 0; i < 3; i++) {
+        const times = hits.filter((h) => h.path === `/h${i}`).map((h) => h.at);
+        const gaps = times.slice(1, 4).map((t, n) => t - times[n]!);
+        // 400, 800, 1600 ms (a little timer slack allowed, never early by more than that)
+        expect(gaps.map((g, n) => g >= 400 * 2 ** n * 0.9)).toEqual([true, true, true]);
+        const stats = (await (await fetch(`${url}/api/v1/webhooks/${ids[i]}`)).json()) as { stats: { failedAttempts: number } };
+        expect(stats.stats.failedAttempts).toBeLessThanOrEqual(times.length);
+        expect(stats.stats.failedAttempts).toBeGreaterThanOrEqual(4);
+      }
+      for (const id of ids) await fetch(`${url}/api/v1/webhooks/${id}`, { method: 'DELETE' });
+    } finally {
+      await stopGateway(app);
+      await new Promise<void>((r) => server.close(() => r()));
+      process.env.WEBHOOK_INITIAL_BACKOFF_MS = '150';
+      process.env.WEBHOOK_MAX_BACKOFF_MS = '600';
     }
   });
 });

@@ -261,6 +261,11 @@ describe('publishing over WHIP', () => {
     await until('a snapshot with the new threshold', () => framesOf(s.streamId).slice(n + 1).some((f) => f.threshold === 0.42));
     // a live stream cannot be stopped without its token either
     expect((await fetch(`${base}/api/v1/streams/${s.streamId}`, { method: 'DELETE' })).status).toBe(401);
+    // nor any stream with another session's token, live or not
+    const other = (await session()).token;
+    const stop = (id: string) => fetch(`${base}/api/v1/streams/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${other}` } });
+    expect((await stop(s.streamId)).status).toBe(403);
+    expect((await stop('not-a-live-stream')).status).toBe(403);
     expect((await p.stop())!.status).toBe(200);
   });
 

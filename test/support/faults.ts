@@ -121,3 +121,43 @@ export async function inspectDatabase(dataDir: string): Promise<DatabaseReport> 
     await pg.close();
   }
 }
+
+/** One answered upload of a burst: its status, time to answer, stored face ids, and whether it may be retried. */
+export interface UploadOutcome {
+  status: number;
+  ms: number;
+  faceIds: string[];
+  /** 503/504 problem+json with Retry-After: a client may send the photo again. */
+  retryable: boolean;
+  code?: string;
+}
+
+/** POST /api/v1/recognize with one photo, timed; never throws (a connection error is status 0). */
+export async function upload(api: (path: string, init?: RequestInit) => Promise<Response>, photo: Buffer, query = ''): Promise<UploadOutcome> {
+  const t = performance.now();
+  try {
+    const res = await api(`/api/v1/recognize${query}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(photo) });
+    const body = (await res.json().catch(() => ({}))) as { faces?: Array<{ faceId: string | null }>; code?: string };
+    const ms = performance.now() - t;
+    const retryable =
+      (res.status === 503 || res.status === 504) &&
+      !!res.headers.get('retry-after') &&
+      (res.headers.get('content-type') ?? '').startsWith('application/problem+json');
+    const faceIds = (body.faces ?? []).map((f) => f.faceId).filter((id): id is string => !!id);
+    return { status: res.status, ms, faceIds, retryable, code: body.code };
+  } catch {
+    return { status: 0, ms: performance.now() - t, faceIds: [], retryable: false };
+  }
+}
+
+/** Every stored face id of one source, through GET /api/v1/faces (all pages). */
+export async function storedFaceIds(api: (path: string, init?: RequestInit) => Promise<Response>, source: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (let page = 1; ; page++) {
+    const res = await api(`/api/v1/faces?source=${encodeURIComponent(source)}&pageSize=200&page=${page}`);
+    if (res.status !== 200) throw new Error(`GET /api/v1/faces: ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { items: Array<{ id: string }>; total: number };
+    for (const f of body.items) ids.add(f.id);
+    if (body.items.length === 0 || ids.size >= body.total) return ids;
+  }
+}

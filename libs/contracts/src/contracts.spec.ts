@@ -71,3 +71,30 @@ describe('other contracts', () => {
     expect(env.safeParse({ ok: false, error: { code: 'MADE_UP', message: 'no' } }).success).toBe(false);
   });
 });
+
+describe('text and paging fields', () => {
+  it('refuses control characters in names and name filters (the matcher parses with these too)', async () => {
+    const { PersonRename, PersonEnroll, personNameSchema } = await import('./index');
+    for (const bad of ['a\u0000b', 'line\nbreak', 'tab\there', 'del\u007f', 'c1\u0085']) {
+      const r = PersonRename.request.safeParse({ id: '00000000-0000-4000-8000-000000000001', name: bad });
+      expect([bad, r.success]).toEqual([bad, false]);
+      expect(r.error?.issues[0]).toMatchObject({ path: ['name'], message: expect.stringMatching(/control characters/) });
+      expect(PersonsList.request.safeParse({ name: bad }).success).toBe(false);
+      const enroll = PersonEnroll.request.safeParse({ name: bad, faces: [] });
+      expect(enroll.error?.issues.map((i) => i.path.join('.'))).toContain('name');
+    }
+    expect(personNameSchema.parse('  Zoë Ünal-O’Brien  ')).toBe('Zoë Ünal-O’Brien');
+    expect(personNameSchema.parse('李小龍 🙂')).toBe('李小龍 🙂');
+  });
+
+  it('bounds page and pageSize so that the offset fits a 32-bit integer', async () => {
+    const { FacesList, SightingsList, MAX_PAGE, MAX_PAGE_SIZE } = await import('./index');
+    expect((MAX_PAGE - 1) * MAX_PAGE_SIZE).toBeLessThan(2 ** 31 - 1);
+    for (const list of [PersonsList.request, FacesList.request, SightingsList.request]) {
+      expect(list.safeParse({ page: MAX_PAGE, pageSize: MAX_PAGE_SIZE }).success).toBe(true);
+      expect(list.safeParse({ page: MAX_PAGE + 1 }).success).toBe(false);
+      expect(list.safeParse({ page: 1e9 }).success).toBe(false);
+      expect(list.safeParse({ pageSize: MAX_PAGE_SIZE + 1 }).success).toBe(false);
+    }
+  });
+});

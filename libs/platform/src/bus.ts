@@ -119,7 +119,29 @@ export class Bus {
   isConnected(): boolean {
     return !this.nc.isClosed() && !this.nc.isDraining() && this.connected;
   }
+
+  /**
+   * The NATS server this connection uses, for health replies: `<server_name> at <host:port>` (a cluster has
+   * several, and the client moves between them), never the URL's credentials.
+   */
+  serverDetail(): string {
+    if (!this.isConnected()) return 'not connected';
+    const at = this.nc.getServer().replace(/^.*@/, '');
+    const name = this.nc.info?.server_name;
+    return name ? `${name} at ${at}` : at;
+  }
   private connected = true;
+
+  /**
+   * Replicas for a stream or bucket this service creates: `configured` (NATS_REPLICAS) when set, else 3 when
+   * the server is in a cluster of at least three (its INFO lists every member's client URL), else 1.
+   */
+  jetStreamReplicas(configured?: number): number {
+    if (configured) return configured;
+    const info = this.nc.info;
+    const members = info?.cluster ? new Set(info.connect_urls ?? []).size : 0;
+    return members >= 3 ? 3 : 1;
+  }
 
   /** Metrics hook: `fn` hears of every request and handled message with its duration and outcome. */
   observe(fn: (o: BusObservation) => void): void {
@@ -367,3 +389,11 @@ function headersToObject(h: MsgHdrs | undefined): Record<string, string> {
 }
 
 export type { HeadersOf };
+
+/**
+ * Whether a request failed because no service listens on its subject (none running, or restarting),
+ * as opposed to a late answer or an error reply: only then has no responder seen the request.
+ */
+export function isNoRespondersFailure(err: unknown): boolean {
+  return err instanceof GlimpseError && err.code === 'SERVICE_UNAVAILABLE' && isNoResponders(err.cause);
+}

@@ -6,3 +6,5 @@ export * from './logger';
 export * from './retry';
 export * from './semaphore';
 export * from './metrics';
+export * from './ip-ranges';
+export * from './address-policy';

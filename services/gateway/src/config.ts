@@ -26,6 +26,16 @@ export const gatewayEnv = baseEnv.extend({
   UPLOAD_DIR: z.string().min(1).default('./data/uploads').transform((p) => resolve(p)),
   /** How long one recognize/encode request may wait for the recognizer (ms). */
   RECOGNIZE_TIMEOUT_MS: envInt(30_000, 100),
+  /**
+   * A frame whose recognizer instance has not listed it in a heartbeat for this long (ms) is called lost
+   * (the instance died) and sent again under the same frame id; at least 3 of the recognizers' heartbeat intervals.
+   */
+  RECOGNIZER_SILENCE_MS: envInt(1_500, 100),
+  /**
+   * After a recognizer instance is lost or none answers, how long (ms) a frame is sent again (a restarted
+   * or another instance) before the request fails with 503; 0: never sent again.
+   */
+  RECOGNIZER_FAILOVER_MS: envInt(3_000, 0, 60_000),
   /** Per-dependency timeout of /healthz (ms). */
   HEALTH_TIMEOUT_MS: envInt(2_000, 50),
   /** How long list/stop requests wait for every capture instance to answer (ms). */

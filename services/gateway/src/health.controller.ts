@@ -1,6 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { HealthService, type HealthReport } from './health.service';
+import { Public } from './auth/access';
 
 @Controller()
 export class HealthController {
@@ -8,6 +9,7 @@ export class HealthController {
 
   /** 200 only when every part is up; the body says which part is not. */
   @Get('healthz')
+  @Public()
   async healthz(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
     const report = await this.health.check();
     res.status(report.status === 'ok' ? 200 : 503);

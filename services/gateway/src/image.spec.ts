@@ -1,3 +1,4 @@
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { GlimpseError } from '@glimpse/platform';
 import { inspectImage, looksComplete, prepareImage, scaleBox, sniffImage } from './image';
@@ -150,5 +151,40 @@ describe('scaleBox', () => {
     expect(box.x + box.width).toBeLessThanOrEqual(1001);
     expect(box.y + box.height).toBeLessThanOrEqual(1001);
     expect(box.width).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('decode work', () => {
+  /** A 16-bit greyscale PNG of a horizontal gradient, written by hand: a few hundred KB for tens of MB of samples. */
+  const png16 = (width: number, height: number): Buffer => {
+    const row = Buffer.alloc(1 + width * 2); // filter byte 0, then big-endian samples
+    for (let x = 0; x < width; x++) row.writeUInt16BE(Math.round((x / width) * 65535), 1 + x * 2);
+    const idat = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)), { level: 9 });
+    const chunk = (kind: string, data: Buffer) => {
+      const body = Buffer.concat([Buffer.from(kind, 'latin1'), data]);
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(data.length);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32(body));
+      return Buffer.concat([len, body, crc]);
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(width, 0);
+    ihdr.writeUInt32BE(height, 4);
+    ihdr.set([16, 0, 0, 0, 0], 8); // 16 bits, greyscale
+    return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+  };
+
+  it('refuses from the header an image that decodes to far more than its size (the 6300x6300 16-bit PNG)', async () => {
+    const bomb = png16(6300, 6300);
+    const meta = await sharp(bomb).metadata();
+    expect([meta.width, meta.depth, bomb.length < 1_000_000]).toEqual([6300, 'ushort', true]);
+    await rejects(inspectImage(bomb, 40_000_000), 'IMAGE_TOO_LARGE', /6300x6300 pixels decodes to 76 MiB .* times its size \(at most 100\).*16-bit PNG/);
+  });
+
+  it('accepts photos, small 16-bit images, and flat images too small to matter', async () => {
+    await expect(inspectImage(await noisy(1200, 900), 40_000_000)).resolves.toMatchObject({ width: 1200 });
+    await expect(inspectImage(await solid(640, 480, 'png'), 40_000_000)).resolves.toMatchObject({ width: 640 });
+    await expect(inspectImage(png16(640, 480), 40_000_000)).resolves.toMatchObject({ width: 640 });
   });
 });

@@ -78,7 +78,28 @@ function jpegFirstScan(buf: Buffer): number {
   return -1;
 }
 
-/** Validates an uploaded image from its header only (no decode): format, integrity, pixel count. */
+/**
+ * An image may decode to at most this many times its encoded size, once it decodes to more than
+ * DECODE_RATIO_FLOOR_BYTES: photos compress 5-30x, while a 309 KB 16-bit 6300x6300 PNG (79 MB of samples)
+ * cost the worker 10-15 s. The worker applies the same rule (GLIMPSE_WORKER_MAX_DECODE_RATIO).
+ */
+export const MAX_DECODE_RATIO = 100;
+export const DECODE_RATIO_FLOOR_BYTES = 24 * 1024 * 1024;
+
+const BYTES_PER_SAMPLE: Record<string, number> = { uchar: 1, char: 1, ushort: 2, short: 2, uint: 4, int: 4, float: 4, double: 8 };
+
+/** 413 for an image whose decoded samples are out of proportion to its bytes (read from the header). */
+export function checkDecodeWork(encoded: number, width: number, height: number, channels: number, depth: string | undefined, format: string): void {
+  const samples = width * height * channels * (BYTES_PER_SAMPLE[depth ?? 'uchar'] ?? 1);
+  if (samples <= DECODE_RATIO_FLOOR_BYTES || samples <= encoded * MAX_DECODE_RATIO) return;
+  throw new GlimpseError(
+    'IMAGE_TOO_LARGE',
+    `image of ${width}x${height} pixels decodes to ${Math.round(samples / 2 ** 20)} MiB from ${Math.round(encoded / 1024)} KiB, ` +
+      `${Math.round(samples / encoded)} times its size (at most ${MAX_DECODE_RATIO}): send a photo as JPEG or 8-bit PNG, not a ${depth === 'ushort' ? '16-bit ' : ''}${format.toUpperCase()} like this`,
+  );
+}
+
+/** Validates an uploaded image from its header only (no decode): format, integrity, pixel count, decode work. */
 export async function inspectImage(buf: Buffer, maxPixels: number): Promise<ImageInfo> {
   if (buf.length === 0) throw new GlimpseError('INVALID_IMAGE', 'empty body: send a JPEG or PNG image');
   const format = sniffImage(buf);
@@ -96,6 +117,7 @@ export async function inspectImage(buf: Buffer, maxPixels: number): Promise<Imag
       `image of ${width}x${height} pixels exceeds the limit of ${maxPixels.toLocaleString('en')} pixels (MAX_IMAGE_PIXELS)`,
     );
   }
+  checkDecodeWork(buf.length, width, height, meta.channels ?? 3, meta.depth, format);
   if (!looksComplete(buf, format)) {
     throw new GlimpseError('INVALID_IMAGE', `corrupt or truncated ${format.toUpperCase()} data`);
   }

@@ -1,5 +1,8 @@
 import {
   FaceSearch,
+  MAX_PAGE,
+  MAX_PAGE_SIZE,
+  singleLineText,
   FrameEncode,
   FacesList,
   PersonEnroll,
@@ -27,13 +30,13 @@ export const boolParam = z
 export const dateTimeParam = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
 
 const pageParams = {
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  page: z.coerce.number().int().min(1).max(MAX_PAGE).default(1),
+  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
 };
 
 export const personsQuery = z.strictObject({
   ...pageParams,
-  name: z.string().trim().min(1).max(100).optional(),
+  name: singleLineText(1, 100).optional(),
   named: boolParam.optional(),
   seenSince: dateTimeParam.optional(),
   seenBefore: dateTimeParam.optional(),

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, createLogger } from '@glimpse/platform';
 import { createApp } from './app';
 import { loadGatewayConfig, type GatewayConfig } from './config';
+import { answerClientErrors } from './problem-client-error';
 
 async function main(): Promise<void> {
   let cfg: GatewayConfig;
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const logger = createLogger('gateway', cfg.LOG_LEVEL);
   const app = await createApp(cfg, logger);
   app.enableShutdownHooks();
+  answerClientErrors(app.getHttpServer()); // malformed requests get problem+json too, not Node's bare 400
   await app.listen(cfg.PORT, cfg.HOST);
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`gateway listening on http://localhost:${port} (instance ${cfg.INSTANCE_ID}, NATS ${cfg.NATS_URL})`);

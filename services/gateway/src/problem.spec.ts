@@ -65,13 +65,13 @@ describe('toProblem', () => {
   it("maps Nest's HttpExceptions", () => {
     expect(toProblem(new NotFoundException('Cannot GET /nope')).problem).toMatchObject({ status: 404, code: 'NOT_FOUND', detail: 'Cannot GET /nope' });
     expect(toProblem(new BadRequestException(['a is bad', 'b is bad'])).problem).toMatchObject({ status: 400, detail: 'a is bad; b is bad' });
-    expect(toProblem(new PayloadTooLargeException()).problem).toMatchObject({ status: 413, code: 'IMAGE_TOO_LARGE' });
+    expect(toProblem(new PayloadTooLargeException()).problem).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' });
     expect(toProblem(new HttpException('teapot', 418)).problem).toMatchObject({ status: 418, code: 'INVALID_REQUEST' });
   });
 
   it('maps body-parser style errors (http-errors) that are safe to show', () => {
     const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, expose: true, type: 'entity.too.large' });
-    expect(toProblem(tooLarge).problem).toMatchObject({ status: 413, code: 'IMAGE_TOO_LARGE', detail: 'request entity too large' });
+    expect(toProblem(tooLarge).problem).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE', detail: 'request entity too large' });
     const hidden = Object.assign(new Error('secret'), { status: 400, expose: false });
     expect(toProblem(hidden).problem.status).toBe(500);
   });
@@ -80,7 +80,7 @@ describe('toProblem', () => {
     expect(codeForStatus(400)).toBe('INVALID_REQUEST');
     expect(codeForStatus(404)).toBe('NOT_FOUND');
     expect(codeForStatus(409)).toBe('CONFLICT');
-    expect(codeForStatus(413)).toBe('IMAGE_TOO_LARGE');
+    expect(codeForStatus(413)).toBe('BODY_TOO_LARGE');
     expect(codeForStatus(415)).toBe('UNSUPPORTED_MEDIA_TYPE');
     expect(codeForStatus(503)).toBe('SERVICE_UNAVAILABLE');
     expect(codeForStatus(504)).toBe('TIMEOUT');

@@ -7,6 +7,8 @@ export const HTTP_CODES = {
   UNAUTHORIZED: { status: 401, transient: false },
   FORBIDDEN: { status: 403, transient: false },
   METHOD_NOT_ALLOWED: { status: 405, transient: false },
+  /** A JSON, SDP or video body over its limit (images have IMAGE_TOO_LARGE, which also crosses the bus). */
+  BODY_TOO_LARGE: { status: 413, transient: false },
 } as const;
 export type HttpCode = keyof typeof HTTP_CODES;
 export type ProblemCode = ErrorCode | HttpCode;
@@ -40,6 +42,7 @@ const TITLES: Record<ProblemCode, string> = {
   UNAUTHORIZED: 'Unauthorized',
   FORBIDDEN: 'Forbidden',
   METHOD_NOT_ALLOWED: 'Method not allowed',
+  BODY_TOO_LARGE: 'Payload too large',
   INVALID_REQUEST: 'Invalid request',
   INVALID_IMAGE: 'Invalid image',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
@@ -68,7 +71,8 @@ export function problemFor(code: ProblemCode, detail: string, status: number = s
 
 export function codeForStatus(status: number): ProblemCode {
   const exact = (Object.keys(ERROR_CODES) as ErrorCode[]).find(
-    (c) => ERROR_CODES[c].status === status && c !== 'INVALID_IMAGE' && c !== 'WORKER_UNAVAILABLE',
+    // a bare 413 (body-parser, a proxy) is about the body, not necessarily an image
+    (c) => ERROR_CODES[c].status === status && c !== 'INVALID_IMAGE' && c !== 'WORKER_UNAVAILABLE' && c !== 'IMAGE_TOO_LARGE',
   );
   if (exact) return exact;
   const http = (Object.keys(HTTP_CODES) as HttpCode[]).find((c) => HTTP_CODES[c].status === status);

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { FrameEncode, FrameRecognize, UPLOAD_SOURCE, type Box } from '@glimpse/contracts';
+import { FrameEncode, UPLOAD_SOURCE, type Box } from '@glimpse/contracts';
 import { Bus, InjectBus } from '@glimpse/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { toApiFace, type ApiFace } from './faces';
+import { FrameSender, type EncodeHeaders } from './frame-sender';
 import { prepareImage, scaleBox, type PreparedImage } from './image';
 import { upstream } from './upstream';
+
+const newFrameId = () => randomBytes(12).toString('base64url');
 
 /** Headroom under NATS max_payload for headers and framing. */
 const BUS_HEADROOM = 64 * 1024;
@@ -28,26 +31,22 @@ export class RecognizeService {
   constructor(
     @InjectBus() private readonly bus: Bus,
     @Inject(GATEWAY_CONFIG) private readonly cfg: GatewayConfig,
+    private readonly sender: FrameSender,
   ) {}
 
   async recognize(upload: Buffer, opts: RecognizeOptions): Promise<{ faces: ApiFace[] }> {
     const image = await this.prepare(upload);
     const reply = await upstream(
-      this.bus.requestBinary(
-        FrameRecognize.contract,
-        image.bytes,
-        {
-          'Glimpse-Source': UPLOAD_SOURCE,
-          'Glimpse-Seq': this.seq++,
-          // lets the recognizer retry the matcher after a lost reply without storing the faces twice
-          'Glimpse-Frame-Id': randomBytes(12).toString('base64url'),
-          'Glimpse-Captured-At': new Date().toISOString(),
-          'Glimpse-Store': opts.store ? 'true' : 'false',
-          'Glimpse-Threshold': opts.threshold,
-          'Content-Type': image.contentType,
-        },
-        this.cfg.RECOGNIZE_TIMEOUT_MS,
-      ),
+      this.sender.recognize(image.bytes, {
+        'Glimpse-Source': UPLOAD_SOURCE,
+        'Glimpse-Seq': this.seq++,
+        // the same on every send of this frame (a lost recognizer, a lost matcher reply): stored once
+        'Glimpse-Frame-Id': newFrameId(),
+        'Glimpse-Captured-At': new Date().toISOString(),
+        'Glimpse-Store': opts.store ? 'true' : 'false',
+        'Glimpse-Threshold': opts.threshold,
+        'Content-Type': image.contentType,
+      }),
     );
     return { faces: reply.faces.map((f) => toApiFace(f, this.toOriginal(f.box, image))) };
   }
@@ -64,9 +63,9 @@ export class RecognizeService {
 
   private async encodeFrame(upload: Buffer, crops: boolean): Promise<FrameEncode.Reply['faces']> {
     const image = await this.prepare(upload);
-    const headers: FrameEncode.Headers = { 'Content-Type': image.contentType };
+    const headers: EncodeHeaders = { 'Content-Type': image.contentType, 'Glimpse-Frame-Id': newFrameId() };
     if (crops) headers['Glimpse-Crops'] = 'true';
-    const reply = await upstream(this.bus.requestBinary(FrameEncode.contract, image.bytes, headers, this.cfg.RECOGNIZE_TIMEOUT_MS));
+    const reply = await upstream(this.sender.encode(image.bytes, headers));
     return reply.faces.map((f) => ({ ...f, box: this.toOriginal(f.box, image) }));
   }
 

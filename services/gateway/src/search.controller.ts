@@ -6,6 +6,7 @@ import { displayName, searchQuery, verifyQuery } from './library';
 import { LibraryService } from './library.service';
 import { uploadedFiles, uploadedImage, type UploadedFile } from './upload';
 import { ZodPipe } from './zod.pipe';
+import { RequireScope } from './auth/access';
 
 function oneFile(req: Request, field: 'a' | 'b'): UploadedFile {
   const [file] = uploadedFiles(req, field);
@@ -20,6 +21,7 @@ export class SearchController {
 
   /** 1:N: the persons nearest to the largest face of the image (body as for /recognize). */
   @Post('search')
+  @RequireScope('write')
   @HttpCode(200)
   search(@Req() req: Request, @Query(new ZodPipe(searchQuery)) query: z.infer<typeof searchQuery>) {
     return this.library.search(uploadedImage(req), query);
@@ -27,6 +29,7 @@ export class SearchController {
 
   /** 1:1: whether the largest faces of images `a` and `b` (multipart) are the same person. */
   @Post('verify')
+  @RequireScope('write')
   @HttpCode(200)
   verify(@Req() req: Request, @Query(new ZodPipe(verifyQuery)) query: z.infer<typeof verifyQuery>) {
     return this.library.verify(oneFile(req, 'a'), oneFile(req, 'b'), query.threshold);

@@ -4,10 +4,11 @@ import type { Request } from 'express';
 import { StreamStart, StreamStop, StreamUpdate, z } from '@glimpse/contracts';
 import { principalOf } from './auth/auth.guard';
 import { bearerToken } from './sessions/session-token';
-import { isLiveStream, SessionService } from './sessions/session.service';
+import { SessionService } from './sessions/session.service';
 import { StreamsService } from './streams.service';
 import { uploadedVideo } from './upload';
 import { validate, ZodPipe } from './zod.pipe';
+import { LiveSession, RequireScope } from './auth/access';
 
 export const uploadQuery = z.strictObject({
   fps: z.coerce.number().gt(0).max(30).optional(),
@@ -35,12 +36,14 @@ export class StreamsController {
   ) {}
 
   @Post()
+  @RequireScope('write')
   start(@Body(new ZodPipe(StreamStart.request)) body: z.infer<typeof StreamStart.request>) {
     return this.streams.start(body);
   }
 
   /** The video body is saved by `videoBodyParser` (see app.ts) before this runs. */
   @Post('upload')
+  @RequireScope('write')
   async upload(@Req() req: Request, @Query() rawQuery: unknown) {
     const video = uploadedVideo(req);
     let query: z.infer<typeof uploadQuery>;
@@ -54,24 +57,30 @@ export class StreamsController {
   }
 
   @Get()
+  @RequireScope('read')
   async list() {
     return { items: await this.streams.list() };
   }
 
   @Get(':id')
+  @RequireScope('read')
   get(@Param('id', idPipe) id: string) {
     return this.streams.get(id);
   }
 
-  /** A live stream is stopped only with its session's token; other streams by anyone, as before. */
+  /** With a write key any stream; with a camera session's token only that session's own stream. */
   @Delete(':id')
+  @RequireScope('write')
+  @LiveSession('stream')
   stop(@Param('id', idPipe) id: string, @Req() req: Request, @Headers('authorization') auth?: string) {
-    if (isLiveStream(id) && !byKey(req)) this.sessions.authorize(bearerToken(auth), { streamId: id });
+    if (!byKey(req)) this.sessions.authorize(bearerToken(auth), { streamId: id });
     return this.streams.stop(id);
   }
 
   /** `{threshold}` for a live stream, with its session's bearer token. */
   @Patch(':id')
+  @RequireScope('write')
+  @LiveSession('stream')
   update(@Param('id', idPipe) id: string, @Body() body: unknown, @Req() req: Request, @Headers('authorization') auth?: string) {
     if (!byKey(req)) this.sessions.authorize(bearerToken(auth), { streamId: id });
     return this.streams.update(id, validate(updateBody, body, 'body').threshold);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import express, { type Request, type RequestHandler } from 'express';
 import multer from 'multer';
 import { GlimpseError } from '@glimpse/platform';
+import { HttpProblem } from './problem';
 import { sniffVideo, VIDEO_SNIFF_BYTES, type VideoContainer } from './video';
 
 /** Room for multipart boundaries and part headers on top of the file itself. */
@@ -60,6 +61,9 @@ export const formatBytes = (n: number) =>
 
 const tooLarge = (what: string, limit: number, setting: string) =>
   new GlimpseError('IMAGE_TOO_LARGE', `${what} is larger than ${formatBytes(limit)} (${setting})`);
+/** A body that is not an image (JSON, SDP, video) over its limit: 413 BODY_TOO_LARGE. */
+const bodyTooLarge = (what: string, limit: number, setting: string) =>
+  new HttpProblem('BODY_TOO_LARGE', `${what} is larger than ${formatBytes(limit)} (${setting})`);
 
 const mediaType = (req: Request) => (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 const declaredLength = (req: Request) => Number(req.headers['content-length'] ?? 0) || 0;
@@ -145,7 +149,7 @@ export function imagesFormParser(maxBytes: number, fields: Record<string, number
  * `dir` under a random name, never held in memory; the container is sniffed from the first bytes.
  */
 export function videoBodyParser(dir: string, maxBytes: number): RequestHandler {
-  const limitError = () => tooLarge('video', maxBytes, 'MAX_VIDEO_UPLOAD_BYTES');
+  const limitError = () => bodyTooLarge('video', maxBytes, 'MAX_VIDEO_UPLOAD_BYTES');
   const form = multer({
     storage: multer.diskStorage({
       destination: (_req, _file, cb) => void mkdir(dir, { recursive: true }).then(() => cb(null, dir), (e: Error) => cb(e, dir)),
@@ -188,7 +192,7 @@ export function jsonBodyParser(limitBytes: number, opts: { method?: string; subP
       return next(new GlimpseError('UNSUPPORTED_MEDIA_TYPE', 'send a JSON object with Content-Type: application/json'));
     }
     json(req, res, (err?: unknown) =>
-      next(err ? bodyError(err, () => tooLarge('JSON body', limitBytes, 'fixed limit'), 'JSON') : undefined),
+      next(err ? bodyError(err, () => bodyTooLarge('JSON body', limitBytes, 'fixed limit'), 'JSON') : undefined),
     );
   };
 }
@@ -198,7 +202,7 @@ export function jsonBodyParser(limitBytes: number, opts: { method?: string; subP
  * handler can answer 401 before it judges the body (415 for a type other than application/sdp).
  */
 export function sdpBodyParser(maxBytes: number): RequestHandler {
-  const limitError = () => tooLarge('SDP offer', maxBytes, 'fixed limit');
+  const limitError = () => bodyTooLarge('SDP offer', maxBytes, 'fixed limit');
   const text = express.text({ type: () => true, limit: maxBytes, defaultCharset: 'utf-8' });
   return (req, res, next) => {
     if (req.method !== 'POST') return next();
@@ -223,8 +227,8 @@ const unsupportedVideo = (why: string) =>
   new GlimpseError('UNSUPPORTED_MEDIA_TYPE', `${why}: upload an MP4, MOV, WebM, MKV or AVI video`);
 
 /** Turns parser failures (body-parser, multer, busboy) into GlimpseErrors with a message a user can act on. */
-export function bodyError(err: unknown, limitError: () => GlimpseError, what: string): unknown {
-  if (err instanceof GlimpseError) return err;
+export function bodyError(err: unknown, limitError: () => Error, what: string): unknown {
+  if (err instanceof GlimpseError || err instanceof HttpProblem) return err;
   const e = err as { name?: string; code?: string; type?: string; field?: string; message?: string; status?: number };
   if (e?.name === 'MulterError') {
     if (e.code === 'LIMIT_FILE_SIZE') return limitError();
@@ -277,7 +281,7 @@ async function adoptFile(partPath: string, dir: string): Promise<SavedVideo> {
 }
 
 /** Streams a raw body to disk, refusing it as soon as it is too large or not a video. */
-async function saveStream(req: Request, dir: string, maxBytes: number, limitError: () => GlimpseError): Promise<SavedVideo> {
+async function saveStream(req: Request, dir: string, maxBytes: number, limitError: () => Error): Promise<SavedVideo> {
   await mkdir(dir, { recursive: true });
   const id = randomUUID();
   const partPath = join(dir, `${id}.part`);

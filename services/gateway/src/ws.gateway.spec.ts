@@ -5,6 +5,7 @@ import type { StreamsService } from './streams.service';
 import type { LiveStreamWatch } from './sessions/live-watch.service';
 import type { SessionService } from './sessions/session.service';
 import type { AuthService } from './auth/auth.service';
+import { RateLimits } from './security/limits';
 import { WS_CLOSE_UNAUTHORIZED, WS_PRINCIPAL, WsGateway } from './ws.gateway';
 
 class FakeSocket extends EventEmitter {
@@ -27,7 +28,8 @@ function setup() {
       throw new Error('the session token is not valid (wrong signature)');
     },
   } as unknown as SessionService;
-  const gw = new WsGateway({} as never, cfg, {} as never, {} as StreamsService, sessions, {} as LiveStreamWatch, {} as AuthService);
+  const limits = new RateLimits({ RATE_LIMIT_AUTH_PER_MIN: 30, RATE_LIMIT_SESSIONS_PER_MIN: 10, RATE_LIMIT_API_PER_MIN: 600, RATE_LIMIT_MAX_CLIENTS: 100 });
+  const gw = new WsGateway({} as never, cfg, {} as never, {} as StreamsService, sessions, {} as LiveStreamWatch, {} as AuthService, limits);
   const internals = gw as unknown as {
     accept(ws: FakeSocket, req: unknown): void;
     publish(topic: string, message: string): void;
@@ -128,5 +130,29 @@ describe('WsGateway live sessions', () => {
     expect(ws.close).toHaveBeenCalledWith(WS_CLOSE_UNAUTHORIZED, expect.any(String));
     expect(JSON.parse(ws.sent[0])).toMatchObject({ type: 'error', code: 'UNAUTHORIZED' });
     expect(gw.connectedClients).toBe(0);
+  });
+});
+
+describe('WsGateway key guesses', () => {
+  it('refuses the upgrade with 429 once an address has spent its failed-auth budget, like HTTP', async () => {
+    const limits = new RateLimits({ RATE_LIMIT_AUTH_PER_MIN: 30, RATE_LIMIT_SESSIONS_PER_MIN: 10, RATE_LIMIT_API_PER_MIN: 600, RATE_LIMIT_MAX_CLIENTS: 100 });
+    const auth = { authenticate: async () => null } as unknown as AuthService; // every key is wrong
+    const gw = new WsGateway({} as never, { CORS_ORIGINS: [] } as unknown as GatewayConfig, {} as never, {} as StreamsService, {} as SessionService, {} as LiveStreamWatch, auth, limits);
+    const verify = (ip: string) =>
+      new Promise<[boolean, number | undefined, Record<string, string> | undefined]>((resolve) =>
+        (gw as unknown as { verifyUpgrade(info: unknown, done: unknown): void }).verifyUpgrade(
+          { req: { headers: {}, url: '/ws?key=glk_wrong', socket: { remoteAddress: ip } } },
+          (ok: boolean, code?: number, _message?: string, headers?: Record<string, string>) => resolve([ok, code, headers]),
+        ),
+      );
+    const answers = [];
+    for (let i = 0; i < 32; i++) answers.push(await verify('203.0.113.7'));
+    expect(answers.slice(0, 30).every(([ok]) => ok)).toBe(true); // upgraded, then closed with 4401 in accept()
+    expect(answers.slice(30)).toEqual([
+      [false, 429, { 'Retry-After': expect.stringMatching(/^\d+$/) }],
+      [false, 429, { 'Retry-After': expect.stringMatching(/^\d+$/) }],
+    ]);
+    expect((await verify('203.0.113.8'))[0]).toBe(true); // another address is unaffected
+    expect(limits.wsBlocked('203.0.113.7')).not.toBeNull(); // and HTTP from that address is refused too (same buckets)
   });
 });

@@ -8,6 +8,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AuthService, type Principal } from './auth/auth.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { wsOriginAllowed } from './security/cors';
+import { RateLimits, upgradeClientIp } from './security/limits';
 import { LiveStreamWatch } from './sessions/live-watch.service';
 import type { SessionClaims } from './sessions/session-token';
 import { isLiveStream, SessionService } from './sessions/session.service';
@@ -31,6 +32,7 @@ const MAX_TOPICS_PER_CLIENT = 64;
 /** Where the upgrade check leaves the caller's API key / UI cookie principal on the request. */
 export const WS_PRINCIPAL = Symbol('wsPrincipal');
 type AuthedRequest = IncomingMessage & { [WS_PRINCIPAL]?: Principal };
+type VerifyDone = (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
 
 /**
  * `/ws`: live recognition results and stream status. One bus subscription per event type fans
@@ -56,6 +58,7 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly sessions: SessionService,
     private readonly watch: LiveStreamWatch,
     private readonly auth: AuthService,
+    private readonly limits: RateLimits,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -66,21 +69,7 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       maxPayload: MAX_CLIENT_MESSAGE_BYTES,
       // Looks up the API key (?key=, Authorization, X-API-Key) or UI cookie before the upgrade; a socket
       // without either (nor ?token=) is still upgraded, then told why and closed with 4401 (see accept).
-      verifyClient: (info: { req: IncomingMessage; origin?: string }, done: (ok: boolean, code?: number, message?: string) => void) => {
-        const req = info.req as AuthedRequest;
-        // a browser sends the UI cookie with a cross-site WebSocket too: only our own pages and CORS_ORIGINS may open one
-        if (!wsOriginAllowed(info.origin, req.headers.host, this.cfg.CORS_ORIGINS)) {
-          this.log.warn(`WebSocket from origin ${String(info.origin).slice(0, 200)} refused (not this host, not in CORS_ORIGINS)`);
-          return done(false, 403, 'origin not allowed');
-        }
-        this.auth
-          .authenticate(req, true)
-          .then((p) => {
-            if (p) req[WS_PRINCIPAL] = p;
-          })
-          .catch((err) => this.log.warn(`WebSocket authentication failed: ${String(err)}`))
-          .finally(() => done(true));
-      },
+      verifyClient: (info: { req: IncomingMessage; origin?: string }, done: VerifyDone) => this.verifyUpgrade(info, done),
     });
     this.wss.on('connection', (ws, req) => this.accept(ws, req));
     this.wss.on('error', (err) => this.log.error(`WebSocket server: ${String(err)}`));
@@ -107,6 +96,31 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     return this.clients.size;
   }
 
+  private verifyUpgrade(info: { req: IncomingMessage; origin?: string }, done: VerifyDone): void {
+    const req = info.req as AuthedRequest;
+    // a browser sends the UI cookie with a cross-site WebSocket too: only our own pages and CORS_ORIGINS may open one
+    if (!wsOriginAllowed(info.origin, req.headers.host, this.cfg.CORS_ORIGINS)) {
+      this.log.warn(`WebSocket from origin ${String(info.origin).slice(0, 200)} refused (not this host, not in CORS_ORIGINS)`);
+      return done(false, 403, 'origin not allowed');
+    }
+    // key guesses over /ws spend the same per-address budget as over HTTP (429 once it is spent)
+    const ip = this.clientIp(req);
+    const blocked = this.limits.wsBlocked(ip);
+    if (blocked) return done(false, 429, blocked.detail, { 'Retry-After': String(blocked.retryAfterS) });
+    this.auth
+      .authenticate(req, true)
+      .then((p) => {
+        if (p) req[WS_PRINCIPAL] = p;
+        else if (p === null) this.limits.failedAuthFrom(ip); // a credential was given, and it was wrong
+      })
+      .catch((err) => this.log.warn(`WebSocket authentication failed: ${String(err)}`))
+      .finally(() => done(true));
+  }
+
+  private clientIp(req: IncomingMessage): string {
+    return upgradeClientIp(req, this.adapterHost.httpAdapter?.getInstance?.() as { request?: object } | undefined);
+  }
+
   private accept(ws: WebSocket, req: IncomingMessage): void {
     const client: Client = { ws, topics: new Set(), alive: true, dropped: 0 };
     const token = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
@@ -114,6 +128,7 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         client.session = this.sessions.verify(token);
       } catch (err) {
+        this.limits.failedAuthFrom(this.clientIp(req));
         ws.send(JSON.stringify({ type: 'error', code: 'UNAUTHORIZED', message: (err as Error).message }));
         ws.close(WS_CLOSE_UNAUTHORIZED, 'invalid session token');
         return;

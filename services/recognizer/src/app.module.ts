@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BusModule } from '@glimpse/platform';
 import { RECOGNIZER_CONFIG, type RecognizerConfig } from './config';
+import { FrameHeartbeat } from './frame-heartbeat';
 import { HealthService } from './health.service';
 import { RecognizerHandlers } from './recognizer.handlers';
 import { RecognizerService } from './recognizer.service';
@@ -27,6 +28,7 @@ export class AppModule {
         WorkerProcess,
         RecognizerService,
         HealthService,
+        FrameHeartbeat,
         RecognizerHandlers,
       ],
     };

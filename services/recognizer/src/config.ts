@@ -48,6 +48,11 @@ export const recognizerEnv = baseEnv.extend({
    * at most about four frame times. 0: never wait.
    */
   MAX_QUEUE: z.coerce.number().int().min(0).max(10_000).optional(),
+  /**
+   * Period (ms) of this instance's heartbeat (glimpse.recognizer.heartbeat, listing the frame ids it holds):
+   * a requester calls a frame lost after a few missed beats and sends it again, instead of waiting out its timeout.
+   */
+  HEARTBEAT_INTERVAL_MS: envInt(500, 50, 10_000),
   /** How long the matcher may take to answer (ms). */
   MATCH_TIMEOUT_MS: envInt(5_000, 100, 600_000),
   /** Serve Prometheus metrics on this port at /metrics; 0 (default) serves none, since several instances share a host. */

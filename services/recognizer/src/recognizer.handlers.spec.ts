@@ -2,6 +2,7 @@ import { FrameEncode, FrameRecognize, HealthCheck } from '@glimpse/contracts';
 import { GlimpseError, type Bus, type BinaryMessage } from '@glimpse/platform';
 import { strictMock } from '../test/strict-mock';
 import { loadRecognizerConfig } from './config';
+import type { FrameHeartbeat } from './frame-heartbeat';
 import type { HealthService } from './health.service';
 import { RecognizerHandlers } from './recognizer.handlers';
 import type { RecognizerService } from './recognizer.service';
@@ -36,14 +37,26 @@ async function setup(env: Record<string, string>) {
   const recognizer = strictMock<RecognizerService>({ recognize: jest.fn(pending), encode: jest.fn(pending) }, 'recognizer');
   const health = strictMock<HealthService>({}, 'health');
   const cfg = loadRecognizerConfig({ INSTANCE_ID: 'r-test', ...env });
-  const h = new RecognizerHandlers(bus, cfg, recognizer, health);
+  /** Frame ids held by the heartbeat now, in the order they came. */
+  const held: string[] = [];
+  const heartbeat = strictMock<FrameHeartbeat>(
+    {
+      hold: jest.fn((id?: string) => {
+        if (id) held.push(id);
+        return () => void (id && held.splice(held.indexOf(id), 1));
+      }),
+    },
+    'heartbeat',
+  );
+  const h = new RecognizerHandlers(bus, cfg, recognizer, health, heartbeat);
   await h.onApplicationBootstrap();
-  const frame = (deadline?: number) => handlers.get(FrameRecognize.subject)!({ body: new Uint8Array(1), headers: {}, deadline });
+  const frame = (deadline?: number, frameId?: string) =>
+    handlers.get(FrameRecognize.subject)!({ body: new Uint8Array(1), headers: frameId ? { 'Glimpse-Frame-Id': frameId } : {}, deadline });
   const metric = async (name: string) => {
     const text = await h.metrics.registry.metrics();
     return text.split('\n').filter((l) => l.startsWith(name));
   };
-  return { h, handlers, opts, recognizer, calls, frame, metric };
+  return { h, handlers, opts, recognizer, calls, frame, metric, held };
 }
 
 const flush = () => new Promise((r) => setImmediate(r));
@@ -99,6 +112,22 @@ describe('RecognizerHandlers', () => {
     expect(await metric('glimpse_recognizer_frames_shed_total')).toEqual([
       'glimpse_recognizer_frames_shed_total{kind="recognize",reason="expired"} 2',
     ]);
+  });
+
+  it('lists a frame in the heartbeat from arrival to answer, queued or shed alike', async () => {
+    const { calls, frame, held } = await setup({ CONCURRENCY: '1', MAX_QUEUE: '1' });
+    const running = frame(undefined, 'frame-running-1');
+    const queued = frame(undefined, 'frame-queued-22');
+    expect(held).toEqual(['frame-running-1', 'frame-queued-22']);
+    await expect(frame(undefined, 'frame-shed-333')).rejects.toMatchObject({ code: 'OVERLOADED' });
+    expect(held).toEqual(['frame-running-1', 'frame-queued-22']);
+    calls[0].reject(new GlimpseError('WORKER_UNAVAILABLE', 'down'));
+    await expect(running).rejects.toMatchObject({ code: 'WORKER_UNAVAILABLE' });
+    expect(held).toEqual(['frame-queued-22']);
+    await flush();
+    calls[1].resolve(reply);
+    await expect(queued).resolves.toBe(reply);
+    expect(held).toEqual([]);
   });
 
   it('shares one budget between recognize and encode', async () => {

@@ -3,6 +3,7 @@ import { FrameEncode, FrameRecognize, HealthCheck } from '@glimpse/contracts';
 import { Bus, GlimpseError, InjectBus } from '@glimpse/platform';
 import { Admission, ShedError } from './admission';
 import { RECOGNIZER_CONFIG, type RecognizerConfig } from './config';
+import { FrameHeartbeat } from './frame-heartbeat';
 import { HealthService } from './health.service';
 import { RecognizerMetrics } from './metrics';
 import { RecognizerService } from './recognizer.service';
@@ -21,6 +22,7 @@ export class RecognizerHandlers implements OnApplicationBootstrap, OnApplication
     @Inject(RECOGNIZER_CONFIG) private readonly cfg: RecognizerConfig,
     private readonly recognizer: RecognizerService,
     private readonly health: HealthService,
+    private readonly heartbeat: FrameHeartbeat,
   ) {
     // One budget for both subjects: CONCURRENCY counts frames at the worker, whichever way they came.
     this.admission = new Admission(cfg.CONCURRENCY, cfg.MAX_QUEUE);
@@ -31,11 +33,11 @@ export class RecognizerHandlers implements OnApplicationBootstrap, OnApplication
     // The bus hands over every frame at once (rather than leaving the surplus unread in the NATS
     // subscription, a queue without bound): Admission decides which wait and which are refused.
     const opts = { concurrency: this.cfg.CONCURRENCY + this.cfg.MAX_QUEUE + SHED_HEADROOM };
-    this.bus.handleBinary(FrameRecognize.contract, (m) => this.withSlot('recognize', m.deadline, () => this.recognizer.recognize(m)), {
+    this.bus.handleBinary(FrameRecognize.contract, (m) => this.take('recognize', m, () => this.recognizer.recognize(m)), {
       ...opts,
       queue: FrameRecognize.queue,
     });
-    this.bus.handleBinary(FrameEncode.contract, (m) => this.withSlot('encode', m.deadline, () => this.recognizer.encode(m)), {
+    this.bus.handleBinary(FrameEncode.contract, (m) => this.take('encode', m, () => this.recognizer.encode(m)), {
       ...opts,
       queue: FrameEncode.queue,
     });
@@ -46,6 +48,20 @@ export class RecognizerHandlers implements OnApplicationBootstrap, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     await this.metrics.close();
+  }
+
+  /** A frame from arrival to answer: listed in the heartbeat (queued or in work, so its requester hears it is alive), run in a slot. */
+  private async take<T extends { timings: Record<string, number>; faces: unknown[] }>(
+    kind: 'recognize' | 'encode',
+    m: { deadline?: number; headers: { 'Glimpse-Frame-Id'?: string } },
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const release = this.heartbeat.hold(m.headers['Glimpse-Frame-Id']);
+    try {
+      return await this.withSlot(kind, m.deadline, work);
+    } finally {
+      release();
+    }
   }
 
   private async withSlot<T extends { timings: Record<string, number>; faces: unknown[] }>(

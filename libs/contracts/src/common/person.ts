@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { boxSchema, uuidSchema } from './face';
+import { singleLineText } from './text';
 
 export const faceSummarySchema = z.strictObject({
   id: uuidSchema,
@@ -24,5 +25,5 @@ export type Person = z.infer<typeof personSchema>;
 export const personDetailSchema = personSchema.extend({ faces: z.array(faceSummarySchema) });
 export type PersonDetail = z.infer<typeof personDetailSchema>;
 
-/** A person's display name: trimmed, 1-100 characters. */
-export const personNameSchema = z.string().trim().min(1).max(100);
+/** A person's display name: trimmed, 1-100 characters, no control characters. */
+export const personNameSchema = singleLineText(1, 100);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineBinaryRequest } from '../common/define';
-import { boxSchema, encodingSchema, faceQualitySchema, timingsSchema } from '../common/face';
+import { boxSchema, encodingSchema, faceQualitySchema, frameIdSchema, timingsSchema } from '../common/face';
 
 /** Detect and encode faces without matching or storing anything. Body: JPEG or PNG bytes. */
 export const subject = 'glimpse.frame.encode';
@@ -13,6 +13,8 @@ export const headers = z.object({
    * (face width and sharpness), what PersonEnroll needs. Absent or 'false': box and encoding only.
    */
   'Glimpse-Crops': z.enum(['true', 'false']).optional(),
+  /** Lists the frame in the recognizer's heartbeat (RecognizerHeartbeat), so a requester learns when its holder died. */
+  'Glimpse-Frame-Id': frameIdSchema.optional(),
 });
 export type Headers = z.input<typeof headers>;
 

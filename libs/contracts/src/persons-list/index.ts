@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { defineRequest } from '../common/define';
+import { pageFields } from '../common/page';
 import { personSchema } from '../common/person';
+import { singleLineText } from '../common/text';
 
 export const subject = 'glimpse.matcher.persons.list';
 export const queue = 'matcher';
 
 export const request = z.strictObject({
-  page: z.number().int().min(1).default(1),
-  pageSize: z.number().int().min(1).max(200).default(50),
+  ...pageFields,
   /** Case-insensitive substring of the name. */
-  name: z.string().trim().min(1).max(100).optional(),
+  name: singleLineText(1, 100).optional(),
   /** true: only named persons; false: only unnamed ones. */
   named: z.boolean().optional(),
   /** Only persons last seen at or after this time. */

@@ -52,18 +52,6 @@ export function verifySecret(secret: string, hash: string): boolean {
   return stored.length === given.length && timingSafeEqual(given, stored);
 }
 
-/** The scope a request needs, or null when `/api/v1` does not guard the path. */
-export function requiredScope(method: string, path: string): Scope | null {
-  const p = path.replace(/\/+$/, '') || '/';
-  if (p !== '/api/v1' && !p.startsWith('/api/v1/')) return null;
-  if (/^\/api\/v1\/(api-keys|webhooks)(\/|$)/.test(p)) return 'admin';
-  const m = method.toUpperCase();
-  return m === 'GET' || m === 'HEAD' || m === 'OPTIONS' ? 'read' : 'write';
-}
-
-/** The UI login routes: reachable without credentials. */
-export const isAuthSessionPath = (path: string) => /^\/api\/v1\/auth\/session\/?$/.test(path);
-
 // ---- UI session cookie: `base64url(claims).base64url(HMAC-SHA256(secret, claims))`, as live-session tokens.
 
 export const UI_COOKIE = 'glimpse_ui';

@@ -1,21 +1,23 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { z } from '@glimpse/contracts';
+import { singleLineText, z } from '@glimpse/contracts';
 import { GlimpseError } from '@glimpse/platform';
 import { HttpProblem } from '../problem';
 import { validate } from '../zod.pipe';
 import { expandScopes, readCookie, scopeSchema, UI_COOKIE } from './api-key';
 import { ApiKeyStore } from './api-key.store';
 import { AuthService } from './auth.service';
+import { Public, RequireScope } from './access';
 
 export const createKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: singleLineText(1, 100),
   scopes: z.array(scopeSchema).min(1).max(3),
 });
 export const loginBody = z.strictObject({ key: z.string().min(1).max(512) });
 
 /** API keys (admin scope, enforced by AuthGuard). */
 @Controller('api/v1/api-keys')
+@RequireScope('admin')
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeyStore) {}
 
@@ -42,6 +44,7 @@ export class ApiKeysController {
 
 /** The web client's sign-in: trade an API key for an HttpOnly session cookie. Open to everyone (AuthGuard exempts it). */
 @Controller('api/v1/auth/session')
+@Public()
 export class AuthSessionController {
   constructor(private readonly auth: AuthService) {}
 

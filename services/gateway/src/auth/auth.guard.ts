@@ -1,8 +1,11 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { HttpProblem } from '../problem';
 import { bearerToken, KEY_PREFIX_FREE } from './bearer';
-import { allows, isAuthSessionPath, requiredScope, type Scope } from './api-key';
+import { ACCESS_METADATA, LIVE_METADATA, resolveAccess, type RouteAccess } from './access';
+import { allows, type Scope } from './api-key';
+import { matchedRoute } from './route-table';
 import { AuthService, type Principal } from './auth.service';
 import { SessionService } from '../sessions/session.service';
 
@@ -15,53 +18,68 @@ export const setPrincipal = (req: Request, p: RequestPrincipal): void => {
   (req as Request & { principal?: RequestPrincipal }).principal = p;
 };
 
-/** Routes that take a camera session's bearer token (checked by their handler) instead of a key. */
-function liveRoute(method: string, path: string): 'whip' | 'stream' | 'crop' | null {
-  if (/^\/api\/v1\/whip(\/|$)/.test(path)) return 'whip';
-  if ((method === 'PATCH' || method === 'DELETE') && /^\/api\/v1\/streams\/[^/]+\/?$/.test(path)) return 'stream';
-  if ((method === 'GET' || method === 'HEAD') && /^\/api\/v1\/faces\/[^/]+\/crop\/?$/.test(path)) return 'crop';
-  return null;
-}
-
 /**
- * Every `/api/v1` route needs an API key or the UI session cookie with the route's scope: GET/HEAD
- * `read`, other methods `write`, `/api/v1/api-keys*` and `/api/v1/webhooks*` `admin`. Missing or
- * invalid credentials are a 401, too small a scope a 403. Elsewhere (/healthz, the web client, the
- * API docs) nothing is asked; WHIP and a live stream's PATCH/DELETE also take its session token, and
- * so do crops of faces seen in that session's stream (checked by earlyAuth).
+ * Authorization from the handler Nest picked, never from the path: its declared access (auth/access.ts,
+ * read through the Reflector) is `@Public()`, `@RequireScope(scope)` (an API key or the UI session
+ * cookie with that scope: missing or invalid credentials are a 401, too small a scope a 403) and/or
+ * `@LiveSession(kind)` (a camera session's token, checked by earlyAuth and the handler). earlyAuth
+ * (security/early-auth.ts) already checked the same declaration before the body was read, through the
+ * route table; a handler whose access differs from what earlyAuth matched is refused, so the two never disagree.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly log = new Logger(AuthGuard.name);
+
   constructor(
     private readonly auth: AuthService,
     private readonly sessions: SessionService,
+    private readonly reflector: Reflector,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<Request>();
-    const path = req.path;
-    const needed = requiredScope(req.method, path);
-    if (!needed || isAuthSessionPath(path)) return true;
-
-    const live = liveRoute(req.method, path);
-    const early = principalOf(req);
-    // earlyAuth (security/early-auth.ts) found the caller before the body was read; a session token
-    // only ever gets there on a live route, after its own check (its stream's crops, its session's WHIP)
-    if (early?.kind === 'session') {
-      if (live) return true;
+    const handler = `${ctx.getClass().name}.${ctx.getHandler().name}`;
+    const access = this.accessOf(ctx, handler);
+    const early = matchedRoute(req);
+    // routes that can match the same path must declare the same access (route table), so comparing access, not handlers, is exact
+    if (early && JSON.stringify(early.route.access) !== JSON.stringify(access)) {
+      this.log.error(`${req.method} ${req.path}: earlyAuth matched ${early.route.handler}, Nest picked ${handler} with other access`);
+      throw new HttpProblem('FORBIDDEN', 'this request cannot be authorized');
+    }
+    if (access.public) return true;
+    const principal = principalOf(req);
+    // a session token only ever gets here on a live route, after earlyAuth's check (its stream's crops, its session's WHIP)
+    if (principal?.kind === 'session') {
+      if (access.live) return true;
       throw new HttpProblem('FORBIDDEN', 'a session token is only valid for its own live stream');
     }
-    if (early && allows(early.scopes, needed)) return true;
+    if (principal && access.scope && allows(principal.scopes, access.scope)) return true;
+    return this.authorizeHere(req, access);
+  }
+
+  /** The declared access: a handler without one is refused (the route table refuses to start with one anyway). */
+  private accessOf(ctx: ExecutionContext, handler: string): RouteAccess {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    try {
+      return resolveAccess(this.reflector.getAllAndOverride(ACCESS_METADATA, targets), this.reflector.getAllAndOverride(LIVE_METADATA, targets), handler);
+    } catch (err) {
+      this.log.error(String(err));
+      throw new HttpProblem('FORBIDDEN', 'this route declares no access');
+    }
+  }
+
+  /** Without earlyAuth's verdict (an app without it, or too small a scope there): check the credentials here. */
+  private async authorizeHere(req: Request, access: Exclude<RouteAccess, { public: true }>): Promise<boolean> {
     const bearer = bearerToken(req.headers.authorization);
-    if (live === 'whip') return true; // the handler checks the session token (401/403) before reading the offer
-    if (live === 'stream' && KEY_PREFIX_FREE(bearer) && !this.auth.isBootstrap(bearer)) {
+    if (access.live === 'whip') return true; // the handler checks the session token (401/403) before reading the offer
+    if (access.live === 'stream' && KEY_PREFIX_FREE(bearer) && !this.auth.isBootstrap(bearer)) {
       this.sessions.verify(bearer); // 401 unless genuine; the handler checks it is this stream's
       setPrincipal(req, { kind: 'session', scopes: [] });
       return true;
     }
-
-    setPrincipal(req, await keyPrincipal(this.auth, req, needed));
+    if (!access.scope) throw new HttpProblem('UNAUTHORIZED', 'this route takes a live session token', { 'WWW-Authenticate': REALM });
+    setPrincipal(req, await keyPrincipal(this.auth, req, access.scope));
     return true;
   }
 }

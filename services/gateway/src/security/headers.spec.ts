@@ -1,5 +1,5 @@
 import { cors, wsOriginAllowed } from './cors';
-import { API_CSP, DOCS_CSP, pageCsp, securityHeaders } from './headers';
+import { API_CSP, cspFor, DOCS_CSP, pageCsp, securityHeaders } from './headers';
 
 /** A minimal Express-like request/response pair, enough for these middlewares. */
 function run(mw: ReturnType<typeof cors>, req: { method?: string; path?: string; headers?: Record<string, string> }) {
@@ -104,5 +104,17 @@ describe('CORS', () => {
     expect(wsOriginAllowed('http://h:3001', 'h:3000', [])).toBe(false);
     expect(wsOriginAllowed('https://app.example', 'h:3000', ['https://app.example'])).toBe(true);
     expect(wsOriginAllowed('null', 'h:3000', [])).toBe(false);
+  });
+});
+
+describe('CSP for other spellings of /api paths', () => {
+  it('gives them the API policy, never the page’s: the docs policy only for the docs’ own spelling', () => {
+    for (const p of ['/API/v1/persons', '/Api/V1/faces/1/crop', '//api/v1/persons', '/%61pi/v1/persons', '/x/../api/v1', '/API/docs', '/api/docs/../v1/persons', '/api']) {
+      expect({ p, csp: cspFor(p, 'localhost') }).toEqual({ p, csp: API_CSP });
+    }
+    expect(cspFor('/api/docs', 'localhost')).toBe(DOCS_CSP);
+    expect(cspFor('/api/docs/swagger-ui.css', 'localhost')).toBe(DOCS_CSP);
+    expect(cspFor('/', 'localhost')).toMatch(/script-src 'self'/);
+    expect(cspFor('/HEALTHZ', 'localhost')).toBe(API_CSP);
   });
 });

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { isApiPath, nonCanonical } from './path';
 
 export interface HeaderOptions {
   /** Strict-Transport-Security max-age (s); 0: no header (plain http deployments). */
@@ -56,12 +57,20 @@ export const DOCS_CSP = join({
 /** API answers (JSON, crops) are never documents: nothing may run or load from them. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
+/**
+ * The policy for a path: the docs' only for their exact spelling, the API's for anything any reader
+ * could take for an /api path (security/path.ts: `/API/v1`, `//api`, `/%61pi`), the page's for the rest.
+ */
+export function cspFor(path: string, host: string | undefined, connectSrc: string[] = []): string {
+  if (/^\/api\/docs(\/|$)/.test(path) && !nonCanonical(path.replace(/\/$/, ''))) return DOCS_CSP;
+  if (isApiPath(path) || /^\/healthz(\/|$)/i.test(path)) return API_CSP;
+  return pageCsp(host, connectSrc);
+}
+
 /** Security headers on everything the gateway serves (set first, so refusals carry them too). */
 export function securityHeaders(opts: HeaderOptions): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const path = req.path;
-    const csp = /^\/api\/docs(\/|$)/.test(path) ? DOCS_CSP : /^\/(api|healthz)(\/|$)/.test(path) ? API_CSP : pageCsp(req.headers.host, opts.connectSrc);
-    res.setHeader('Content-Security-Policy', csp);
+    res.setHeader('Content-Security-Policy', cspFor(req.path, req.headers.host, opts.connectSrc));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');

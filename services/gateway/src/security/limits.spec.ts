@@ -67,3 +67,16 @@ describe('LiveFaces', () => {
     expect(lf.has('live_a', 'f2099')).toBe(true);
   });
 });
+
+describe('upgradeClientIp', () => {
+  it("reads a WebSocket upgrade's client address the way Express reads req.ip (trust proxy included)", async () => {
+    const express = (await import('express')).default;
+    const { upgradeClientIp } = await import('./limits');
+    const req = { headers: { 'x-forwarded-for': '198.51.100.7' }, socket: { remoteAddress: '127.0.0.1' } } as never;
+    const trusting = express();
+    trusting.set('trust proxy', 'loopback');
+    expect(upgradeClientIp(req, trusting)).toBe('198.51.100.7');
+    expect(upgradeClientIp(req, express())).toBe('127.0.0.1'); // no proxy trusted: the header is the client's word
+    expect(upgradeClientIp(req, undefined)).toBe('127.0.0.1');
+  });
+});

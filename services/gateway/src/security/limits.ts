@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import type { GatewayConfig } from '../config';
 import { TokenBuckets, type LimitDecision } from './token-bucket';
@@ -56,6 +57,19 @@ export class RateLimits {
     this.auth.take(clientIp(req));
   }
 
+  /**
+   * A WebSocket upgrade (`/ws?key=`, `?token=`, cookie) from `ip`: refused while the address is over its
+   * failed-auth budget, the same one HTTP guesses spend (`failedAuthFrom` counts a wrong WS credential).
+   */
+  wsBlocked(ip: string): Refusal | null {
+    return refused(this.auth.peek(ip), 'too many requests with invalid credentials from this address');
+  }
+
+  /** A WebSocket upgrade with an invalid credential: counts against its address. */
+  failedAuthFrom(ip: string): void {
+    this.auth.take(ip);
+  }
+
   /** After authentication: per API key (`keyId`), or per live session for WHIP offers. */
   afterAuth(req: Request, keyId: string | undefined): Refusal | null {
     const route = sessionRoute(req.method, req.path);
@@ -70,5 +84,14 @@ export class RateLimits {
 }
 
 export const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/**
+ * The client IP of a raw upgrade request, as Express would compute `req.ip` for it (its `trust proxy`
+ * setting, X-Forwarded-For): read through the Express app's request prototype, so HTTP and WS agree.
+ */
+export function upgradeClientIp(req: IncomingMessage, expressApp: { request?: object } | undefined): string {
+  const view = expressApp?.request ? (Object.assign(Object.create(expressApp.request), { headers: req.headers, socket: req.socket, connection: req.socket }) as { ip?: string }) : undefined;
+  return view?.ip ?? req.socket?.remoteAddress ?? 'unknown';
+}
 
 const refused = (d: LimitDecision, detail: string): Refusal | null => (d.ok ? null : { ...d, detail: `${detail}; retry in ${d.retryAfterS} s` });

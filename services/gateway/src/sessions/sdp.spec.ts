@@ -1,4 +1,5 @@
 import { GlimpseError } from '@glimpse/platform';
+import { HttpProblem } from '../problem';
 import { validateOffer } from './sdp';
 
 /** A browser-like offer (trimmed): bundled video and audio, both sendonly, with host candidates. */
@@ -31,8 +32,8 @@ const reason = (sdp: string) => {
     validateOffer(sdp);
     return 'ok';
   } catch (err) {
-    expect(err).toBeInstanceOf(GlimpseError);
-    return `${(err as GlimpseError).code}: ${(err as Error).message}`;
+    expect(err instanceof GlimpseError || err instanceof HttpProblem).toBe(true);
+    return `${(err as GlimpseError | HttpProblem).code}: ${(err as Error).message}`;
   }
 };
 
@@ -65,6 +66,6 @@ describe('validateOffer', () => {
   });
 
   it('refuses an offer over 64 KiB as too large', () => {
-    expect(reason(OFFER + `a=x-pad:${'x'.repeat(70_000)}\r\n`)).toMatch(/^IMAGE_TOO_LARGE/);
+    expect(reason(OFFER + `a=x-pad:${'x'.repeat(70_000)}\r\n`)).toMatch(/^BODY_TOO_LARGE/);
   });
 });

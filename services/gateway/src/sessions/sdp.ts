@@ -1,5 +1,6 @@
 import { WhipOffer } from '@glimpse/contracts';
 import { GlimpseError } from '@glimpse/platform';
+import { HttpProblem } from '../problem';
 
 const LINE = /^[a-z]=[^\0]*$/;
 
@@ -13,7 +14,7 @@ const invalid = (why: string) => new GlimpseError('INVALID_REQUEST', `malformed 
 export function validateOffer(sdp: string): void {
   if (!sdp.trim()) throw invalid('the body is empty; send the offer as application/sdp');
   if (Buffer.byteLength(sdp) > WhipOffer.MAX_SDP_BYTES) {
-    throw new GlimpseError('IMAGE_TOO_LARGE', `SDP offer larger than ${WhipOffer.MAX_SDP_BYTES} bytes`);
+    throw new HttpProblem('BODY_TOO_LARGE', `SDP offer larger than ${WhipOffer.MAX_SDP_BYTES} bytes`);
   }
   const lines = sdp.split(/\r?\n/);
   while (lines.length && lines[lines.length - 1] === '') lines.pop();

@@ -8,6 +8,7 @@ import { validateOffer } from './sdp';
 import { bearerToken } from './session-token';
 import { SessionService } from './session.service';
 import { WhipRelay } from './whip.service';
+import { LiveSession, Public } from '../auth/access';
 
 const sessionPipe = new ZodPipe(WhipOffer.sessionIdSchema);
 const resourcePipe = new ZodPipe(WhipOffer.resourceIdSchema);
@@ -24,12 +25,14 @@ export class WhipController {
   ) {}
 
   @Options(':sessionId')
+  @Public()
   options(@Res() res: Response): void {
     res.status(204).set({ Allow: 'OPTIONS, POST', 'Accept-Post': 'application/sdp' }).end();
   }
 
   /** The body is read by `sdpBodyParser` (app.ts); the token is checked before the body is judged. */
   @Post(':sessionId')
+  @LiveSession('whip')
   async offer(@Param('sessionId', sessionPipe) sessionId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const claims = this.sessions.authorize(bearerToken(req.headers.authorization), { sessionId });
     const sdp = uploadedSdp(req);
@@ -42,12 +45,14 @@ export class WhipController {
   }
 
   @Delete(':sessionId/:resourceId')
+  @LiveSession('whip')
   async close(@Param('sessionId', sessionPipe) sessionId: string, @Param('resourceId', resourcePipe) resourceId: string, @Req() req: Request) {
     const claims = this.sessions.authorize(bearerToken(req.headers.authorization), { sessionId });
     return this.whip.close(claims, resourceId);
   }
 
   @Patch(':sessionId/:resourceId')
+  @Public() // always 405: nothing to protect
   trickle(): never {
     throw new HttpProblem(
       'METHOD_NOT_ALLOWED',

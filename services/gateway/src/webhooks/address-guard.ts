@@ -1,50 +1,25 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { lookup as dnsLookupAll } from 'node:dns/promises';
+import { addressRefusal, hostExempt, parseIp, type AddressPolicy } from '@glimpse/platform';
 
-/** Loopback, private, link-local, CGNAT, multicast, reserved and unspecified ranges. */
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  blocked.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['64:ff9b::', 96],
-] as const) {
-  blocked.addSubnet(net, prefix, 'ipv6');
-}
+const HINT = 'list the host or its network in WEBHOOK_ALLOWED_HOSTS to allow it';
 
-/** Whether an IP address literal is loopback, private or otherwise not a public unicast address. */
-export function isPrivateAddress(address: string): boolean {
-  const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-  if (mapped) return isPrivateAddress(mapped[1]!);
-  const family = isIP(bare);
-  if (family === 4) return blocked.check(bare, 'ipv4');
-  if (family === 6) return blocked.check(bare, 'ipv6');
-  return false;
+/** Resolves a host name to every address it has (A and AAAA). */
+export type Resolver = (host: string) => Promise<string[]>;
+
+const dnsResolver: Resolver = async (host) => (await dnsLookupAll(host, { all: true, verbatim: true })).map((a) => a.address);
+
+/** Whether an address literal is refused by the policy (loopback, private, link-local, metadata …). */
+export function isRefusedAddress(address: string, policy: AddressPolicy): boolean {
+  return addressRefusal(address, policy) !== undefined;
 }
 
 /**
- * Checks a webhook URL: http(s), no credentials, and (unless private targets are allowed) no loopback or
- * private host literal. Returns an error message or null. Names are resolved at delivery (see `guardedLookup`).
+ * Checks a webhook URL without DNS: http(s), no credentials, and no refused host literal (or `localhost`).
+ * Returns an error message or null. Names are resolved by `registrationProblem` and again at every
+ * connection (`guardedLookup`), so a name that is re-pointed later (DNS rebinding) is refused too.
  */
-export function urlProblem(raw: string, allowPrivate: boolean): string | null {
+export function urlProblem(raw: string, policy: AddressPolicy): string | null {
   let url: URL;
   try {
     url = new URL(raw);
@@ -53,29 +28,55 @@ export function urlProblem(raw: string, allowPrivate: boolean): string | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'url: only http and https are allowed';
   if (url.username || url.password) return 'url: must not carry credentials';
-  if (!allowPrivate) {
-    const host = url.hostname.toLowerCase();
-    if (host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host)) {
-      return 'url: loopback and private addresses are refused (WEBHOOK_ALLOW_PRIVATE=false)';
-    }
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (hostExempt(host, policy)) return null;
+  if (host === 'localhost' || host.endsWith('.localhost')) return `url: ${host} is loopback; ${HINT}`;
+  if (parseIp(host)) {
+    const why = addressRefusal(host, policy);
+    if (why) return `url: ${host} is not a public address (${why}); ${HINT}`;
   }
   return null;
 }
 
-/** A `lookup` for http(s).request that refuses names resolving to private addresses (DNS rebinding too). */
-export function guardedLookup(allowPrivate: boolean) {
-  return (
-    hostname: string,
-    options: LookupOptions,
-    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-  ): void => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+/**
+ * `urlProblem`, then the name's current addresses: a name that resolves to a refused address is refused
+ * at registration (400). A name that does not resolve (yet) is accepted; delivery checks it again.
+ */
+export async function registrationProblem(raw: string, policy: AddressPolicy, resolver: Resolver = dnsResolver, timeoutMs = 5_000): Promise<string | null> {
+  const problem = urlProblem(raw, policy);
+  if (problem) return problem;
+  const host = new URL(raw).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (hostExempt(host, policy) || parseIp(host)) return null;
+  const addresses = await withTimeout(resolver(host), timeoutMs).catch(() => [] as string[]);
+  for (const address of addresses) {
+    const why = addressRefusal(address, policy);
+    if (why) return `url: ${host} resolves to ${address}, which is not a public address (${why}); ${HINT}`;
+  }
+  return null;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('DNS lookup timed out')), ms).unref()));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A `lookup` for http(s).request that refuses names resolving to refused addresses, at connection time,
+ * after resolution (so DNS rebinding cannot slip past the registration check). Literals go through it too.
+ */
+export function guardedLookup(policy: AddressPolicy, lookup: typeof dnsLookup = dnsLookup) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const list = addresses as LookupAddress[];
-      if (!allowPrivate) {
-        const bad = list.find((a) => isPrivateAddress(a.address));
+      if (!hostExempt(hostname, policy)) {
+        const bad = list.find((a) => isRefusedAddress(a.address, policy));
         if (bad) {
-          const e = new Error(`${hostname} resolves to a private address (${bad.address})`) as NodeJS.ErrnoException;
+          const why = addressRefusal(bad.address, policy);
+          const e = new Error(`${hostname} resolves to ${bad.address}, which is not a public address (${why}); ${HINT}`) as NodeJS.ErrnoException;
           e.code = 'EPRIVATEADDRESS';
           return callback(e, '', 0);
         }

@@ -30,6 +30,19 @@ export interface LoopDeps {
   send?: typeof post;
 }
 
+/** Counts the failed attempts of the event in flight, so that the backoff doubles even if JetStream's count does not. */
+class FailureCount {
+  private seq = -1;
+  private n = 0;
+
+  /** The attempt number that just failed: JetStream's delivery count, or more if this loop saw more failures. */
+  failed(seq: number, deliveryCount: number): number {
+    this.n = seq === this.seq ? this.n + 1 : 1;
+    this.seq = seq;
+    return Math.max(deliveryCount, this.n);
+  }
+}
+
 /** The durable consumer of one webhook: strictly one event in flight, explicit acks, starting at `deliver`. */
 export function consumerConfig(w: StoredWebhook, cfg: WebhooksConfig, deliver: 'new' | 'since-created'): Partial<ConsumerConfig> {
   return {
@@ -73,6 +86,7 @@ class Gone extends Error {}
 export class DeliveryLoop {
   private stopping = false;
   private wake: (() => void) | undefined;
+  private readonly failures = new FailureCount();
   readonly done: Promise<void>;
 
   constructor(
@@ -154,13 +168,17 @@ export class DeliveryLoop {
         .catch(() => undefined);
       return;
     }
-    const attempts = msg.info.redeliveryCount;
+    const attempts = this.failures.failed(msg.seq, msg.info.redeliveryCount);
     const delay = backoffMs(attempts, this.deps.cfg.initialBackoffMs, this.deps.cfg.maxBackoffMs);
+    const retryAt = Date.now() + delay;
     msg.nak(delay);
     this.deps.log.debug?.(`webhook ${this.hook.id}: ${id} attempt ${attempts} failed (${result.error}); retry in ${delay} ms`);
     await this.deps.store
       .updateStats(this.hook.id, (s) => ({ ...s, failedAttempts: s.failedAttempts + 1, lastError: result.error, lastErrorAt: now }))
       .catch(() => undefined);
+    // The nak delay asks JetStream to wait; this loop also waits, so that no redelivery (another cause, an
+    // older server) makes it POST early: the schedule holds per webhook whatever the broker does.
+    await this.sleep(retryAt - Date.now());
   }
 
   private deliver(msg: JsMsg, id: string, type: string): Promise<PostResult> {
@@ -174,10 +192,11 @@ export class DeliveryLoop {
       'Glimpse-Delivery-Attempt': String(msg.info.redeliveryCount),
     };
     const send = this.deps.send ?? post;
-    return send(this.hook.url, msg.data, headers, { timeoutMs: this.deps.cfg.timeoutMs, allowPrivate: this.deps.cfg.allowPrivate });
+    return send(this.hook.url, msg.data, headers, { timeoutMs: this.deps.cfg.timeoutMs, policy: this.deps.cfg.policy });
   }
 
   private sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(() => ((this.wake = undefined), resolve()), ms);
       this.wake = () => (clearTimeout(t), (this.wake = undefined), resolve());

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { guardedLookup } from './address-guard';
+import type { AddressPolicy } from '@glimpse/platform';
+import { guardedLookup, urlProblem } from './address-guard';
 
 export interface PostResult {
   ok: boolean;
@@ -13,8 +14,12 @@ export function post(
   url: string,
   body: Uint8Array,
   headers: Record<string, string>,
-  opts: { timeoutMs: number; allowPrivate: boolean },
+  opts: { timeoutMs: number; policy: AddressPolicy },
 ): Promise<PostResult> {
+  // Node connects to an address literal without a lookup, so literals are checked here (the policy may
+  // have changed since the webhook was registered); names are checked by guardedLookup after resolution.
+  const refused = urlProblem(url, opts.policy);
+  if (refused) return Promise.resolve({ ok: false, error: refused });
   return new Promise((resolve) => {
     const u = new URL(url);
     const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -30,7 +35,7 @@ export function post(
       {
         method: 'POST',
         headers: { ...headers, 'Content-Length': String(body.byteLength), 'User-Agent': 'Glimpse-Webhooks/1' },
-        lookup: guardedLookup(opts.allowPrivate) as never,
+        lookup: guardedLookup(opts.policy) as never,
         agent: false,
       },
       (res) => {

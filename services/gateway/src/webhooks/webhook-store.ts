@@ -45,8 +45,12 @@ export class WebhookStore {
 
   async list(): Promise<StoredWebhook[]> {
     const kv = await this.bucket('hooks');
+    // Drain the key iterator before reading any value: awaiting a get() inside `for await (… of kv.keys())`
+    // ends nats.js's key listing after the first key (GET /webhooks said total 1 with 11 registered).
+    const keys: string[] = [];
+    for await (const key of await kv.keys()) keys.push(key);
     const out: StoredWebhook[] = [];
-    for await (const key of await kv.keys()) {
+    for (const key of keys) {
       const w = await this.get(key);
       if (w) out.push(w);
     }

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Events, z } from '@glimpse/contracts';
+import { CONTROL_CHARS_MESSAGE, Events, NO_CONTROL_CHARS, z } from '@glimpse/contracts';
 
 /** KV bucket of registered webhooks (key: webhook id); the secret is stored, so NATS access must be restricted. */
 export const WEBHOOKS_BUCKET = 'glimpse_webhooks';
@@ -22,8 +22,9 @@ export const eventFilterSchema = z
   });
 
 export const createWebhookSchema = z.strictObject({
-  url: z.string().max(2000),
-  secret: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)').max(256),
+  // WHATWG URL parsing drops tabs and newlines silently: refuse them rather than store another URL
+  url: z.string().max(2000).regex(NO_CONTROL_CHARS, CONTROL_CHARS_MESSAGE),
+  secret: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)').max(256).regex(NO_CONTROL_CHARS, CONTROL_CHARS_MESSAGE),
   events: z.array(eventFilterSchema).min(1).max(50).default(['*']),
 });
 export type CreateWebhook = z.infer<typeof createWebhookSchema>;

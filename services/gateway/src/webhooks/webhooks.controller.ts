@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { uuidSchema } from '@glimpse/contracts';
+import { RequireScope } from '../auth/access';
 import { ZodPipe } from '../zod.pipe';
 import { createWebhookSchema, type CreateWebhook } from './webhook.model';
 import { WebhooksService } from './webhooks.service';
@@ -7,6 +8,7 @@ import { WebhooksService } from './webhooks.service';
 const idPipe = new ZodPipe(uuidSchema);
 
 @Controller('api/v1/webhooks')
+@RequireScope('admin')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Events } from '@glimpse/contracts';
 import { Bus, GlimpseError, InjectBus } from '@glimpse/platform';
 import type { KvEntry, QueuedIterator } from 'nats';
-import { urlProblem } from './address-guard';
+import { registrationProblem } from './address-guard';
 import { DeliveryLoop, ensureConsumer, isNotFound } from './delivery-loop';
 import { WebhookStore } from './webhook-store';
 import { durableName, publicView, type CreateWebhook, type StoredWebhook } from './webhook.model';
@@ -43,7 +43,7 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   async create(req: CreateWebhook) {
-    const problem = urlProblem(req.url, this.cfg.allowPrivate);
+    const problem = await registrationProblem(req.url, this.cfg.policy);
     if (problem) throw new GlimpseError('INVALID_REQUEST', `invalid body: ${problem}`);
     const hook: StoredWebhook = {
       id: randomUUID(),

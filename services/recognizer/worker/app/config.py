@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     max_bytes: int = Field(25 * 1024 * 1024, ge=1)
     # Width x height limit, checked from the image header before any pixel is decoded.
     max_pixels: int = Field(40_000_000, ge=1)
+    # An image may decode to at most this many times its encoded size, once it decodes to more than
+    # decode_ratio_floor_bytes (see imaging.check_decode_work); more gets 413 from the header.
+    max_decode_ratio: float = Field(100, gt=1)
+    decode_ratio_floor_bytes: int = Field(24 * 1024 * 1024, ge=0)
     # blaze: BlazeFace (~6 ms per 640x480 frame on a CPU core, HOG ~40-100 ms) with HOG standing in when its
     # packages are missing; hog: face_recognition's default; cnn: dlib's CNN (GPU).
     default_detector: Detector = "blaze"
