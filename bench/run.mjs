@@ -14,6 +14,7 @@ import { benchMatcher } from './matcher.mjs';
 import { benchLive, liveTable } from './live.mjs';
 import { drive, r1, stats } from './drive.mjs';
 import { benchScaling, scalingLines, ONE_INSTANCE, TWO_INSTANCES } from './scaling.mjs';
+import { benchIdentity } from './identity.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -243,6 +244,9 @@ async function main() {
   // 6. Live camera: headless Chromium publishing over WHIP to the stack with shipped defaults.
   const live = await benchLiveStack(QUICK ? [1] : [1, 4], tmp);
 
+  // 7. "Seen before?" as the gallery grows (its own JSON: bench/results/identity.json).
+  const identity = QUICK ? null : await benchIdentity({ log: (m) => log(`identity: ${m}`) });
+
   // Tables.
   const k1 = '640x480, 1 face';
   const base1 = baseline[k1];
@@ -286,6 +290,7 @@ async function main() {
   const def = glimpse.defaults;
   lines.push('\nLive camera (headless Chromium over WHIP, 640x480 fake camera, shipped defaults, one recognizer)\n');
   lines.push(liveTable(live));
+  if (identity) lines.push('\n"Seen before?" on the fixture faces with distractors enrolled first (bench/identity.mjs)\n', identity.table);
   lines.push('\nTargets');
   lines.push(`- throughput 640x480 one face vs baseline: ${def ? (def.throughput[k1].framesPerS / base1.framesPerS).toFixed(2) : '-'}x independent frames, ${st ? (st.framesPerS / base1.framesPerS).toFixed(2) : '-'}x video streams (target >= 3x)`);
   lines.push(`- recognize p95 / baseline single call: ${def ? (def.latency.p95 / base1.p50).toFixed(2) : '-'} (target <= 1.5)`);
@@ -311,7 +316,11 @@ async function benchLiveStack(streams, dir) {
   }
 }
 
-main().catch((err) => {
+// `npm run bench -- identity` runs only the identity benchmark
+const only = process.argv[2] === 'identity'
+  ? benchIdentity().then(({ table: text }) => console.log(`\n${text}\n`))
+  : main();
+only.catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -19,7 +19,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { connect, type NatsConnection } from 'nats';
-import { Events, MatchFaces, StreamList } from '@glimpse/contracts';
+import { Events, FrameSettle, MatchFaces, RecognizerHeartbeat, StreamList } from '@glimpse/contracts';
 import { BUS, Bus } from '@glimpse/platform';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
@@ -166,6 +166,13 @@ describe('each service can do its own work', () => {
     expect((await fetch(`${base}/api/v1/auth/session`, { method: 'DELETE', headers: { cookie } })).status).toBe(204); // revoked-sessions KV
     expect((await fetch(`${base}/api/v1/persons`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
     expect((await fetch(`${base}/api/v1/streams`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    // identity review: the queue, calibration and the threshold in force, answered by the matcher
+    for (const path of ['/api/v1/review', '/api/v1/calibration', '/api/v1/settings/threshold']) {
+      expect([path, (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${key}` } })).status]).toEqual([path, 200]);
+    }
+    // applying a threshold: the matcher announces it to every instance on glimpse.matcher.settings.changed
+    const put = await fetch(`${base}/api/v1/settings/threshold`, { method: 'PUT', headers: admin, body: JSON.stringify({ threshold: null }) });
+    expect(put.status).toBe(200);
     const health = (await (await fetch(`${base}/healthz`)).json()) as { checks: Record<string, { ok?: boolean; status?: string }> };
     expect(JSON.stringify(health.checks.matcher)).not.toMatch(/permission/i);
     await capture.close();
@@ -224,6 +231,19 @@ describe('each service can do its own work', () => {
     const gw = await connectAs('gateway');
     expect((await gw.nc.request('glimpse.frame.encode', 'jpeg', { timeout: 5_000 })).string()).toBe('encoded');
     expect([...capture.errors, ...recognizer.errors, ...gw.errors]).toEqual([]);
+  });
+
+  it('recognizer heartbeats reach the gateway, and the gateway settles a frame it gave up on with the matcher', async () => {
+    const gw = await connectAs('gateway');
+    const beats: string[] = [];
+    gw.nc.subscribe(RecognizerHeartbeat.pattern, { callback: (_e, m) => beats.push(m.string()) });
+    await gw.nc.flush();
+    const recognizer = await connectAs('recognizer');
+    recognizer.nc.publish(RecognizerHeartbeat.subjectFor(), JSON.stringify({ instanceId: 'r-perm', intervalMs: 500, frames: [] }));
+    await until('the heartbeat at the gateway', () => beats.length > 0);
+    const settled = await gw.nc.request(FrameSettle.subject, JSON.stringify({ frameId: 'perm_frame_0001' }), { timeout: 5_000 });
+    expect(settled.json()).toEqual({ ok: true, data: { state: 'abandoned' } });
+    expect([...recognizer.errors, ...gw.errors]).toEqual([]);
   });
 });
 

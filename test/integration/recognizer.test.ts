@@ -133,7 +133,7 @@ withPhotos('finds the face in a photo and hands its encoding and a JPEG crop to 
   expect(meta.width).toBeGreaterThan(face.box.width);
   expect(meta.width).toBeLessThanOrEqual(250);
   // the worker's quality, for the matcher to keep the best crop of a sighting
-  expect(face.quality).toEqual({ faceWidth: face.box.width, sharpness: expect.any(Number) });
+  expect(face.quality).toEqual({ faceWidth: face.box.width, sharpness: expect.any(Number), yaw: expect.any(Number) });
   expect(face.quality!.sharpness).toBeGreaterThan(0);
 });
 
@@ -153,7 +153,7 @@ withPhotos('returns each face’s JPEG crop and quality on FrameEncode with Glim
   expect(reply.faces).toHaveLength(1);
   const [face] = reply.faces;
   expect(Object.keys(face).sort()).toEqual(['box', 'crop', 'encoding', 'quality']);
-  expect(face.quality).toEqual({ faceWidth: face.box.width, sharpness: expect.any(Number) });
+  expect(face.quality).toEqual({ faceWidth: face.box.width, sharpness: expect.any(Number), yaw: expect.any(Number) });
   expect(face.quality!.sharpness).toBeGreaterThan(0);
   const meta = await sharp(Buffer.from(face.crop!, 'base64')).metadata();
   expect(meta.format).toBe('jpeg');

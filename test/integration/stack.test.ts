@@ -69,7 +69,8 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
       dataDir,
       recognizers: 2,
       // capture streams files only from its STREAM_FILE_ROOTS: the uploads (stack.js's default) and this test's videos
-      env: { STREAM_FILE_ROOTS: `${join(dataDir, 'uploads')},${videoDir}` },
+      // MATCH_RULE=nearest: these checks pin the seed's rule (every repeat within 0.6); decisions.test.ts covers the default
+      env: { STREAM_FILE_ROOTS: `${join(dataDir, 'uploads')},${videoDir}`, MATCH_RULE: 'nearest' },
       logSink: { write: (s: string) => log.push(s) },
     });
     bus = await Bus.connect({ servers: stack.natsUrl, name: 'stack-test' });

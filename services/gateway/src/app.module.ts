@@ -5,8 +5,11 @@ import { ApiKeysController, ApiKeyStore, AuthGuard, AuthService, AuthSessionCont
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
+import { IdentityController } from './identity.controller';
 import { OpenViduModule } from './openvidu/openvidu.module';
 import { FacesController } from './faces.controller';
+import { FrameSender } from './frame-sender';
+import { FramesRepository } from './frames.repository';
 import { GatewayMetrics, GatewayMetricsLifecycle, HttpMetricsMiddleware } from './gateway.metrics';
 import { LibraryService } from './library.service';
 import { PersonsController } from './persons.controller';
@@ -23,6 +26,7 @@ import { StreamsController } from './streams.controller';
 import { StreamsService } from './streams.service';
 import { WsGateway } from './ws.gateway';
 import { LiveFaces } from './security/live-faces';
+import { RateLimits } from './security/limits';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
@@ -35,7 +39,7 @@ export class AppModule implements NestModule {
         OpenViduModule.forRoot({ requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS }),
         WebhooksModule,
       ],
-      controllers: [RecognizeController, PersonsController, FacesController, SearchController, StreamsController, HealthController, SessionsController, WhipController, ApiKeysController, AuthSessionController],
+      controllers: [RecognizeController, PersonsController, FacesController, IdentityController, SearchController, StreamsController, HealthController, SessionsController, WhipController, ApiKeysController, AuthSessionController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: cfg },
         { provide: APP_FILTER, useClass: ProblemFilter },
@@ -43,6 +47,8 @@ export class AppModule implements NestModule {
         ApiKeyStore,
         AuthService,
         RecognizeService,
+        FramesRepository,
+        FrameSender,
         LibraryService,
         StreamsService,
         HealthService,
@@ -51,6 +57,8 @@ export class AppModule implements NestModule {
         WhipRelay,
         WsGateway,
         LiveFaces,
+        // one instance: HTTP (security/mount.ts) and /ws spend the same per-address budgets
+        { provide: RateLimits, useFactory: (c: GatewayConfig) => new RateLimits(c), inject: [GATEWAY_CONFIG] },
         { provide: GatewayMetrics, useFactory: () => new GatewayMetrics() },
         GatewayMetricsLifecycle,
       ],

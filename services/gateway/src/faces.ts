@@ -19,5 +19,10 @@ export function toApiFace(f: RecognizedFace, box: Box = f.box): ApiFace {
     distance: f.distance,
     similarity: f.similarity,
     cropUrl: cropUrl(f.faceId),
+    // how the matcher decided, and its guess when unsure (absent from replies recorded before decisions)
+    ...(f.decision ? { decision: f.decision } : {}),
+    ...(f.guess !== undefined ? { guess: f.guess } : {}),
+    // stream faces: the sighting they count in, so a live view keeps one card per sighting
+    ...(f.sightingId ? { sightingId: f.sightingId } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { LibraryService } from './library.service';
 import { formFields, uploadedFiles, type UploadedFile } from './upload';
 import { upstream } from './upstream';
 import { validate, ZodPipe } from './zod.pipe';
+import { LiveSession, RequireScope } from './auth/access';
 
 export { personsQuery };
 
@@ -24,6 +25,7 @@ export class PersonsController {
   ) {}
 
   @Get('persons')
+  @RequireScope('read')
   async list(@Query(new ZodPipe(personsQuery)) query: z.infer<typeof personsQuery>) {
     const reply = await upstream(this.bus.request(PersonsList.contract, query));
     return { ...reply, items: reply.items.map(withCover) };
@@ -31,29 +33,34 @@ export class PersonsController {
 
   /** Enrollment: a new (optionally named) person from one or more photos of exactly one face each. */
   @Post('persons')
+  @RequireScope('write')
   enroll(@Req() req: Request) {
     const { name } = validate(enrollFields, formFields(req), 'form fields');
     return this.library.enroll(photos(req), name === undefined ? {} : { name });
   }
 
   @Get('persons/:id')
+  @RequireScope('read')
   async get(@Param('id', idPipe) id: string) {
     const person = await upstream(this.bus.request(PersonGet.contract, { id }));
     return { ...withCover(person), faces: person.faces.map(withCrop) };
   }
 
   @Patch('persons/:id')
+  @RequireScope('write')
   async rename(@Param('id', idPipe) id: string, @Body() body: unknown) {
     const { name } = validate(renameBody, body, 'body');
     return withCover(await upstream(this.bus.request(PersonRename.contract, { id, name })));
   }
 
   @Delete('persons/:id')
+  @RequireScope('write')
   delete(@Param('id', idPipe) id: string) {
     return upstream(this.bus.request(PersonDelete.contract, { id }));
   }
 
   @Post('persons/:id/faces')
+  @RequireScope('write')
   addFaces(@Param('id', idPipe) id: string, @Req() req: Request) {
     validate(addFacesFields, formFields(req), 'form fields');
     return this.library.enroll(photos(req), { personId: id });
@@ -61,14 +68,20 @@ export class PersonsController {
 
   /** `sourceId` is merged into `:id`, which keeps its number (and its name, when it has one). */
   @Post('persons/:id/merge')
+  @RequireScope('write')
   @HttpCode(200)
   async merge(@Param('id', idPipe) id: string, @Body() body: unknown) {
     const { sourceId } = validate(mergeBody, body, 'body');
-    const reply = await upstream(this.bus.request(PersonMerge.contract, { targetId: id, sourceId }));
+    // the contract refuses a self-merge: checked here, it is the client's 400 rather than a failed request's 500
+    const request = validate(PersonMerge.request, { targetId: id, sourceId }, 'body');
+    const reply = await upstream(this.bus.request(PersonMerge.contract, request));
     return { ...reply, person: withCover(reply.person) };
   }
 
+  /** Also with a camera session's token, for faces seen in its stream (earlyAuth checks). */
   @Get('faces/:id/crop')
+  @RequireScope('read')
+  @LiveSession('crop')
   async crop(@Param('id', idPipe) id: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const { jpeg } = await upstream(this.bus.request(FaceCrop.contract, { id }));
     const bytes = Buffer.from(jpeg, 'base64');

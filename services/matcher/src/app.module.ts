@@ -1,9 +1,15 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { BusModule } from '@glimpse/platform';
+import { CalibrationRepository } from './calibration.repository';
+import { CalibrationService } from './calibration.service';
+import { CannotLinkConstraints } from './cannot-link.constraints';
+import { CannotLinkRepository } from './cannot-link.repository';
 import { Clock } from './clock';
 import { instanceIdOf, MATCHER_CONFIG, type MatcherConfig } from './config';
 import { Database } from './database/database';
 import { DatabaseLifecycle } from './database/database.lifecycle';
+import { MATCH_CONSTRAINTS } from './decision/constraints';
+import { Decider } from './decision/decider';
 import { openDatabase } from './database/open-database';
 import { ErasureService } from './erasure.service';
 import { EventRelay } from './events/event-relay';
@@ -11,11 +17,16 @@ import { EventStream } from './events/event-stream';
 import { OutboxRepository } from './events/outbox.repository';
 import { FaceRepository } from './face.repository';
 import { FrameLedgerRepository } from './frame-ledger.repository';
+import { FrameSettleService } from './frame-settle.service';
 import { MatcherHandlers } from './matcher.handlers';
 import { MatcherMetricsLifecycle } from './matcher.metrics';
 import { MatcherService } from './matcher.service';
 import { PersonRepository } from './person.repository';
 import { PersonService } from './person.service';
+import { ReviewRepository } from './review.repository';
+import { ReviewService } from './review.service';
+import { SettingsRepository } from './settings.repository';
+import { SettingsService } from './settings.service';
 import { SightingRepository } from './sighting.repository';
 import { SightingService } from './sighting.service';
 import { INSTANCE_ID } from './tokens';
@@ -35,6 +46,10 @@ export class AppModule {
         Clock,
         FaceRepository,
         FrameLedgerRepository,
+        FrameSettleService,
+        // "not this person" links: a new face takes those of the stored face it is closest to
+        { provide: MATCH_CONSTRAINTS, useClass: CannotLinkConstraints },
+        Decider,
         PersonRepository,
         SightingRepository,
         OutboxRepository,
@@ -45,6 +60,13 @@ export class AppModule {
         PersonService,
         MatcherService,
         MatcherHandlers,
+        CannotLinkRepository,
+        ReviewRepository,
+        ReviewService,
+        CalibrationRepository,
+        CalibrationService,
+        SettingsRepository,
+        SettingsService,
         MatcherMetricsLifecycle,
       ],
     };

@@ -4,7 +4,8 @@ import { loadMatcherConfig } from './config';
 describe('matcher config', () => {
   it('defaults to an embedded PGlite in ./data/pglite with threshold 0.6, k 1, ef_search 400', () => {
     const c = loadMatcherConfig({});
-    expect(c).toMatchObject({ DATA_DIR: './data/pglite', THRESHOLD: 0.6, MATCH_K: 1, HNSW_EF_SEARCH: 400 });
+    expect(c).toMatchObject({ DATA_DIR: './data/pglite', THRESHOLD: 0.6, MATCH_K: 64, HNSW_EF_SEARCH: 400 });
+    expect(c).toMatchObject({ MATCH_RULE: 'person', MATCH_DISTANCE: 0.56, MATCH_DISTANCE_SLOPE: 0.02, MATCH_RATIO: 0.92, MATCH_AMBIGUOUS: 'new' });
     expect(c.DATABASE_URL).toBeUndefined();
   });
 
@@ -40,13 +41,13 @@ describe('matcher config', () => {
   it('lists every bad variable', () => {
     let err: unknown;
     try {
-      loadMatcherConfig({ THRESHOLD: '0', MATCH_K: 'x', DATABASE_URL: 'mysql://db' });
+      loadMatcherConfig({ THRESHOLD: '0', MATCH_K: 'x', DATABASE_URL: 'mysql://db', MATCH_RULE: 'closest', MATCH_RATIO: '1.5' });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const msg = (err as Error).message;
-    for (const v of ['THRESHOLD', 'MATCH_K', 'DATABASE_URL']) expect(msg).toContain(v);
+    for (const v of ['THRESHOLD', 'MATCH_K', 'DATABASE_URL', 'MATCH_RULE', 'MATCH_RATIO']) expect(msg).toContain(v);
   });
 
   it('rejects an ef_search smaller than k, which would silently cap the results', () => {

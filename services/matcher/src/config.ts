@@ -13,10 +13,42 @@ export const matcherEnv = baseEnv
       emptyToUndefined,
       z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL').optional(),
     ),
-    /** Euclidean distance below which two encodings are the same person; a request may override it. */
+    /**
+     * How a face is matched (docs/identity.md). `person` (default): each face against the centroids of
+     * candidate persons, a ratio test against the next person, a threshold that tightens as the gallery
+     * grows, and a quality gate on starting persons. `nearest`: the original demo's rule, the single
+     * nearest stored face within THRESHOLD. Either way a frame's faces go to different persons.
+     */
+    MATCH_RULE: z.enum(['person', 'nearest']).default('person'),
+    /** `nearest` rule: Euclidean distance below which two encodings are the same person; a request may override it. */
     THRESHOLD: z.coerce.number().gt(0).lt(2).default(DEFAULT_THRESHOLD),
-    /** Nearest stored faces fetched per query face; the closest one decides. */
-    MATCH_K: envInt(1, 1, 100),
+    /** Nearest stored faces fetched per query face; their persons are the candidates. */
+    MATCH_K: envInt(64, 1, 1000),
+    /** At most this many candidate persons per face (closest first). */
+    MATCH_CANDIDATES: envInt(8, 1, 100),
+    /** `person` rule: a person's distance is to the centroid (mean) of their this-many most recent faces. */
+    MATCH_PERSON_FACES: envInt(50, 1, 1000),
+    /** `person` rule: the accepted person distance while the gallery holds up to MATCH_REFERENCE_PERSONS persons. */
+    MATCH_DISTANCE: envNumber(0.56, 0.05, 1.5),
+    /** `person` rule: how much MATCH_DISTANCE shrinks per tenfold growth of the gallery beyond the reference. */
+    MATCH_DISTANCE_SLOPE: envNumber(0.02, 0, 0.5),
+    MATCH_REFERENCE_PERSONS: envInt(50, 1, 10_000_000),
+    /** `person` rule: the best person's distance must be at most this times the next person's (1: no margin). */
+    MATCH_RATIO: envNumber(0.92, 0.1, 1),
+    /**
+     * `person` rule: a face within the accepted distance of a person but not clearly closer to them than to
+     * the next person (MATCH_RATIO) is a new person (`new`: a look-alike is not merged; people can merge
+     * persons later) or `unsure` (nothing stored).
+     */
+    MATCH_AMBIGUOUS: z.enum(['new', 'unsure']).default('new'),
+    /** `person` rule: a face within this much beyond the accepted distance is `unsure` instead of a new person. */
+    MATCH_UNSURE_BAND: envNumber(0, 0, 1),
+    /** `person` rule: faces narrower than this (pixels) may match but never start a person or join the gallery. */
+    MATCH_MIN_FACE_PX: envInt(40, 1, 10_000),
+    /** `person` rule: ...nor faces blurrier than this (variance of the Laplacian; see faceQualitySchema). */
+    MATCH_MIN_SHARPNESS: envNumber(5, 0, 1e9),
+    /** `person` rule: ...nor faces turned further than this (|yaw| from the landmarks; 0.4 is about 50 degrees). */
+    MATCH_MAX_YAW: envNumber(0.4, 0, 5),
     /** HNSW candidate list size per query (`hnsw.ef_search`): higher is slower and more exact. */
     // 400 keeps recall@1 >= 0.99 at 100k clustered faces (bench: 11.7 ms p95); 100 gave 0.95.
     HNSW_EF_SEARCH: envInt(400, 1, 1000),

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { MATCHER_CONFIG, type MatcherConfig } from './config';
 import { Database } from './database/database';
 
-/** Tables that held a deleted person's data: encodings and crops, sightings, names, event payloads. */
-const TABLES = ['faces', 'sightings', 'persons', 'person_aliases', 'event_outbox'];
+/** Tables that held a deleted person's data: encodings and crops, sightings, names, event payloads, cannot-links. */
+const TABLES = ['faces', 'sightings', 'persons', 'person_aliases', 'event_outbox', 'cannot_links'];
 
 /**
  * Deleting rows only hides them: Postgres keeps dead row versions in the table files until their space is

@@ -13,6 +13,14 @@ export interface NearestFace {
   distance: number;
 }
 
+export interface PersonDistance {
+  personId: string;
+  /** To the centroid of the person's faces. */
+  distance: number;
+  /** How many faces made the centroid. */
+  faces: number;
+}
+
 export interface FaceRef {
   id: string;
   personId: string;
@@ -69,6 +77,29 @@ export class FaceRepository {
              p.name AS "personName", n.distance::float8 AS distance
       FROM nearest n JOIN persons p ON p.id = n.person_id
       ORDER BY n.distance`;
+  }
+
+  /**
+   * For each of `personIds`, the distance from `encoding` to the person's centroid: the mean of their
+   * `perPerson` most recent stored faces (pgvector's avg). What the person rule scores a person by.
+   * Reads through the (person_id, created_at) index, not HNSW.
+   */
+  async personDistances(tx: Tx, encoding: readonly number[], personIds: readonly string[], perPerson: number): Promise<PersonDistance[]> {
+    if (personIds.length === 0) return [];
+    const v = toVectorLiteral(encoding);
+    return tx.$queryRaw<PersonDistance[]>`
+      SELECT c.id::text AS "personId", (avg(f.embedding) <-> ${v}::vector)::float8 AS distance, count(*)::int AS faces
+      FROM unnest(${[...personIds]}::uuid[]) AS c(id)
+      CROSS JOIN LATERAL (
+        SELECT embedding FROM faces WHERE person_id = c.id ORDER BY created_at DESC LIMIT ${perPerson}::int
+      ) f
+      GROUP BY c.id`;
+  }
+
+  /** How many persons the gallery holds: the person rule grows stricter as it grows. */
+  async countPersons(tx: Tx): Promise<number> {
+    const [{ n }] = await tx.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM persons`;
+    return n;
   }
 
   /** Stores one face with its encoding and JPEG crop; returns its id. */

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import {
+  CalibrationGet,
   FaceCrop,
+  FaceReject,
   FaceMove,
   FaceSearch,
   FacesList,
@@ -12,20 +14,29 @@ import {
   PersonMerge,
   PersonRename,
   PersonsList,
+  ReviewDifferent,
+  ReviewList,
   SightingGet,
   SightingsList,
+  ThresholdGet,
+  ThresholdSet,
 } from '@glimpse/contracts';
 import { Bus, InjectBus } from '@glimpse/platform';
 import { Database } from './database/database';
+import { CalibrationService } from './calibration.service';
 import { EventRelay } from './events/event-relay';
+import { EventStream } from './events/event-stream';
 import { MatcherService } from './matcher.service';
 import { PersonService } from './person.service';
+import { ReviewService } from './review.service';
+import { SettingsService } from './settings.service';
 import { SightingService } from './sighting.service';
 import { INSTANCE_ID } from './tokens';
 
 export { INSTANCE_ID };
 
 const HEALTH_TIMEOUT_MS = 2000;
+const JETSTREAM_HEALTH_TIMEOUT_MS = 1500;
 
 /** The matcher's NATS surface; payloads are validated against the contracts by the bus. */
 @Injectable()
@@ -40,6 +51,10 @@ export class MatcherHandlers implements OnApplicationBootstrap {
     private readonly relay: EventRelay,
     private readonly db: Database,
     @Inject(INSTANCE_ID) private readonly instance: string,
+    private readonly review: ReviewService,
+    private readonly calibration: CalibrationService,
+    private readonly settings: SettingsService,
+    private readonly stream: EventStream,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -58,20 +73,38 @@ export class MatcherHandlers implements OnApplicationBootstrap {
     b.handle(FaceCrop.contract, (req) => this.persons.faceCrop(req), { queue: FaceCrop.queue });
     b.handle(SightingsList.contract, (req) => this.sightings.list(req), { queue: SightingsList.queue });
     b.handle(SightingGet.contract, (req) => this.sightings.get(req), { queue: SightingGet.queue });
+    b.handle(FaceReject.contract, (req) => this.persons.rejectFace(req), { queue: FaceReject.queue });
+    b.handle(ReviewDifferent.contract, (req) => this.persons.markDifferent(req), { queue: ReviewDifferent.queue });
+    b.handle(ReviewList.contract, (req) => this.review.list(req), { queue: ReviewList.queue });
+    b.handle(CalibrationGet.contract, (req) => this.calibration.calibrate(req), { queue: CalibrationGet.queue });
+    b.handle(ThresholdGet.contract, async () => this.settings.get(), { queue: ThresholdGet.queue });
+    b.handle(ThresholdSet.contract, (req) => this.settings.set(req), { queue: ThresholdSet.queue });
     // No queue group: every instance answers, so a scatter-gather sees each one.
     b.handle(HealthCheck.contractFor('matcher'), () => this.health());
     const subjects: string[] = [MatchFaces, FaceSearch, PersonsList, PersonGet, PersonDelete, PersonRename, PersonMerge]
       .map((c) => c.subject as string)
-      .concat([PersonEnroll, FaceMove, FacesList, FaceCrop, SightingsList, SightingGet].map((c) => c.subject));
+      .concat([PersonEnroll, FaceMove, FacesList, FaceCrop, SightingsList, SightingGet].map((c) => c.subject))
+      .concat([FaceReject, ReviewDifferent, ReviewList, CalibrationGet, ThresholdGet, ThresholdSet].map((c) => c.subject));
     this.log.log(`handling ${subjects.join(', ')} (queue ${queue})`);
   }
 
   async health(): Promise<HealthCheck.Reply> {
-    const database = await this.db.ping(HEALTH_TIMEOUT_MS).then(
-      () => ({ ok: true, detail: this.db.detail }),
-      (err: unknown) => ({ ok: false, detail: `${this.db.detail}: ${err instanceof Error ? err.message : String(err)}` }),
-    );
+    const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
+    // Both probes at once, the JetStream one shorter, so the reply stays within the gateway's health timeout.
+    const [database, jetstream] = await Promise.all([
+      this.db.ping(HEALTH_TIMEOUT_MS).then(
+        () => ({ ok: true, detail: this.db.detail }),
+        (err: unknown) => ({ ok: false, detail: `${this.db.detail}: ${reason(err)}` }),
+      ),
+      this.stream.describe(JETSTREAM_HEALTH_TIMEOUT_MS).then(
+        (detail) => ({ ok: true, detail }),
+        (err: unknown) => ({ ok: false, detail: `JetStream unavailable (${reason(err)}): events wait in the outbox` }),
+      ),
+    ]);
     const events = this.relay.health();
-    return { service: 'matcher', instance: this.instance, ok: database.ok && events.ok, checks: { database, events } };
+    const nats = { ok: this.bus.isConnected(), detail: this.bus.serverDetail() };
+    const ok = database.ok && events.ok && nats.ok && jetstream.ok;
+    return { service: 'matcher', instance: this.instance, ok, checks: { database, events, nats, jetstream } };
   }
+
 }

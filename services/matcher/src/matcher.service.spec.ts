@@ -1,19 +1,38 @@
-import { euclidean, RecognitionEvent, similarity, type MatchFaces } from '@glimpse/contracts';
+import { euclidean, RecognitionEvent, similarity, type FaceQuality, type MatchFaces } from '@glimpse/contracts';
 import { Logger } from '@nestjs/common';
 import type { Bus } from '@glimpse/platform';
 import type { Clock } from './clock';
 import type { Database, Tx } from './database/database';
 import type { EventRelay } from './events/event-relay';
 import type { OutboxEvent, OutboxRepository } from './events/outbox.repository';
+import { Decider, type DeciderConfig } from './decision/decider';
+import { NoMatchConstraints } from './decision/constraints';
 import type { FaceRepository, NearestFace, NewFace } from './face.repository';
-import type { FrameLedgerRepository } from './frame-ledger.repository';
+import { ABANDONED, type FrameLedgerRepository } from './frame-ledger.repository';
 import { MatcherService } from './matcher.service';
 import type { PersonRepository } from './person.repository';
 import type { SightingService, StreamFace } from './sighting.service';
 import { strictMock } from './testing/strict-mock';
 
 const TX = { tx: 'the one transaction' } as unknown as Tx;
-const CONFIG = { THRESHOLD: 0.6, MATCH_K: 1, HNSW_EF_SEARCH: 100 };
+/** The seed's rule: these tests pin its behaviour (the person rule: describe blocks further down). */
+const CONFIG: DeciderConfig = {
+  MATCH_RULE: 'nearest',
+  THRESHOLD: 0.6,
+  MATCH_K: 1,
+  HNSW_EF_SEARCH: 100,
+  MATCH_CANDIDATES: 8,
+  MATCH_PERSON_FACES: 50,
+  MATCH_DISTANCE: 0.5,
+  MATCH_DISTANCE_SLOPE: 0.03,
+  MATCH_REFERENCE_PERSONS: 100,
+  MATCH_RATIO: 0.9,
+  MATCH_AMBIGUOUS: 'new',
+  MATCH_UNSURE_BAND: 0.05,
+  MATCH_MIN_FACE_PX: 40,
+  MATCH_MIN_SHARPNESS: 5,
+  MATCH_MAX_YAW: 0.35,
+};
 const NOW = new Date('2026-11-28T10:00:05.000Z');
 const ALICE = { id: '11111111-1111-4111-8111-111111111111', number: 1, name: 'Alice' };
 const NEW_ID = '22222222-2222-4222-8222-222222222222';
@@ -37,7 +56,7 @@ const near = (distance: number, personId = ALICE.id, faceId = 'f0000000-0000-400
   distance,
 });
 
-function setup(nearest: NearestFace[] = [], recorded: MatchFaces.Reply | null = null) {
+function setup(nearest: NearestFace[] = [], recorded: MatchFaces.Reply | typeof ABANDONED | null = null, config: DeciderConfig = CONFIG) {
   const db = strictMock<Database>('db', { transaction: jest.fn((fn: (tx: Tx) => unknown) => fn(TX)) as never });
   const faces = strictMock<FaceRepository>('faces', {
     lockForMatching: jest.fn().mockResolvedValue(undefined),
@@ -60,7 +79,8 @@ function setup(nearest: NearestFace[] = [], recorded: MatchFaces.Reply | null = 
     find: jest.fn().mockResolvedValue(recorded),
     record: jest.fn().mockResolvedValue(undefined),
   });
-  const service = new MatcherService(CONFIG, db, faces, persons, sightings, outbox, relay, clock, bus, ledger);
+  const decider = new Decider(config, faces, new NoMatchConstraints());
+  const service = new MatcherService(config, db, faces, persons, sightings, outbox, relay, clock, bus, ledger, decider);
   return { service, db, faces, persons, sightings, outbox, relay, bus, ledger };
 }
 const addedEvents = (outbox: jest.Mocked<OutboxRepository>) => outbox.add.mock.calls.flatMap(([, events]) => events);
@@ -74,7 +94,7 @@ describe('MatcherService.matchFaces', () => {
     const { faces: out } = await service.matchFaces(req);
 
     expect(out).toEqual([
-      { faceId: FACE_ID, box, personId: ALICE.id, personNumber: 1, personName: 'Alice', isNew: false, distance: 0.3, similarity: 97 },
+      { faceId: FACE_ID, box, personId: ALICE.id, personNumber: 1, personName: 'Alice', isNew: false, distance: 0.3, similarity: 97, decision: 'match' },
     ]);
     expect(faces.lockForMatching).toHaveBeenCalledWith(TX);
     expect(faces.nearest).toHaveBeenCalledWith(TX, req.faces[0].encoding, 1, 100);
@@ -96,7 +116,7 @@ describe('MatcherService.matchFaces', () => {
     const { faces: out } = await service.matchFaces(request());
 
     expect(out).toEqual([
-      { faceId: FACE_ID, box, personId: NEW_ID, personNumber: 2, personName: null, isNew: true, distance: null, similarity: null },
+      { faceId: FACE_ID, box, personId: NEW_ID, personNumber: 2, personName: null, isNew: true, distance: null, similarity: null, decision: 'new' },
     ]);
     expect(persons.create).toHaveBeenCalledWith(TX, new Date('2026-11-28T10:00:00.000Z'));
     expect(persons.touch).not.toHaveBeenCalled();
@@ -157,8 +177,8 @@ describe('MatcherService.matchFaces', () => {
     const { faces: out } = await service.matchFaces(request({ store: false }, [enc(0), enc(5)], 'cam-1'));
 
     expect(out).toEqual([
-      { faceId: null, box, personId: ALICE.id, personNumber: 1, personName: 'Alice', isNew: false, distance: 0.2, similarity: similarity(0.2) },
-      { faceId: null, box, personId: null, personNumber: null, personName: null, isNew: true, distance: null, similarity: null },
+      { faceId: null, box, personId: ALICE.id, personNumber: 1, personName: 'Alice', isNew: false, distance: 0.2, similarity: similarity(0.2), decision: 'match' },
+      { faceId: null, box, personId: null, personNumber: null, personName: null, isNew: true, distance: null, similarity: null, decision: 'new' },
     ]);
     expect(faces.lockForMatching).not.toHaveBeenCalled();
     expect(faces.insert).not.toHaveBeenCalled();
@@ -170,7 +190,7 @@ describe('MatcherService.matchFaces', () => {
     expect(relay.kick).not.toHaveBeenCalled();
   });
 
-  it('matches the second face of a new person in one batch against the first, in one transaction', async () => {
+  it('never gives two faces of one frame one person, even when alike: both are new, in one transaction', async () => {
     const { service, db, faces, persons } = setup();
     // A tiny in-memory store behind the repository seam: what was inserted is searchable next.
     const stored: Array<{ id: string; personId: string; encoding: readonly number[] }> = [];
@@ -188,13 +208,16 @@ describe('MatcherService.matchFaces', () => {
 
     expect(db.transaction).toHaveBeenCalledTimes(1);
     expect(faces.nearest.mock.calls.every(([tx]) => tx === TX)).toBe(true);
-    expect(out.map((f) => [f.isNew, f.personId])).toEqual([
-      [true, NEW_ID],
-      [false, NEW_ID],
-      [true, NEW_ID], // the mock hands out the same new id; what matters is isNew
-    ]);
-    expect(out[1].distance).toBeCloseTo(0.1);
-    expect(persons.create).toHaveBeenCalledTimes(2);
+    expect(out.map((f) => f.decision)).toEqual(['new', 'new', 'new']);
+    expect(persons.create).toHaveBeenCalledTimes(3);
+  });
+
+  it('gives two faces of one frame near one stored person that person once: the closer face', async () => {
+    const { service, faces, persons } = setup();
+    faces.nearest.mockResolvedValueOnce([near(0.4)]).mockResolvedValueOnce([near(0.3)]);
+    const { faces: out } = await service.matchFaces(request({}, [enc(0), enc(1)]));
+    expect(out.map((f) => [f.decision, f.personId])).toEqual([['new', NEW_ID], ['match', ALICE.id]]);
+    expect(persons.create).toHaveBeenCalledTimes(1);
   });
 
   it('does nothing for a frame without faces', async () => {
@@ -244,7 +267,7 @@ describe('MatcherService.matchFaces with a frame id (retries)', () => {
   it('answers a frame it already stored with the recorded reply, and stores, publishes and relays nothing', async () => {
     const recorded: MatchFaces.Reply = {
       faces: [{ faceId: FACE_ID, box, personId: NEW_ID, personNumber: 2, personName: null, isNew: true, distance: null, similarity: null }],
-    };
+    }; // recorded before decisions existed: answered as it was
     // A stored face now lies at distance 0: a second run would answer isNew: false, and store it again.
     const { service, faces, persons, outbox, relay, bus, ledger } = setup([near(0, NEW_ID)], recorded);
 
@@ -267,11 +290,103 @@ describe('MatcherService.matchFaces with a frame id (retries)', () => {
     expect(ledger.record).not.toHaveBeenCalled();
   });
 
+  it('stores nothing for a frame its requester gave up (FrameSettle), and says so', async () => {
+    const { service, faces, outbox, ledger, bus } = setup([near(0.3)], ABANDONED);
+    await expect(service.matchFaces(withId())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/given up/) });
+    expect(faces.insert).not.toHaveBeenCalled();
+    expect(outbox.add).not.toHaveBeenCalled();
+    expect(ledger.record).not.toHaveBeenCalled();
+    expect(bus.publish).not.toHaveBeenCalled();
+  });
+
   it('records nothing when the transaction fails, so a retry stores the frame', async () => {
     const { service, ledger, faces } = setup([near(0.3)]);
     faces.insert.mockRejectedValueOnce(new Error('disk full'));
     await expect(service.matchFaces(withId())).rejects.toThrow('disk full');
     expect(ledger.record).not.toHaveBeenCalled();
+  });
+});
+
+describe('MatcherService.matchFaces with the person rule', () => {
+  const PERSON: DeciderConfig = { ...CONFIG, MATCH_RULE: 'person', MATCH_K: 64 };
+  const BOB = '44444444-4444-4444-8444-444444444444';
+  /** The gallery behind the seam: nearest faces, each candidate's centroid distance, and its size. */
+  function gallery(nearest: NearestFace[], centroids: Record<string, number>, persons = 10, config: Partial<DeciderConfig> = {}) {
+    const t = setup(nearest, null, { ...PERSON, ...config });
+    t.faces.personDistances = jest.fn(async (_tx: Tx, _e: readonly number[], ids: readonly string[]) =>
+      ids.filter((id) => centroids[id] !== undefined).map((personId) => ({ personId, distance: centroids[personId], faces: 3 })),
+    ) as never;
+    t.faces.countPersons = jest.fn().mockResolvedValue(persons) as never;
+    return t;
+  }
+  const good = { faceWidth: 120, sharpness: 60, yaw: 0.05 };
+  const upload = (quality: FaceQuality = good, source = 'upload') => {
+    const req = request({}, [enc(0)], source);
+    req.faces[0].quality = quality;
+    return req;
+  };
+
+  it('scores a person by the centroid of their faces, not their nearest face, and answers that distance', async () => {
+    // Bob owns the single nearest face, but Alice's faces as a whole are closer
+    const { service, faces } = gallery([near(0.3, BOB), near(0.32)], { [ALICE.id]: 0.25, [BOB]: 0.45 });
+    const [face] = (await service.matchFaces(upload())).faces;
+    expect(face).toMatchObject({ decision: 'match', personId: ALICE.id, isNew: false, faceId: FACE_ID, distance: 0.25 });
+    expect(face.similarity).toBe(similarity(0.25, 0.5));
+    expect(faces.nearest).toHaveBeenCalledWith(TX, enc(0), 64, 100);
+    expect(faces.personDistances).toHaveBeenCalledWith(TX, enc(0), [BOB, ALICE.id], 50);
+  });
+
+  it('tightens the accepted distance as the gallery grows (0.5 at 100 persons, 0.44 at 10,000)', async () => {
+    const small = gallery([near(0.47)], { [ALICE.id]: 0.47 }, 100);
+    expect((await small.service.matchFaces(upload())).faces[0].decision).toBe('match');
+    const large = gallery([near(0.47)], { [ALICE.id]: 0.47 }, 10_000, { MATCH_UNSURE_BAND: 0.05 });
+    const [face] = (await large.service.matchFaces(upload())).faces;
+    expect(face).toMatchObject({ decision: 'unsure', personId: null, faceId: null, isNew: false });
+    expect(face.guess).toMatchObject({ personId: ALICE.id, personNumber: 1, personName: 'Alice', distance: 0.47 });
+    expect(large.persons.create).not.toHaveBeenCalled();
+    expect(large.faces.insert).not.toHaveBeenCalled();
+  });
+
+  it('is unsure between two look-alikes when so set: stores nothing and creates nobody', async () => {
+    const { service, faces, persons, outbox } = gallery([near(0.3), near(0.32, BOB)], { [ALICE.id]: 0.3, [BOB]: 0.32 }, 10, { MATCH_AMBIGUOUS: 'unsure' });
+    const [face] = (await service.matchFaces(upload())).faces;
+    expect(face).toMatchObject({ decision: 'unsure', personId: null, guess: { personId: ALICE.id } });
+    expect(faces.insert).not.toHaveBeenCalled();
+    expect(persons.create).not.toHaveBeenCalled();
+    expect(persons.touch).not.toHaveBeenCalled();
+    expect(addedEvents(outbox)).toEqual([]);
+  });
+
+  it('makes a face between two look-alikes a new person by default', async () => {
+    const { service, persons } = gallery([near(0.3), near(0.32, BOB)], { [ALICE.id]: 0.3, [BOB]: 0.32 });
+    const [face] = (await service.matchFaces(upload())).faces;
+    expect(face).toMatchObject({ decision: 'new', personId: NEW_ID });
+    expect(persons.create).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not let a poor stream face start a person or a sighting', async () => {
+    const { service, persons, sightings, faces } = gallery([near(0.9)], { [ALICE.id]: 0.9 });
+    const [face] = (await service.matchFaces(upload({ faceWidth: 24, sharpness: 3 }, 'cam-1'))).faces;
+    expect(face).toMatchObject({ decision: 'unsure', personId: null, guess: { personId: ALICE.id } });
+    expect(persons.create).not.toHaveBeenCalled();
+    expect(sightings.track).not.toHaveBeenCalled();
+    expect(faces.insert).not.toHaveBeenCalled();
+  });
+
+  it('lets a poor face match, and counts its sighting, but keeps it out of the gallery', async () => {
+    const { service, sightings, faces } = gallery([near(0.2)], { [ALICE.id]: 0.2 });
+    sightings.track.mockImplementation(async (_tx, f) => ({ faceId: await f.store(), events: [] }));
+    const [face] = (await service.matchFaces(upload({ faceWidth: 80, sharpness: 50, yaw: 0.6 }, 'cam-1'))).faces;
+    expect(face).toMatchObject({ decision: 'match', personId: ALICE.id, faceId: null });
+    expect(sightings.track).toHaveBeenCalledTimes(1);
+    expect(faces.insert).not.toHaveBeenCalled();
+  });
+
+  it('makes a good face far from everyone a new person', async () => {
+    const { service, persons } = gallery([near(0.7)], { [ALICE.id]: 0.7 });
+    const [face] = (await service.matchFaces(upload())).faces;
+    expect(face).toMatchObject({ decision: 'new', isNew: true, personId: NEW_ID });
+    expect(persons.create).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -9,16 +9,18 @@ import {
   type RecognizedFace,
   type z,
 } from '@glimpse/contracts';
-import { Bus, InjectBus } from '@glimpse/platform';
+import { Bus, GlimpseError, InjectBus } from '@glimpse/platform';
 import { Clock } from './clock';
 import { MATCHER_CONFIG, type MatcherConfig } from './config';
 import { cropScore } from './crop-score';
 import { Database, type Tx } from './database/database';
+import { Decider, type FaceDecision } from './decision/decider';
+import type { PersonCandidate } from './decision/rule';
 import { personCreated } from './events/event-factory';
 import { EventRelay } from './events/event-relay';
 import { OutboxRepository, type OutboxEvent } from './events/outbox.repository';
 import { FaceRepository, type NearestFace } from './face.repository';
-import { FrameLedgerRepository } from './frame-ledger.repository';
+import { ABANDONED, FrameLedgerRepository } from './frame-ledger.repository';
 import { Periodic } from './periodic';
 import { PersonRepository, type PersonRef } from './person.repository';
 import { SightingService, type FrameSightings } from './sighting.service';
@@ -50,6 +52,7 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly clock: Clock,
     @InjectBus() private readonly bus: Bus,
     private readonly ledger: FrameLedgerRepository,
+    private readonly decider: Decider,
   ) {
     this.pruner = new Periodic('frame ledger pruning', FRAME_LEDGER_PRUNE_MS, () => this.ledger.prune(FRAME_LEDGER_KEEP_MS), this.log);
   }
@@ -63,23 +66,28 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Faces are handled in order in one transaction, so a second face of a new person in the same
-   * request matches the first one. Events are written in that transaction too, and so is the frame id:
-   * a frame sent again (a retry after a lost reply) gets its first reply and changes nothing.
+   * The faces of a frame are decided together (two faces of one frame are never one person; see
+   * Decider), then stored in one transaction. Events are written in that transaction too, and so is the
+   * frame id: a frame sent again (a retry after a lost reply) gets its first reply and changes nothing.
    */
   async matchFaces(req: MatchFaces.Request): Promise<MatchFaces.Reply> {
     if (req.faces.length === 0) return { faces: [] };
-    const threshold = req.threshold ?? this.config.THRESHOLD;
     const frameId = req.store ? req.frame.id : undefined;
     const events: OutboxEvent[] = [];
     const { faces, replayed } = await this.db.transaction(async (tx) => {
       if (req.store) await this.faces.lockForMatching(tx);
       // After the lock: a retry racing its first attempt waits for that commit, then finds it here.
       const recorded = frameId ? await this.ledger.find(tx, frameId) : null;
+      if (recorded === ABANDONED) {
+        throw new GlimpseError('CONFLICT', `frame ${frameId} was given up by its requester before it was stored; not storing it now`);
+      }
       if (recorded) return { faces: recorded.faces, replayed: true };
       const counted: FrameSightings = new Set();
+      const { decisions, threshold } = await this.decider.decide(tx, req.faces, req.threshold);
       const out: RecognizedFace[] = [];
-      for (const face of req.faces) out.push(await this.matchOne(tx, req, face, threshold, events, counted));
+      for (const [i, face] of req.faces.entries()) {
+        out.push(await this.apply(tx, req, face, { ...decisions[i], threshold }, events, counted));
+      }
       await this.outbox.add(tx, events);
       if (frameId) await this.ledger.record(tx, frameId, { faces: out });
       return { faces: out, replayed: false };
@@ -126,16 +134,18 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async matchOne(
+  /** Carries out one face's decision: a person created or touched, the face stored or not, sightings. */
+  private async apply(
     tx: Tx,
     req: MatchFaces.Request,
     face: QueryFace,
-    threshold: number,
+    d: FaceDecision & { threshold: number },
     events: OutboxEvent[],
     counted: FrameSightings,
   ): Promise<RecognizedFace> {
-    const [nearest] = await this.faces.nearest(tx, face.encoding, this.config.MATCH_K, this.config.HNSW_EF_SEARCH);
-    const hit = nearest && nearest.distance < threshold ? nearest : undefined;
+    const { verdict, threshold } = d;
+    if (verdict.kind === 'unsure') return unsure(face.box, verdict.guess, threshold);
+    const hit = verdict.kind === 'match' ? verdict.person : undefined;
     if (!req.store) return hit ? matched(face.box, null, hit, threshold) : unmatched(face.box, null, null);
 
     const seenAt = new Date(req.frame.capturedAt);
@@ -143,8 +153,10 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
       ? { id: hit.personId, number: hit.personNumber, name: hit.personName }
       : await this.persons.create(tx, seenAt);
     if (hit) await this.persons.touch(tx, person.id, seenAt);
-    const store = () =>
-      this.faces.insert(tx, {
+    const store = async (): Promise<string | null> => {
+      // a poor face may be recognised, but it is no sample of the person: it is not stored
+      if (!d.admit) return null;
+      return this.faces.insert(tx, {
         personId: person.id,
         encoding: face.encoding,
         box: face.box,
@@ -153,21 +165,26 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
         capturedAt: seenAt,
         crop: Buffer.from(face.crop, 'base64'),
       });
+    };
 
     let faceId: string | null;
+    let sightingId: string | undefined;
     let sightingEvents: OutboxEvent[] = [];
-    // an upload is a picture, not a sighting: every face of it is stored
+    // an upload is a picture, not a sighting: every (admitted) face of it is stored
     if (req.frame.source === UPLOAD_SOURCE) {
       faceId = await store();
     } else {
       const score = cropScore(face.box, face.quality);
       const t = await this.sightings.track(tx, { person, isNew: !hit, source: req.frame.source, seenAt, score, store }, counted);
       faceId = t.faceId;
+      sightingId = t.sightingId;
       sightingEvents = t.events;
     }
     if (!hit) events.push(this.created(person, seenAt, req.frame.source, faceId));
     events.push(...sightingEvents);
-    return hit ? matched(face.box, faceId, hit, threshold) : unmatched(face.box, faceId, person);
+    const out = hit ? matched(face.box, faceId, hit, threshold) : unmatched(face.box, faceId, person);
+    // the live page keeps one card per sighting
+    return sightingId ? { ...out, sightingId } : out;
   }
 
   private created(person: PersonRef, seenAt: Date, source: string, faceId: string | null): OutboxEvent {
@@ -176,7 +193,7 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-function matched(box: Box, faceId: string | null, hit: NearestFace, threshold: number): RecognizedFace {
+function matched(box: Box, faceId: string | null, hit: PersonCandidate, threshold: number): RecognizedFace {
   return {
     faceId,
     box,
@@ -186,6 +203,7 @@ function matched(box: Box, faceId: string | null, hit: NearestFace, threshold: n
     isNew: false,
     distance: hit.distance,
     similarity: similarity(hit.distance, threshold),
+    decision: 'match',
   };
 }
 
@@ -200,5 +218,28 @@ function unmatched(box: Box, faceId: string | null, person: PersonRef | null): R
     isNew: true,
     distance: null,
     similarity: null,
+    decision: 'new',
+  };
+}
+
+/** Neither a match nor safely new: nothing is stored; the closest person is the guess. */
+function unsure(box: Box, guess: PersonCandidate | null, threshold: number): RecognizedFace {
+  return {
+    faceId: null,
+    box,
+    personId: null,
+    personNumber: null,
+    personName: null,
+    isNew: false,
+    distance: null,
+    similarity: null,
+    decision: 'unsure',
+    guess: guess && {
+      personId: guess.personId,
+      personNumber: guess.personNumber,
+      personName: guess.personName,
+      distance: guess.distance,
+      similarity: similarity(guess.distance, threshold),
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { GlimpseError } from '@glimpse/platform';
 import type { Person } from '@glimpse/contracts';
+import type { CannotLinkRepository } from './cannot-link.repository';
 import type { Clock } from './clock';
 import type { Database, Tx } from './database/database';
 import type { ErasureService } from './erasure.service';
@@ -75,7 +76,13 @@ function setup(config: Partial<PersonsConfig> = {}) {
   const relay = strictMock<EventRelay>('relay', { kick: jest.fn() });
   const erasure = strictMock<ErasureService>('erasure', { schedule: jest.fn() });
   const clock = strictMock<Clock>('clock', { now: jest.fn(() => NOW) });
-  const service = new PersonService({ ...CONFIG, ...config }, db, faces, persons, sightings, outbox, relay, erasure, clock);
+  const links = strictMock<CannotLinkRepository>('links', {
+    between: jest.fn().mockResolvedValue(null),
+    forbiddenPersons: jest.fn().mockResolvedValue(new Set()),
+    linkFaceToPerson: jest.fn().mockResolvedValue(1),
+    linkPersons: jest.fn().mockResolvedValue(4),
+  });
+  const service = new PersonService({ ...CONFIG, ...config }, db, faces, persons, sightings, outbox, relay, erasure, clock, links);
   /** Every outbox write in order, erasures included, as [kind, id] pairs. */
   const writes = () =>
     [...outbox.add.mock.invocationCallOrder.map((o, i) => [o, 'add', i] as const), ...outbox.erase.mock.invocationCallOrder.map((o, i) => [o, 'erase', i] as const)]
@@ -85,7 +92,7 @@ function setup(config: Partial<PersonsConfig> = {}) {
           ? (outbox.add.mock.calls[i][1] as OutboxEvent[]).map((e) => ['event', e.eventId])
           : [['erase', (outbox.erase.mock.calls[i][1] as string[]).join(',')]],
       );
-  return { service, db, faces, persons, sightings, outbox, relay, erasure, writes };
+  return { service, db, faces, persons, sightings, outbox, relay, erasure, links, writes };
 }
 const notFound = expect.objectContaining({ name: 'GlimpseError', code: 'NOT_FOUND' });
 
@@ -286,5 +293,69 @@ describe('PersonService catalogue', () => {
     await expect(service.get({ id: NEW.id })).rejects.toEqual(notFound);
     await expect(service.faceCrop({ id: FACE })).rejects.toEqual(notFound);
     await expect(service.faceCrop({ id: FACE })).resolves.toEqual({ id: FACE, jpeg: CROP.toString('base64') });
+  });
+});
+
+const conflict = expect.objectContaining({ name: 'GlimpseError', code: 'CONFLICT' });
+
+describe('PersonService cannot-links', () => {
+  const face = { id: FACE, personId: ALICE.id, source: 'cam-1', capturedAt: new Date('2026-11-28T11:00:00Z') };
+
+  it('"not this person" moves the face to a new person, links it with the faces left behind and writes face.rejected', async () => {
+    const { service, faces, links, writes } = setup();
+    faces.find.mockResolvedValue(face);
+    faces.countOf.mockResolvedValue(3);
+    links.linkFaceToPerson.mockResolvedValue(2);
+    await expect(service.rejectFace({ faceId: FACE, personId: ALICE.id })).resolves.toEqual({
+      faceId: FACE, fromPersonId: ALICE.id, person: summary(NEW), cannotLinks: 2,
+    });
+    expect(faces.moveTo).toHaveBeenCalledWith(TX, FACE, NEW.id);
+    // linked after the move, so the face is not linked with itself and the faces left behind are what remains
+    expect(links.linkFaceToPerson).toHaveBeenCalledWith(TX, FACE, ALICE.id);
+    expect(faces.moveTo.mock.invocationCallOrder[0]).toBeLessThan(links.linkFaceToPerson.mock.invocationCallOrder[0]);
+    expect(writes()).toEqual([
+      ['event', `person.created:${NEW.id}`],
+      ['event', `face.moved:${FACE}:${NEW.id}.5`],
+      ['event', `face.rejected:${FACE}:${NEW.id}.5`],
+    ]);
+  });
+
+  it('refuses to reject a face from a person it no longer belongs to, or a person\'s only face, writing nothing', async () => {
+    const { service, faces, links, outbox } = setup();
+    faces.find.mockResolvedValue(face);
+    await expect(service.rejectFace({ faceId: FACE, personId: BOB.id })).rejects.toEqual(conflict);
+    faces.countOf.mockResolvedValue(1);
+    await expect(service.rejectFace({ faceId: FACE, personId: ALICE.id })).rejects.toEqual(conflict);
+    faces.find.mockResolvedValue(null);
+    await expect(service.rejectFace({ faceId: FACE, personId: ALICE.id })).rejects.toEqual(notFound);
+    expect(faces.moveTo).not.toHaveBeenCalled();
+    expect(links.linkFaceToPerson).not.toHaveBeenCalled();
+    expect(outbox.add).not.toHaveBeenCalled();
+  });
+
+  it('refuses to move a face back into a person it was rejected from', async () => {
+    const { service, faces, links } = setup();
+    faces.find.mockResolvedValue({ ...face, personId: BOB.id });
+    links.forbiddenPersons.mockResolvedValue(new Set([ALICE.id]));
+    await expect(service.moveFace({ faceId: FACE, toPersonId: ALICE.id })).rejects.toEqual(conflict);
+    expect(links.forbiddenPersons).toHaveBeenCalledWith({ faceIds: [FACE] }, TX);
+    expect(faces.moveTo).not.toHaveBeenCalled();
+  });
+
+  it('refuses to merge persons holding a cannot-link between their faces', async () => {
+    const { service, persons, links } = setup();
+    links.between.mockResolvedValue({ faceA: FACE, faceB: FACE2 });
+    await expect(service.merge({ targetId: ALICE.id, sourceId: BOB.id })).rejects.toEqual(conflict);
+    expect(links.between).toHaveBeenCalledWith(TX, ALICE.id, BOB.id);
+    expect(persons.merge).not.toHaveBeenCalled();
+  });
+
+  it('"different people" links the persons, NOT_FOUND when one is unknown', async () => {
+    const { service, links } = setup();
+    await expect(service.markDifferent({ personIds: [ALICE.id, BOB.id] })).resolves.toEqual({ personIds: [ALICE.id, BOB.id], cannotLinks: 4 });
+    expect(links.linkPersons).toHaveBeenCalledWith(TX, [ALICE.id, BOB.id]);
+    links.linkPersons.mockClear();
+    await expect(service.markDifferent({ personIds: [ALICE.id, NEW.id] })).rejects.toEqual(notFound);
+    expect(links.linkPersons).not.toHaveBeenCalled();
   });
 });

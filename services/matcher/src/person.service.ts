@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import {
   FaceCrop,
   FaceMove,
+  FaceReject,
   FacesList,
   PersonDelete,
   PersonEnroll,
@@ -9,21 +10,23 @@ import {
   PersonMerge,
   PersonRename,
   PersonsList,
+  ReviewDifferent,
   similarity,
   type Person,
   type z,
 } from '@glimpse/contracts';
 import { GlimpseError } from '@glimpse/platform';
+import { CannotLinkRepository } from './cannot-link.repository';
 import { Clock } from './clock';
 import { MATCHER_CONFIG, type MatcherConfig } from './config';
 import { Database, type Tx } from './database/database';
 import { ErasureService } from './erasure.service';
-import { faceMoved, personCreated, personDeleted, personEnrolled, personMerged, personRenamed } from './events/event-factory';
+import { faceMoved, faceRejected, personCreated, personDeleted, personEnrolled, personMerged, personRenamed } from './events/event-factory';
 import { EventRelay } from './events/event-relay';
 import { OutboxRepository, type OutboxEvent } from './events/outbox.repository';
-import { FaceRepository } from './face.repository';
+import { FaceRepository, type FaceRef } from './face.repository';
 import { Periodic } from './periodic';
-import { PersonRepository } from './person.repository';
+import { PersonRepository, type PersonRef } from './person.repository';
 import { SightingRepository } from './sighting.repository';
 
 export const ENROLL_SOURCE = 'enroll';
@@ -63,6 +66,7 @@ export class PersonService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly relay: EventRelay,
     private readonly erasure: ErasureService,
     private readonly clock: Clock,
+    private readonly links: CannotLinkRepository,
   ) {
     this.retention = new Periodic('retention', config.RETENTION_INTERVAL_MS, () => this.applyRetention(), this.log);
   }
@@ -113,6 +117,13 @@ export class PersonService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.change(async (tx, events) => {
       const target = (await this.persons.find(tx, req.targetId)) ?? notFound('person', req.targetId);
       const source = (await this.persons.find(tx, req.sourceId)) ?? notFound('person', req.sourceId);
+      const link = await this.links.between(tx, target.id, source.id);
+      if (link) {
+        throw new GlimpseError(
+          'CONFLICT',
+          `persons #${target.number} and #${source.number} are different people (faces ${link.faceA} and ${link.faceB} were marked so): not merging them`,
+        );
+      }
       const m = await this.persons.merge(tx, target, source);
       const moved = { faces: m.faces, sightings: m.sightings };
       events.push(personMerged({ ...target, name: m.name }, source, moved, m.version, this.clock.now()));
@@ -128,24 +139,65 @@ export class PersonService implements OnApplicationBootstrap, OnModuleDestroy {
       if (req.toPersonId === from) {
         return { faceId: face.id, fromPersonId: from, person: await this.summary(tx, from), createdPerson: false, fromPersonDeleted: false };
       }
-      const now = this.clock.now();
       const existing = req.toPersonId ? ((await this.persons.find(tx, req.toPersonId)) ?? notFound('person', req.toPersonId)) : null;
-      const to = existing ?? (await this.persons.create(tx, face.capturedAt));
-      await this.faces.moveTo(tx, face.id, to.id);
-      await this.sightings.forgetBestFace(tx, face.id);
-      await this.persons.touch(tx, to.id, face.capturedAt);
-      const version = await this.persons.bump(tx, to.id);
-      if (!existing) {
-        events.push(personCreated(to, { createdAt: now, origin: 'face-move', source: face.source, faceIds: [face.id] }, now));
+      if (existing && (await this.links.forbiddenPersons({ faceIds: [face.id] }, tx)).has(existing.id)) {
+        throw new GlimpseError('CONFLICT', `face ${face.id} was marked as not person #${existing.number}: not moving it there`);
       }
-      events.push(faceMoved(face.id, from, to, version, now));
-      const emptied = (await this.faces.countOf(tx, from)) === 0;
-      if (emptied) erased = (await this.deleteIn(tx, from, 'emptied', events)) !== null;
-      else await this.persons.bump(tx, from);
-      return { faceId: face.id, fromPersonId: from, person: await this.summary(tx, to.id), createdPerson: !existing, fromPersonDeleted: emptied };
+      const moved = await this.moveIn(tx, face, existing, events);
+      erased = moved.erased;
+      return { faceId: face.id, fromPersonId: from, person: await this.summary(tx, moved.to.id), createdPerson: !existing, fromPersonDeleted: moved.emptied };
     });
     if (erased) this.erasure.schedule();
     return reply;
+  }
+
+  /**
+   * "Not this person": the face moves to a new person of its own and is cannot-linked with every face its
+   * old person keeps. The caller names that person, so a stale page cannot reject the wrong pairing.
+   */
+  async rejectFace(req: FaceReject.Request): Promise<FaceReject.Reply> {
+    return this.change(async (tx, events) => {
+      const face = (await this.faces.find(tx, req.faceId)) ?? notFound('face', req.faceId);
+      if (face.personId !== req.personId) {
+        throw new GlimpseError('CONFLICT', `face ${face.id} does not belong to person ${req.personId} (any more): reload and try again`);
+      }
+      if ((await this.faces.countOf(tx, face.personId)) < 2) {
+        throw new GlimpseError('CONFLICT', `face ${face.id} is its person's only face: rename or delete the person instead`);
+      }
+      const moved = await this.moveIn(tx, face, null, events);
+      const cannotLinks = await this.links.linkFaceToPerson(tx, face.id, req.personId);
+      events.push(faceRejected(face.id, req.personId, moved.to, moved.version, cannotLinks, this.clock.now()));
+      return { faceId: face.id, fromPersonId: req.personId, person: await this.summary(tx, moved.to.id), cannotLinks };
+    });
+  }
+
+  /** "Different people": cannot-links between every pair of the persons, so none of them joins another. */
+  async markDifferent(req: z.output<typeof ReviewDifferent.request>): Promise<ReviewDifferent.Reply> {
+    return this.change(async (tx) => {
+      for (const id of req.personIds) (await this.persons.find(tx, id)) ?? notFound('person', id);
+      const cannotLinks = await this.links.linkPersons(tx, req.personIds);
+      return { personIds: req.personIds, cannotLinks };
+    });
+  }
+
+  /** Moves one face to `existing` or to a new person, with its events; deletes the person it leaves empty. */
+  private async moveIn(tx: Tx, face: FaceRef, existing: PersonRef | null, events: OutboxEvent[]) {
+    const from = face.personId;
+    const now = this.clock.now();
+    const to = existing ?? (await this.persons.create(tx, face.capturedAt));
+    await this.faces.moveTo(tx, face.id, to.id);
+    await this.sightings.forgetBestFace(tx, face.id);
+    await this.persons.touch(tx, to.id, face.capturedAt);
+    const version = await this.persons.bump(tx, to.id);
+    if (!existing) {
+      events.push(personCreated(to, { createdAt: now, origin: 'face-move', source: face.source, faceIds: [face.id] }, now));
+    }
+    events.push(faceMoved(face.id, from, to, version, now));
+    const emptied = (await this.faces.countOf(tx, from)) === 0;
+    let erased = false;
+    if (emptied) erased = (await this.deleteIn(tx, from, 'emptied', events)) !== null;
+    else await this.persons.bump(tx, from);
+    return { to, version, emptied, erased };
   }
 
   /** Refuses the whole request when any face is below the quality thresholds, before writing anything. */

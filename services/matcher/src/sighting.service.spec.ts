@@ -75,6 +75,7 @@ describe('SightingService.track', () => {
       personId: PERSON.id, source: 'cam-1', seenAt: at(900), bestFaceId: FACE, bestScore: 500, announcedAt: at(1000),
     });
     expect(out.faceId).toBe(FACE);
+    expect(out.sightingId).toBe(SIGHTING);
     expect(types(out.events)).toEqual(['sighting.started']);
     expect(out.events[0]).toMatchObject({ eventId: `sighting.started:${SIGHTING}`, subject: `glimpse.events.sighting.started.${PERSON.id}` });
     expect(out.events[0].payload.data).toMatchObject({ frames: 1, bestFaceId: FACE, cropUrl: `/api/v1/faces/${FACE}/crop`, personName: 'Alice', streamId: 'cam-1' });
@@ -93,7 +94,7 @@ describe('SightingService.track', () => {
     const out = await service.track(TX, face({ score: 2000 }), new Set());
     expect(store).toHaveBeenCalled();
     expect(sightings.update).toHaveBeenCalledWith(TX, SIGHTING, { seenAt: at(900), addFrames: 1, best: { faceId: FACE, score: 2000 }, announcedAt: undefined });
-    expect(out).toEqual({ faceId: FACE, events: [] }); // within the throttle: no update event
+    expect(out).toEqual({ faceId: FACE, sightingId: SIGHTING, events: [] }); // within the throttle: no update event
   });
 
   it('with STORE_STREAM_FACES=best keeps no face that does not beat the best one', async () => {

@@ -24,8 +24,8 @@ export interface StreamFace {
   source: string;
   seenAt: Date;
   score: number;
-  /** Stores the face (encoding and crop) and returns its id. */
-  store: () => Promise<string>;
+  /** Stores the face (encoding and crop) and returns its id; null when the face is too poor to keep. */
+  store: () => Promise<string | null>;
 }
 
 /** Per request: sightings already counted for this frame, so two faces of one person count one frame. */
@@ -66,7 +66,7 @@ export class SightingService implements OnApplicationBootstrap, OnModuleDestroy 
    * Records one stream face in its person's sighting, inside the caller's transaction (which holds the
    * MATCHING lock). Returns the stored face id (null when this frame's face was not kept) and the events.
    */
-  async track(tx: Tx, f: StreamFace, counted: FrameSightings): Promise<{ faceId: string | null; events: OutboxEvent[] }> {
+  async track(tx: Tx, f: StreamFace, counted: FrameSightings): Promise<{ faceId: string | null; sightingId?: string; events: OutboxEvent[] }> {
     const now = this.clock.now();
     const open = f.isNew
       ? null
@@ -82,17 +82,18 @@ export class SightingService implements OnApplicationBootstrap, OnModuleDestroy 
         source: f.source,
         seenAt: f.seenAt,
         bestFaceId: faceId,
-        bestScore: f.score,
+        // a face too poor to keep holds no place: the next kept face becomes the best crop
+        bestScore: faceId ? f.score : 0,
         announcedAt: now,
       });
       counted.add(s.id);
-      return { faceId, events: [sightingEvent('sighting.started', s, f.person, now)] };
+      return { faceId, sightingId: s.id, events: [sightingEvent('sighting.started', s, f.person, now)] };
     }
     const announce = now.getTime() - open.announcedAt.getTime() >= this.config.SIGHTING_UPDATE_THROTTLE_MS;
     const addFrames = counted.has(open.id) ? 0 : 1;
     counted.add(open.id);
     const s = await this.sightings.update(tx, open.id, { seenAt: f.seenAt, addFrames, best, announcedAt: announce ? now : undefined });
-    return { faceId, events: announce ? [sightingEvent('sighting.updated', s, f.person, now)] : [] };
+    return { faceId, sightingId: s.id, events: announce ? [sightingEvent('sighting.updated', s, f.person, now)] : [] };
   }
 
   /** Ends sightings quiet for longer than SIGHTING_QUIET_MS; returns how many. */

@@ -65,9 +65,14 @@ export async function openCamera(url: string, y4m: string): Promise<Camera> {
 
 export interface Card {
   personId: string;
+  /** The card's first face was a new person. */
   isNew: boolean;
   badge: string;
   text: string;
+  /** A stream card is one sighting: the frames it was seen in, and when first and last (ISO). */
+  frames: number;
+  firstSeen: string;
+  lastSeen: string;
 }
 
 /** Result cards, oldest first (the page lists them newest first). */
@@ -78,6 +83,9 @@ export async function cards(page: Page): Promise<Card[]> {
       isNew: (e as HTMLElement).dataset.new === 'true',
       badge: e.querySelector('[data-testid=person-badge]')?.textContent?.trim() ?? '',
       text: e.querySelector('[data-testid=similarity]')?.textContent?.trim() ?? '',
+      frames: Number((e as HTMLElement).dataset.frames ?? 1),
+      firstSeen: (e as HTMLElement).dataset.firstSeen ?? '',
+      lastSeen: (e as HTMLElement).dataset.lastSeen ?? '',
     })),
   );
   return list.reverse();

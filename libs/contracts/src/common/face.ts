@@ -44,9 +44,32 @@ export const recognizedFaceSchema = z.strictObject({
   personNumber: z.number().int().positive().nullable(),
   personName: z.string().nullable(),
   isNew: z.boolean(),
-  /** Euclidean distance to the nearest stored face; null when no stored face was within the threshold. */
+  /**
+   * Euclidean distance behind the match: to the nearest stored face (MATCH_RULE=nearest) or to the person
+   * (the person rule: see docs/identity.md); null when the face matched nobody.
+   */
   distance: z.number().nonnegative().nullable(),
   similarity: z.number().int().min(0).max(100).nullable(),
+  /**
+   * `match`: one of the stored persons (personId). `new`: nobody stored (a new person when stored).
+   * `unsure`: neither is safe (too close to someone to be new, not close enough to be them, or too poor a
+   * face to start a person): personId is null, nothing is stored, and `guess` names the closest person.
+   * Absent from replies recorded before decisions existed.
+   */
+  decision: z.enum(['match', 'new', 'unsure']).optional(),
+  /** The stream sighting this face counts in (one per person per stream visit); absent for uploads and unstored faces. */
+  sightingId: uuidSchema.optional(),
+  /** The closest person when decision is `unsure` (null when there was nobody to guess). */
+  guess: z
+    .strictObject({
+      personId: uuidSchema,
+      personNumber: z.number().int().positive(),
+      personName: z.string().nullable(),
+      distance: z.number().nonnegative(),
+      similarity: z.number().int().min(0).max(100),
+    })
+    .nullable()
+    .optional(),
 });
 export type RecognizedFace = z.infer<typeof recognizedFaceSchema>;
 
@@ -60,6 +83,12 @@ export type RecognizedFace = z.infer<typeof recognizedFaceSchema>;
 export const faceQualitySchema = z.strictObject({
   faceWidth: z.number().int().positive(),
   sharpness: z.number().nonnegative().finite(),
+  /**
+   * Head turn from the 5 landmarks: (nose x − eye-midpoint x) / distance between the eye centres.
+   * 0 frontal; roughly ±0.2 at 30° and ±0.3 at 45° (the nose base sits about a third of the eye distance
+   * in front of the eyes); the sign is the direction. Absent from older workers.
+   */
+  yaw: z.number().min(-5).max(5).optional(),
 });
 export type FaceQuality = z.infer<typeof faceQualitySchema>;
 

@@ -85,6 +85,17 @@ export const dataSchemas = {
     ...personRef,
     cropUrl: z.string(),
   }),
+  /**
+   * "Not this person": the face was taken from `fromPersonId` and given a new person (the subject's), and it
+   * is cannot-linked with the faces `fromPersonId` keeps, so it never joins that person again.
+   */
+  'face.rejected': z.object({
+    faceId: uuidSchema,
+    fromPersonId: uuidSchema,
+    ...personRef,
+    cannotLinks: z.number().int().nonnegative(),
+    cropUrl: z.string(),
+  }),
 } as const;
 
 export type EventType = keyof typeof dataSchemas;
@@ -110,6 +121,7 @@ export const envelopes = {
   'person.merged': envelope('person.merged'),
   'person.deleted': envelope('person.deleted'),
   'face.moved': envelope('face.moved'),
+  'face.rejected': envelope('face.rejected'),
 } as const;
 
 /** Any event, discriminated on `type`. */
@@ -123,6 +135,7 @@ export const event = z.discriminatedUnion('type', [
   envelopes['person.merged'],
   envelopes['person.deleted'],
   envelopes['face.moved'],
+  envelopes['face.rejected'],
 ]);
 export type Event = z.infer<typeof event>;
 export type EventOf<T extends EventType> = Extract<Event, { type: T }>;

@@ -5,7 +5,8 @@ import { personSchema } from '../common/person';
 
 /**
  * Moves one wrongly assigned face to another person, or (`toPersonId: null`) to a new person.
- * A person left without faces is deleted (`person.deleted`, reason `emptied`).
+ * A person left without faces is deleted (`person.deleted`, reason `emptied`). CONFLICT when the face was
+ * marked as not `toPersonId` (FaceReject, ReviewDifferent: a cannot-link with one of their faces).
  * Publishes `face.moved`, and `person.created` for a new person.
  */
 export const subject = 'glimpse.matcher.faces.move';

@@ -6,7 +6,8 @@ import { personSchema } from '../common/person';
 /**
  * Two persons are one: every face and sighting of `sourceId` moves to `targetId`, and the source is deleted.
  * The target keeps its number and name (it takes the source's name when it has none).
- * Publishes `person.merged` (on the target's subject).
+ * Publishes `person.merged` (on the target's subject). CONFLICT when a face of one was marked as not the
+ * other (FaceReject, ReviewDifferent): cannot-linked persons are never merged.
  */
 export const subject = 'glimpse.matcher.persons.merge';
 export const queue = 'matcher';

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore } from 'react';
+import { CalibrationView } from './components/CalibrationView';
 import { CameraPanel } from './components/CameraPanel';
 import { ErrorBanner, type BannerError } from './components/ErrorBanner';
 import { Header, type Tab } from './components/Header';
 import { PersonsView } from './components/PersonsView';
 import { ResultsPanel } from './components/ResultsPanel';
+import { ReviewQueue } from './components/ReviewQueue';
 import { SightingsView } from './components/SightingsView';
 import { UploadPanel } from './components/UploadPanel';
 import { useHealth } from './hooks/useHealth';
@@ -11,8 +13,9 @@ import { useLiveCamera } from './hooks/useLiveCamera';
 import { useVideoUpload } from './hooks/useVideoUpload';
 import { DEFAULT_THRESHOLD } from './lib/camera';
 import { PersonCrops } from './lib/crops';
+import { requestJson } from './lib/http';
 import { DEFAULT_RESULTS_CAP, initialResults, resultsReducer, type ResultSource } from './lib/results';
-import type { ApiFace, RecognitionMessage } from './lib/types';
+import type { ApiFace, RecognitionMessage, ThresholdReply } from './lib/types';
 
 const MIRROR_KEY = 'glimpse.mirror';
 
@@ -36,6 +39,13 @@ export function App() {
 
   const showError = useCallback((title: string, detail: string) => setAppError({ title, detail }), []);
 
+  // the live camera starts from the threshold in force (an applied, calibrated one included)
+  useEffect(() => {
+    requestJson<ThresholdReply>('/api/v1/settings/threshold')
+      .then((t) => setThreshold(t.threshold))
+      .catch(() => undefined); // keep the default: the matcher may be starting
+  }, []);
+
   // persons change as faces are stored: refresh their list at most every 2 s
   const personsTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const personsChanged = useCallback(() => {
@@ -53,16 +63,16 @@ export function App() {
   const cropOf = useCallback((personId: string | null) => crops.get(personId), [crops]);
 
   const addFaces = useCallback(
-    (faces: ApiFace[], at: string, source: ResultSource, thumbs?: (string | undefined)[]) => {
+    (faces: ApiFace[], at: string, source: ResultSource, thumbs?: (string | undefined)[], seq?: number) => {
       crops.note(faces);
-      dispatch({ type: 'add', faces, at, source, thumbs });
+      dispatch({ type: 'add', faces, at, source, thumbs, seq });
     },
     [crops],
   );
 
   const onStreamResult = useCallback(
     (source: ResultSource) => (msg: RecognitionMessage) => {
-      addFaces(msg.faces, msg.frame.capturedAt, source);
+      addFaces(msg.faces, msg.frame.capturedAt, source, undefined, msg.frame.seq);
       if (msg.faces.some((f) => f.isNew)) personsChanged();
     },
     [addFaces, personsChanged],
@@ -140,6 +150,18 @@ export function App() {
       </main>
 
       <main id="view-persons" role="tabpanel" aria-labelledby="tab-persons" className="layout layout-single" hidden={tab !== 'persons'}>
+        <ReviewQueue
+          active={tab === 'persons'}
+          version={personsVersion}
+          onError={showError}
+          onChanged={(gone) => {
+            for (const id of gone) {
+              crops.forget(id);
+              dispatch({ type: 'removePerson', personId: id });
+            }
+            setPersonsVersion((v) => v + 1);
+          }}
+        />
         <PersonsView
           active={tab === 'persons'}
           version={personsVersion}
@@ -154,6 +176,10 @@ export function App() {
 
       <main id="view-sightings" role="tabpanel" aria-labelledby="tab-sightings" className="layout layout-single" hidden={tab !== 'sightings'}>
         <SightingsView active={tab === 'sightings'} version={personsVersion} />
+      </main>
+
+      <main id="view-calibration" role="tabpanel" aria-labelledby="tab-calibration" className="layout layout-single" hidden={tab !== 'calibration'}>
+        <CalibrationView active={tab === 'calibration'} onError={showError} onApplied={setThreshold} />
       </main>
 
       <footer className="footer muted small">Glimpse · self-hosted face recognition · video and faces stay on your server</footer>

@@ -117,3 +117,14 @@ export function faceMoved(faceId: string, fromPersonId: string, to: PersonInfo, 
     cropUrl: Events.cropUrl(faceId),
   });
 }
+
+/** "Not this person": versioned like face.moved, so rejecting the face again later is a distinct event. */
+export function faceRejected(faceId: string, fromPersonId: string, to: PersonInfo, toVersion: number, cannotLinks: number, at: Date): OutboxEvent {
+  return build('face.rejected', Events.eventId('face.rejected', faceId, `${to.id}.${toVersion}`), to.id, at, {
+    faceId,
+    fromPersonId,
+    ...ref(to),
+    cannotLinks,
+    cropUrl: Events.cropUrl(faceId),
+  });
+}

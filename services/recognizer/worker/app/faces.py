@@ -1,7 +1,7 @@
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,6 +24,8 @@ class Analysis:
     queue_ms: float
     detect_ms: float
     encode_ms: float
+    # per face: head turn from the 5 landmarks (see yaw_of); None where the landmarks are degenerate
+    yaws: list[float | None] = field(default_factory=list)
 
 
 class FaceEngine:
@@ -112,9 +114,16 @@ class FaceEngine:
             else:
                 encodings, tracked, after = self._encode_tracked(image, locations, jitters, tracks, policy)
             t3 = time.perf_counter()
+            # ~0.2 ms a face; tracked faces need it too, so it is not folded into _encode
+            yaws = [yaw_of(self._landmarks(image, loc)) for loc in locations]
         # a batch's wait and run count as detection, not queueing
         queued_until = t0 if batched is not None else t1
-        return Analysis(locations, encodings, tracked, after, ms(queued_until - t0), ms(t2 - queued_until), ms(t3 - t2))
+        return Analysis(locations, encodings, tracked, after, ms(queued_until - t0), ms(t2 - queued_until), ms(t3 - t2), yaws)
+
+    def _landmarks(self, image: np.ndarray, location) -> list[tuple[float, float]]:
+        api = self._fr.api
+        shape = api.pose_predictor_5_point(image, api._css_to_rect(location))
+        return [(shape.part(i).x, shape.part(i).y) for i in range(shape.num_parts)]
 
     def _detect(self, image: np.ndarray, detector: str, upsample: int, scale: float) -> list:
         hog = lambda small: self._fr.face_locations(small, upsample, "hog")  # noqa: E731
@@ -161,6 +170,24 @@ class FaceEngine:
             after.append(Track(loc, enc, sig, t.encoded_at if t is not None else now))
         return encodings, [t is not None for t in continued], after
 
+
+def yaw_of(points: list[tuple[float, float]]) -> float | None:
+    """
+    Head turn from dlib's 5 landmarks (0-1: one eye's corners, 2-3: the other's, 4: the base of the nose):
+    the nose's horizontal offset from the midpoint of the two eye centres, over the distance between them.
+    0 is frontal; the nose base sits about a third of the eye distance in front of the eyes, so 30 degrees
+    gives about 0.2. None when the eyes coincide (no usable landmarks). Clamped to the contract's +-5.
+    """
+    if len(points) != 5:
+        return None
+    (a, b, c, d, nose) = points
+    right = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    left = ((c[0] + d[0]) / 2, (c[1] + d[1]) / 2)
+    eyes = ((left[0] - right[0]) ** 2 + (left[1] - right[1]) ** 2) ** 0.5
+    if eyes < 1:
+        return None
+    offset = nose[0] - (left[0] + right[0]) / 2
+    return round(max(-5.0, min(5.0, offset / eyes)), 3)
 
 
 def blaze_available() -> bool:

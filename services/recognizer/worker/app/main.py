@@ -133,14 +133,18 @@ def analyze(
     policy: TrackPolicy = TrackPolicy(),
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    image = decode(body, settings.max_pixels)
+    image = decode(body, settings.max_pixels, settings.max_decode_ratio, settings.decode_ratio_floor_bytes)
     pixels = np.asarray(image)
     decode_ms = ms(time.perf_counter() - started)
     found = engine.analyze(pixels, detector, upsample, jitters, detect_max_side, detect_min_scale, tracks, policy)
     faces = []
-    for location, encoding, tracked in zip(found.locations, found.encodings, found.tracked):
+    yaws = found.yaws or [None] * len(found.locations)
+    for location, encoding, tracked, yaw in zip(found.locations, found.encodings, found.tracked, yaws):
         box = clip_box(*location, image.width, image.height)
-        face: dict[str, Any] = {"box": box, "encoding": encoding.tolist(), "quality": face_quality(image, box)}
+        quality = face_quality(image, box)
+        if yaw is not None:
+            quality["yaw"] = yaw
+        face: dict[str, Any] = {"box": box, "encoding": encoding.tolist(), "quality": quality}
         if tracked:
             face["tracked"] = True
         if crops:

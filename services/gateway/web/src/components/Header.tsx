@@ -1,6 +1,6 @@
 import type { Health } from '../hooks/useHealth';
 
-export type Tab = 'recognize' | 'persons' | 'sightings';
+export type Tab = 'recognize' | 'persons' | 'sightings' | 'calibration';
 
 export function Header(props: { tab: Tab; onTab: (t: Tab) => void; health: Health; onHealth: () => void; personsTotal: number | null }) {
   const { tab, onTab, health } = props;
@@ -46,6 +46,18 @@ export function Header(props: { tab: Tab; onTab: (t: Tab) => void; health: Healt
           onClick={() => onTab('sightings')}
         >
           Sightings
+        </button>
+        <button
+          type="button"
+          role="tab"
+          id="tab-calibration"
+          aria-controls="view-calibration"
+          aria-selected={tab === 'calibration'}
+          className="tab"
+          data-testid="calibration-tab"
+          onClick={() => onTab('calibration')}
+        >
+          Calibration
         </button>
       </nav>
       <button type="button" className={`health health-${health.state}`} title={health.detail || 'Service health'} onClick={props.onHealth} aria-label={`Service health: ${healthLabel}`}>

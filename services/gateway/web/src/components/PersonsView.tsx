@@ -178,6 +178,22 @@ function PersonSheet(props: {
     }
   };
 
+  /** `POST /api/v1/faces/:id/reject {personId}`: not this person; the face becomes a person of its own, for good. */
+  const reject = async (faceId: string) => {
+    setMoving(faceId);
+    try {
+      await request(`/api/v1/faces/${encodeURIComponent(faceId)}/reject`, jsonInit('POST', { personId: person.id }));
+      setDetail((d) => (d ? { ...d, faces: d.faces.filter((f) => f.id !== faceId), faceCount: Math.max(0, d.faceCount - 1) } : d));
+      setReload((n) => n + 1);
+      props.onChanged({ ...person, faceCount: Math.max(0, person.faceCount - 1) });
+    } catch (err) {
+      const { title, detail: d } = errorText(err);
+      props.onError(`Could not mark the face as not ${labelOf(person)}: ${title}`, d);
+    } finally {
+      setMoving(null);
+    }
+  };
+
   const faces = detail?.faces ?? [];
   const label = labelOf(person);
   const others = props.others.filter((o) => o.id !== person.id);
@@ -240,6 +256,18 @@ function PersonSheet(props: {
                       </option>
                     ))}
                   </select>
+                  {faces.length > 1 ? (
+                    <button
+                      type="button"
+                      className="btn btn-ghost btn-small not-this"
+                      data-testid="reject-face"
+                      disabled={moving != null}
+                      title={`This face is not ${label}: it becomes a person of its own and never joins ${label} again`}
+                      onClick={() => void reject(f.id)}
+                    >
+                      Not {label}
+                    </button>
+                  ) : null}
                 </figure>
               ))}
             </div>

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { personColor } from '../lib/colors';
-import { clockTime, matchText, personLabel } from '../lib/format';
-import { isDimmed, type ResultCard as Card, type ResultSource } from '../lib/results';
+import { clockTime, personLabel } from '../lib/format';
+import { cardMatchText, isDimmed, type ResultCard as Card, type ResultSource } from '../lib/results';
 import { FaceIcon } from './Icons';
 
 const SOURCE_TEXT: Record<ResultSource, string> = { camera: 'Camera', photo: 'Photo', video: 'Video' };
@@ -24,13 +24,17 @@ const ResultCard = memo(function ResultCard({
 }) {
   const { face } = card;
   const label = personLabel(face);
-  const src = face.cropUrl ?? card.thumb ?? fallback;
+  const src = card.cropUrl ?? card.thumb ?? fallback;
   return (
     <article
       className={`card${dimmed ? ' dim' : ''}${highlighted ? ' highlighted' : ''}`}
       data-testid="result-card"
       data-person-id={face.personId ?? ''}
-      data-new={face.isNew ? 'true' : 'false'}
+      data-new={card.startedNew ? 'true' : 'false'}
+      data-frames={card.frames}
+      data-first-seen={card.firstAt}
+      data-last-seen={card.at}
+      data-sighting-id={face.sightingId ?? ''}
       style={{ ['--c' as string]: personColor(face.personId, face.personNumber) }}
       onClick={() => onToggle(face.personId)}
     >
@@ -50,10 +54,16 @@ const ResultCard = memo(function ResultCard({
         >
           {label}
         </button>
-        <span className={`match${face.isNew ? ' new' : ''}`} data-testid="similarity">
-          {matchText(face)}
+        <span className={`match${card.startedNew && card.bestSimilarity === null ? ' new' : ''}`} data-testid="similarity">
+          {cardMatchText(card)}
         </span>
         <span className="card-meta">
+          {card.frames > 1 ? (
+            <>
+              <time dateTime={card.firstAt}>{clockTime(card.firstAt)}</time>
+              <span aria-hidden="true">–</span>
+            </>
+          ) : null}
           <time dateTime={card.at}>{clockTime(card.at)}</time>
           <span aria-hidden="true"> · </span>
           {SOURCE_TEXT[card.source]}
@@ -109,7 +119,7 @@ export function ResultsPanel(props: {
               card={c}
               dimmed={isDimmed(highlight, c.face.personId)}
               highlighted={highlight != null && c.face.personId === highlight}
-              fallback={c.face.cropUrl || c.thumb ? null : props.cropOf(c.face.personId)}
+              fallback={c.cropUrl || c.thumb ? null : props.cropOf(c.face.personId)}
               eager={i < EAGER_CARDS}
               onToggle={props.onToggle}
             />

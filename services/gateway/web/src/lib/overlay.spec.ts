@@ -1,4 +1,4 @@
-import { BoxTracker, drawOverlay, FADE_MS, HOLD_MS, placeLabel } from './overlay';
+import { BoxTracker, compareFrames, drawOverlay, FADE_MS, HOLD_MS, placeLabel } from './overlay';
 import { makeFace } from './testing';
 
 const frame = (seq: number) => ({ seq, width: 640, height: 480 });
@@ -13,32 +13,45 @@ describe('BoxTracker', () => {
     expect(t.size).toBe(0);
   });
 
-  it('replaces the boxes of the persons in a new frame and lets the others fade', () => {
+  it('drops every box of an older frame when a newer one comes: none stays on a newer frame', () => {
     const t = new BoxTracker();
     t.update([makeFace({ personId: 'a' }), makeFace({ personId: 'b' })], frame(1), 0);
     const moved = makeFace({ personId: 'a', box: { x: 200, y: 20, width: 30, height: 40 } });
     t.update([moved], frame(2), 1000);
-    const v = t.visible(1300);
-    expect(v).toHaveLength(2);
-    expect(v.find((b) => b.face.personId === 'a')).toMatchObject({ alpha: 1, face: moved });
-    expect(v.find((b) => b.face.personId === 'b')!.alpha).toBeLessThan(1);
+    expect(t.visible(1300)).toEqual([{ face: moved, frame: { width: 640, height: 480 }, alpha: 1 }]);
   });
 
-  it('keeps two faces of one person in the same frame, and unknown faces', () => {
+  it('keeps two faces of one person in the same frame, unknown faces, and adds a frame\'s faces sent again', () => {
     const t = new BoxTracker();
     t.update([makeFace({ personId: 'a' }), makeFace({ personId: 'a' }), makeFace({ personId: null })], frame(1), 0);
     expect(t.visible(0)).toHaveLength(3);
+    t.update([makeFace({ personId: 'b' })], frame(1), 5);
+    expect(t.visible(5)).toHaveLength(4);
     t.update([makeFace({ personId: null })], frame(2), 10);
-    expect(t.visible(10)).toHaveLength(3);
+    expect(t.visible(10)).toHaveLength(1);
   });
 
-  it('ignores frames older than the one shown', () => {
+  it('ignores frames older than the one shown, by capture time first, then sequence', () => {
     const t = new BoxTracker();
     expect(t.update([makeFace({ personId: 'a' })], frame(5), 0)).toBe(true);
     expect(t.update([makeFace({ personId: 'b' })], frame(4), 10)).toBe(false);
     expect(t.visible(10).map((b) => b.face.personId)).toEqual(['a']);
     t.clear();
     expect(t.update([makeFace({ personId: 'b' })], frame(1), 10)).toBe(true);
+    // a sender that restarted counts from 0 again: its later capture time still wins
+    const at = (seq: number, capturedAt: string) => ({ ...frame(seq), capturedAt });
+    expect(t.update([makeFace({ personId: 'c' })], at(50, '2026-01-01T12:00:05.000Z'), 20)).toBe(true);
+    expect(t.update([makeFace({ personId: 'd' })], at(0, '2026-01-01T12:00:06.000Z'), 30)).toBe(true);
+    expect(t.update([makeFace({ personId: 'e' })], at(51, '2026-01-01T12:00:05.500Z'), 40)).toBe(false);
+    expect(t.visible(40).map((b) => b.face.personId)).toEqual(['d']);
+  });
+});
+
+describe('compareFrames', () => {
+  it('orders by capture time, then by sequence', () => {
+    expect(compareFrames({ seq: 2 }, { seq: 1 })).toBeGreaterThan(0);
+    expect(compareFrames({ seq: 1, capturedAt: '2026-01-01T00:00:01Z' }, { seq: 9, capturedAt: '2026-01-01T00:00:00Z' })).toBeGreaterThan(0);
+    expect(compareFrames({ seq: 3, capturedAt: '2026-01-01T00:00:00Z' }, { seq: 3, capturedAt: '2026-01-01T00:00:00Z' })).toBe(0);
   });
 });
 

@@ -23,33 +23,46 @@ export interface VisibleBox {
   alpha: number;
 }
 
+/** Where a frame stands in its stream: capture time first (a restarted sender counts seq from 0 again), then seq. */
+type FrameOrder = Pick<FrameMeta, 'seq'> & { capturedAt?: string };
+
+/** Negative when `a` is older than `b`, 0 for the same frame. */
+export function compareFrames(a: FrameOrder, b: FrameOrder): number {
+  const ta = a.capturedAt ? Date.parse(a.capturedAt) : NaN;
+  const tb = b.capturedAt ? Date.parse(b.capturedAt) : NaN;
+  if (Number.isFinite(ta) && Number.isFinite(tb) && ta !== tb) return ta - tb;
+  return a.seq - b.seq;
+}
+
 /**
- * Remembers the boxes of the latest results so they can be drawn every animation frame. A new result
- * replaces the boxes of the persons it shows; other persons' boxes fade out on their own.
+ * Remembers the boxes of the latest analysed frame so they can be drawn every animation frame. A newer
+ * frame replaces every box: a box from an older frame never stays on a newer one (the person has moved,
+ * or is gone). Results of an older frame than the one drawn (out-of-order delivery) are dropped. Boxes
+ * fade out on their own when no newer frame with faces comes (frames without faces send no result).
  */
 export class BoxTracker {
   private readonly boxes = new Map<string, LiveBox>();
-  private lastSeq = -1;
+  private last: FrameOrder | null = null;
 
   constructor(
     private readonly holdMs = HOLD_MS,
     private readonly fadeMs = FADE_MS,
   ) {}
 
-  /** Returns false when the frame is older than one already shown (out-of-order delivery). */
-  update(faces: readonly ApiFace[], frame: Pick<FrameMeta, 'seq' | 'width' | 'height'>, now: number): boolean {
-    if (frame.seq < this.lastSeq) return false;
-    this.lastSeq = frame.seq;
-    const keys = faces.map((f) => f.personId ?? 'anonymous');
-    const inFrame = new Set(keys);
-    for (const [k, b] of this.boxes) if (inFrame.has(b.personKey)) this.boxes.delete(k);
+  /** Returns false when the frame is older than the one shown (out-of-order delivery): nothing changes. */
+  update(faces: readonly ApiFace[], frame: Pick<FrameMeta, 'seq' | 'width' | 'height'> & { capturedAt?: string }, now: number): boolean {
+    const order = this.last ? compareFrames(frame, this.last) : 1;
+    if (order < 0) return false;
+    // the same frame again (its faces in another message, or re-delivered) adds to its boxes
+    if (order > 0) this.boxes.clear();
+    this.last = { seq: frame.seq, capturedAt: frame.capturedAt };
     const count = new Map<string, number>();
-    faces.forEach((face, i) => {
-      const personKey = keys[i];
+    for (const face of faces) {
+      const personKey = face.personId ?? 'anonymous';
       const n = count.get(personKey) ?? 0;
       count.set(personKey, n + 1);
       this.boxes.set(`${personKey}#${n}`, { personKey, face, frame: { width: frame.width, height: frame.height }, seenAt: now });
-    });
+    }
     return true;
   }
 
@@ -74,7 +87,7 @@ export class BoxTracker {
 
   clear(): void {
     this.boxes.clear();
-    this.lastSeq = -1;
+    this.last = null;
   }
 }
 

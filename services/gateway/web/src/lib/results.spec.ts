@@ -1,4 +1,4 @@
-import { initialResults, isDimmed, resultsReducer, type ResultsState } from './results';
+import { cardMatchText, initialResults, isDimmed, resultsReducer, type ResultsState } from './results';
 import { makeFace } from './testing';
 
 const at = '2026-01-01T12:00:00.000Z';
@@ -69,5 +69,48 @@ describe('resultsReducer', () => {
     expect(resultsReducer(s, { type: 'removePerson', personId: 'zzz' })).toBe(s);
     s = resultsReducer(s, { type: 'clear' });
     expect(s.cards).toEqual([]);
+  });
+});
+
+describe('resultsReducer: one card per sighting', () => {
+  const t = (s: number) => `2026-01-01T12:00:${String(s).padStart(2, '0')}.000Z`;
+  const add = (s: ResultsState, faces: ReturnType<typeof makeFace>[], sec: number, seq: number) =>
+    resultsReducer(s, { type: 'add', faces, at: t(sec), source: 'camera', seq });
+
+  it('updates the sighting\'s card in place: last seen, frames, best crop and best similarity', () => {
+    let s = initialResults();
+    s = add(s, [makeFace({ sightingId: 's1', personId: 'a', isNew: true, similarity: null })], 0, 1);
+    s = add(s, [makeFace({ sightingId: 's2', personId: 'b' })], 1, 2);
+    const bestCrop = makeFace({ sightingId: 's1', personId: 'a', similarity: 91 });
+    s = add(s, [bestCrop], 2, 3);
+    // most stream faces are not stored: no crop of their own, and a lower similarity
+    s = add(s, [makeFace({ sightingId: 's1', personId: 'a', faceId: null, cropUrl: null, similarity: 80 })], 3, 4);
+    expect(s.cards.map((c) => c.key)).toEqual(['sighting:s2', 'sighting:s1']);
+    expect(s.cards[1]).toMatchObject({ firstAt: t(0), at: t(3), frames: 3, cropUrl: bestCrop.cropUrl, bestSimilarity: 91 });
+    expect(cardMatchText(s.cards[1])).toBe('3 frames · best similarity 91%');
+    expect(s.cards[1].startedNew).toBe(true);
+    expect(cardMatchText(s.cards[0])).toBe('Similarity 97%');
+  });
+
+  it('counts a frame once: a re-delivered frame or two faces of one frame add no frames', () => {
+    let s = initialResults();
+    s = add(s, [makeFace({ sightingId: 's1', faceId: null }), makeFace({ sightingId: 's1', faceId: null })], 0, 7);
+    expect(s.cards).toHaveLength(1);
+    expect(s.cards[0].frames).toBe(1);
+    s = add(s, [makeFace({ sightingId: 's1', faceId: null })], 0, 7);
+    expect(s.cards[0].frames).toBe(1);
+    s = add(s, [makeFace({ sightingId: 's1', faceId: null })], 1, 8);
+    expect(s.cards[0].frames).toBe(2);
+    const fresh = add(initialResults(), [makeFace({ sightingId: 's3', isNew: true, similarity: null }), makeFace({ sightingId: 's3', similarity: null })], 0, 1);
+    expect(cardMatchText(add(fresh, [makeFace({ sightingId: 's3', similarity: null })], 1, 2).cards[0])).toBe('First time seen · 2 frames');
+  });
+
+  it('keeps a card per face for faces without a sighting (photos), and 120 snapshots of one person are one card', () => {
+    let s = initialResults();
+    for (let i = 0; i < 120; i++) s = add(s, [makeFace({ sightingId: 's9', faceId: null })], i % 60, i);
+    expect(s.cards).toHaveLength(1);
+    expect(s.cards[0].frames).toBe(120);
+    s = resultsReducer(s, { type: 'add', faces: [makeFace(), makeFace()], at, source: 'photo' });
+    expect(s.cards).toHaveLength(3);
   });
 });

@@ -23,6 +23,8 @@ export interface ApiFace {
   distance: number | null;
   similarity: number | null;
   cropUrl: string | null;
+  /** Stream faces: the sighting they count in (one per person per visit of a stream). */
+  sightingId?: string;
 }
 
 export interface FrameMeta {
@@ -119,4 +121,51 @@ export interface LiveSession {
 export interface HealthReply {
   status?: string;
   checks: Record<string, { ok: boolean; detail?: string; [k: string]: unknown }>;
+}
+
+/** `GET /api/v1/review`: groups of persons that look like one person. */
+export interface ReviewGroup {
+  distance: number;
+  persons: Array<{ person: Person; faces: Array<{ id: string; cropUrl: string | null }> }>;
+  pairs: Array<{ a: string; b: string; distance: number; faceA: string; faceB: string }>;
+}
+
+export interface ReviewReply {
+  maxDistance: number;
+  consideredPersons: number;
+  truncated: boolean;
+  groups: ReviewGroup[];
+}
+
+export interface RatePoint {
+  threshold: number;
+  pairFar: number;
+  identFar: number;
+  frr: number;
+}
+
+/** `GET /api/v1/calibration?far=`. */
+export interface CalibrationReply {
+  sufficient: boolean;
+  reason: string | null;
+  namedPersons: number;
+  galleryPersons: number;
+  genuinePairs: number;
+  impostorPairs: number;
+  cannotLinkPairs: number;
+  currentThreshold: number;
+  far: number;
+  pairFar: number;
+  suggested: RatePoint | null;
+  limitedByData: boolean;
+  current: RatePoint | null;
+  curve: RatePoint[];
+  histogram: { binWidth: number; genuine: number[]; impostor: number[] };
+}
+
+/** `GET|PUT /api/v1/settings/threshold`. */
+export interface ThresholdReply {
+  threshold: number;
+  origin: 'applied' | 'config';
+  updatedAt: string | null;
 }
