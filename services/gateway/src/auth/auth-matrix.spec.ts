@@ -19,7 +19,7 @@ describe('auth matrix', () => {
     const perTemplate = (t: string) => new Set(find({ template: t, method: 'GET', credential: 'none' }).map((c) => c.spelling)).size;
     const expected = ENTRIES.reduce((n, e) => n + perTemplate(e.template) * ROUTE_METHODS.length * CREDENTIALS.length, 0);
     expect(cases).toHaveLength(expected);
-    expect(perTemplate('/api/v1/faces/:id/crop')).toBe(1 + 5 + 11); // canonical, case × 4 literals + all, 11 structural
+    expect(perTemplate('/api/v1/faces/:id/crop')).toBe(1 + 5 + 11 + 4); // canonical, case × 4 literals + all, 11 structural, 4 escapes through :id
   });
 
   it('expects the documented status of each caller on the canonical path', () => {

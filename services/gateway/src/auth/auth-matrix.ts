@@ -73,6 +73,13 @@ export function spellings(segs: readonly Segment[]): { name: string; path: strin
     { name: 'matrix', path: `${canonical};x`, status: 400 },
   );
   if (texts.length > 1) out.push({ name: 'enc-slash', path: `${join(texts.slice(0, -1))}%2F${texts[texts.length - 1]}`, status: 400 });
+  // a parameter that climbs out of /api when read leniently, while the raw path still routes to it
+  const param = segs.findIndex((s) => !s.literal);
+  if (param >= 0) {
+    for (const [name, up] of [['escape-enc-slash', '..%2f'], ['escape-enc-backslash', '..%5c'], ['escape-double-enc', '..%252f'], ['escape-backslash', '..\\']]) {
+      out.push({ name, path: join(texts.map((t, j) => (j === param ? `${up.repeat(4)}x` : t))), status: 400 });
+    }
+  }
   return out;
 }
 
@@ -118,7 +125,8 @@ export function authMatrix(entries: readonly RouteEntry[], opts: MatrixOptions):
     const path = join(segs.map((s) => s.text));
     const routes = entries.filter((e) => serves(e, path));
     // a case variant that is itself a path of some route (`/streams/UPLOAD` is `/streams/:id`) is no other spelling of this one
-    const variants = spellings(segs).filter((v) => !entries.some((e) => serves(e, v.path)));
+    // (an escape spelling is meant to be served by this route's template, and must still be refused)
+    const variants = spellings(segs).filter((v) => v.name.startsWith('escape-') || !entries.some((e) => serves(e, v.path)));
     for (const method of ROUTE_METHODS) {
       for (const credential of CREDENTIALS) {
         const base = { template, method, credential };

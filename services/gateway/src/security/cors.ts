@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-const ALLOW_METHODS = 'GET, HEAD, POST, PATCH, DELETE, OPTIONS';
+const ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 const ALLOW_HEADERS = 'Authorization, Content-Type, X-API-Key';
 /** What a cross-origin client may read besides the CORS-safelisted headers (WHIP needs Location). */
 const EXPOSE_HEADERS = 'Location, Retry-After, WWW-Authenticate';

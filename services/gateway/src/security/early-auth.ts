@@ -30,16 +30,17 @@ type Matched = Extract<RouteMatch, { kind: 'route' }>;
 export function earlyAuth(deps: EarlyAuthDeps): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const api = isApiPath(req.path);
-    const bad = api ? nonCanonical(req.path) : null;
-    if (bad) return refuse(res, 400, problemFor('INVALID_REQUEST', `not a canonical path: ${bad}; send the path exactly as documented`));
     const match = deps.routes.match(req.method, req.path);
+    // a path that routes anywhere must be canonical too, whatever a lenient reading makes of it
+    const bad = api || match.kind !== 'none' ? nonCanonical(req.path) : null;
+    if (bad) return refuse(res, 400, problemFor('INVALID_REQUEST', `not a canonical path: ${bad}; send the path exactly as documented`));
     if (match.kind === 'none') return api ? refuse(res, 404, problemFor('NOT_FOUND', `no such API route: ${req.method} ${req.path}`)) : next();
     if (match.kind === 'method') {
       const allow = match.allow.join(', ');
       return refuse(res, 405, problemFor('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; allowed: ${allow}`), { Allow: allow });
     }
     setMatchedRoute(req, match);
-    if (!api) return next(); // /healthz: public, and not rate-limited
+    if (!api && match.route.access.public) return next(); // /healthz: public, and not rate-limited
     const early = deps.limits.beforeAuth(req);
     if (early) return tooManyRequests(res, early.detail, early.retryAfterS);
     authenticate(deps, req, match).then(

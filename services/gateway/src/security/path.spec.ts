@@ -13,6 +13,10 @@ describe('path classification', () => {
     for (const p of ['/api', '/api/v1/persons', '/API/v1/persons', '//api/v1', '/Api/V1/faces/1/crop', '/%61pi/v1', '/x/../api/v1', '/api;x/v1', '/ api/v1']) {
       expect({ p, api: isApiPath(p) }).toEqual({ p, api: true });
     }
+    // a parameter that resolves away from /api still routes there as sent
+    for (const p of ['/api/v1/persons/..%2f..%2f..%2f..%2fx/faces', '/api/v1/persons/..\\..\\..\\x', '/api/v1/faces/..%252f..%252f..%252fx/crop']) {
+      expect({ p, api: isApiPath(p) }).toEqual({ p, api: true });
+    }
     for (const p of ['/', '/index.html', '/assets/api.js', '/apix', '/healthz', '/api-docs']) expect({ p, api: isApiPath(p) }).toEqual({ p, api: false });
   });
 });

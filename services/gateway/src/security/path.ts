@@ -33,10 +33,16 @@ export function loosePath(raw: string): string {
   return `/${out.join('/')}`;
 }
 
-/** Whether any reading of the path points into /api (the API and its docs). */
+const API_PREFIX = /^\/*api(?:[/\\;]|$)/;
+
+/**
+ * Whether any reading of the path points into /api (the API and its docs): as sent, decoded, or with
+ * dots resolved. A parameter such as `..%2f..%2fx` resolves away from /api, yet the raw path still
+ * routes there; so every reading counts, not only the most lenient one.
+ */
 export function isApiPath(raw: string): boolean {
-  const p = loosePath(raw);
-  return p === '/api' || p.startsWith('/api/');
+  const readings = [raw, decodeBytes(decodeBytes(decodeBytes(raw))).replace(/\\/g, '/'), loosePath(raw)];
+  return readings.some((r) => API_PREFIX.test(r.toLowerCase()));
 }
 
 /** Why `raw` is not a canonical path (what makes it ambiguous), or null when it is one. */

@@ -8,6 +8,9 @@ const REFUSED = [
   'http://127.0.0.1:4222/', // the NATS port
   'http://localhost:3000/',
   'http://api.localhost/',
+  'http://localhost./',
+  'http://LOCALHOST.localdomain/',
+  'http://ip6-localhost/',
   'http://10.1.2.3/',
   'http://172.16.0.1/',
   'http://192.168.1.1/',

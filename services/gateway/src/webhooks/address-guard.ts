@@ -30,7 +30,11 @@ export function urlProblem(raw: string, policy: AddressPolicy): string | null {
   if (url.username || url.password) return 'url: must not carry credentials';
   const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   if (hostExempt(host, policy)) return null;
-  if (host === 'localhost' || host.endsWith('.localhost')) return `url: ${host} is loopback; ${HINT}`;
+  // `localhost.` (the root's trailing dot) and the usual aliases are loopback too, resolvable or not
+  const name = host.replace(/\.+$/, '');
+  if (['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback'].includes(name) || name.endsWith('.localhost')) {
+    return `url: ${host} is loopback; ${HINT}`;
+  }
   if (parseIp(host)) {
     const why = addressRefusal(host, policy);
     if (why) return `url: ${host} is not a public address (${why}); ${HINT}`;
