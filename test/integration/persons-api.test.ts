@@ -1,6 +1,7 @@
 /**
  * The persons API end to end (enroll, rename, merge, move, search, verify, OpenAPI) on the real stack:
- * gateway → recognizer → matcher over a private NATS, the real Python worker and pgvector.
+ * gateway → recognizer → matcher over a private NATS, the real Python worker and pgvector, once on PGlite
+ * and once on a real PostgreSQL server (test/support/postgres.ts).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -11,6 +12,7 @@ import { blank, collage } from '../support/media';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack, freePort } = require('../../infra/scripts/stack.js');
 import { authed } from '../support/auth';
+import { describeEachBackend, startPostgres, type TestPostgres } from '../support/postgres';
 
 const photos = fixturePhotos();
 const byPerson = new Map<string, string[]>();
@@ -19,13 +21,14 @@ for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?
 const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
 const known = [...byPerson].filter(([id, ps]) => ps.length > 2 && !LOOK_ALIKES.has(id)).slice(0, 4);
 const strangers = [...byPerson].filter(([id, ps]) => ps.length === 1 && !LOOK_ALIKES.has(id)).map(([, ps]) => ps[0]);
-const describeIf = photos.length ? describe : describe.skip;
+const describeIf = photos.length ? describeEachBackend : (title: string, fn: (b: 'pglite') => void) => describe.skip(title, () => fn('pglite'));
 if (!photos.length) console.warn('\n*** SKIPPING the persons API tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
 jest.setTimeout(120_000);
 
-describeIf('persons API (real stack)', () => {
+describeIf('persons API (real stack)', (backend) => {
   let stack: any;
+  let pg: TestPostgres | undefined;
   const fetch = authed(() => stack?.apiKey);
   const log: string[] = [];
   const ids = new Map<string, string>();
@@ -46,16 +49,20 @@ describeIf('persons API (real stack)', () => {
   };
 
   beforeAll(async () => {
+    if (backend === 'postgres') pg = await startPostgres();
     stack = await startStack({
       natsUrl: `nats://127.0.0.1:${await freePort()}`,
       port: 0,
       dataDir: mkdtempSync(join(tmpdir(), 'glimpse-persons-api-')),
+      // the seed's rule: these checks expect every second photo within 0.6 (decisions.test.ts: the default rule)
+      env: { MATCH_RULE: 'nearest', ...(pg ? { DATABASE_URL: pg.url } : {}) },
       logSink: { write: (s: string) => log.push(s) },
     });
   }, 180_000);
 
   afterAll(async () => {
     await stack?.stop();
+    await pg?.stop();
   });
 
   it('documents every route at /api/docs/openapi.json and serves the UI', async () => {

@@ -1,6 +1,7 @@
 /**
  * The walking skeleton, end to end: gateway → recognizer → matcher over real NATS, the real Python
- * face_recognition worker and real pgvector (PGlite), started exactly as `npm start` starts them.
+ * face_recognition worker and real pgvector (PGlite, then a real PostgreSQL: test/support/postgres.ts),
+ * started exactly as `npm start` starts them.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import WebSocket from 'ws';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack, freePort } = require('../../infra/scripts/stack.js');
 import { authed, wsWithKey } from '../support/auth';
+import { describeEachBackend, startPostgres, type TestPostgres } from '../support/postgres';
 
 interface Face {
   faceId: string | null;
@@ -37,13 +39,14 @@ const strangers = [...byPerson].filter(([, ps]) => ps.length === 1).map(([id, ps
 // pipeline; the accuracy benchmark reports the model's false-accept rate on the whole set.
 const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
 const enrolled = known.filter(([id]) => !LOOK_ALIKES.has(id)).slice(0, 5);
-const describeIf = photos.length ? describe : describe.skip;
+const describeIf = photos.length ? describeEachBackend : (title: string, fn: (b: 'pglite') => void) => describe.skip(title, () => fn('pglite'));
 if (!photos.length) console.warn('\n*** SKIPPING the full-stack tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
 const largest = (faces: Face[]) => [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
 
-describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
+describeIf('Glimpse stack (real NATS, worker, pgvector)', (backend) => {
   let stack: any;
+  let pg: TestPostgres | undefined;
   const fetch = authed(() => stack?.apiKey);
   let bus: Bus;
   const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-stack-'));
@@ -61,6 +64,7 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
   const healthy = async () => (await fetch(`${stack.url}/healthz`)).status;
 
   beforeAll(async () => {
+    if (backend === 'postgres') pg = await startPostgres();
     // A private NATS server: the contracts' subjects are fixed, so any other Glimpse on the shared
     // server would otherwise take part of this test's work from the same queue groups.
     stack = await startStack({
@@ -70,7 +74,7 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
       recognizers: 2,
       // capture streams files only from its STREAM_FILE_ROOTS: the uploads (stack.js's default) and this test's videos
       // MATCH_RULE=nearest: these checks pin the seed's rule (every repeat within 0.6); decisions.test.ts covers the default
-      env: { STREAM_FILE_ROOTS: `${join(dataDir, 'uploads')},${videoDir}`, MATCH_RULE: 'nearest' },
+      env: { STREAM_FILE_ROOTS: `${join(dataDir, 'uploads')},${videoDir}`, MATCH_RULE: 'nearest', ...(pg ? { DATABASE_URL: pg.url } : {}) },
       logSink: { write: (s: string) => log.push(s) },
     });
     bus = await Bus.connect({ servers: stack.natsUrl, name: 'stack-test' });
@@ -79,6 +83,7 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
   afterAll(async () => {
     await bus?.close();
     await stack?.stop();
+    await pg?.stop();
     if (process.env.GLIMPSE_TEST_LOG) writeFileSync(process.env.GLIMPSE_TEST_LOG, log.join(''));
   });
 
@@ -87,6 +92,8 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', () => {
     const body = await res.json();
     expect(res.status).toBe(200);
     for (const name of ['nats', 'recognizer', 'matcher', 'capture']) expect(body.checks[name].ok).toBe(true);
+    // Which database, never its credentials.
+    expect(body.checks.database.detail).toBe(pg ? `postgres:${pg.where}` : `pglite:${join(dataDir, 'pglite')}`);
   });
 
   it('makes a new person of each first photo, then recognizes their other photos', async () => {

@@ -46,6 +46,11 @@ const optionalString = () => z.preprocess((v) => (v === '' ? undefined : v), z.s
 export const baseEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /**
+   * Replicas of the JetStream streams and buckets a service creates (1–5). Unset: 3 when the server is
+   * part of a cluster of three or more (infra/cluster), else 1.
+   */
+  NATS_REPLICAS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(5).optional()),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** A name that tells instances of one service apart in health replies and stream ownership. */
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),

@@ -54,8 +54,9 @@ export class CaptureHandlers implements OnApplicationBootstrap, BeforeApplicatio
     return {
       service: 'capture',
       instance: this.cfg.INSTANCE_ID,
-      ok: ffmpeg.ok,
+      ok: ffmpeg.ok && this.bus.isConnected(),
       checks: {
+        nats: { ok: this.bus.isConnected(), detail: this.bus.serverDetail() },
         ffmpeg,
         streams: { ok: true, detail: `${this.streams.activeCount}/${this.cfg.MAX_STREAMS} running` },
         webrtc: { ok: true, detail: webrtcDetail(this.whip) },

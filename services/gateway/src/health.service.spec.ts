@@ -7,6 +7,7 @@ const reply = (ok: boolean, checks: Record<string, { ok: boolean; detail?: strin
 describe('health summaries', () => {
   it('reports a service and the failing checks it names', () => {
     expect(summarize(reply(true, {}))).toEqual({ ok: true, detail: 'instance r-1' });
+    expect(summarize(reply(true, { nats: { ok: true, detail: 'nats-2 at 127.0.0.1:4223' } }))).toEqual({ ok: true, detail: 'instance r-1 via nats-2 at 127.0.0.1:4223' });
     expect(summarize(reply(false, { worker: { ok: false, detail: 'connection refused' }, nats: { ok: true } }))).toEqual({
       ok: false,
       detail: 'instance r-1 reports worker: connection refused',

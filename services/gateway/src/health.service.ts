@@ -42,7 +42,7 @@ export class HealthService implements OnApplicationBootstrap, OnModuleDestroy {
         service: 'gateway' as const,
         instance: this.cfg.INSTANCE_ID,
         ok: this.bus.isConnected(),
-        checks: { nats: { ok: this.bus.isConnected() } },
+        checks: { nats: { ok: this.bus.isConnected(), detail: this.bus.serverDetail() } },
       }),
       { queue: 'gateway' },
     );
@@ -53,7 +53,10 @@ export class HealthService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async check(): Promise<HealthReport> {
-    const nats: Check = this.bus.isConnected() ? { ok: true } : { ok: false, detail: 'the gateway is not connected to NATS' };
+    // Which server of a cluster the gateway uses now (the client moves to another when one is lost).
+    const nats: Check = this.bus.isConnected()
+      ? { ok: true, detail: `gateway via ${this.bus.serverDetail()}` }
+      : { ok: false, detail: 'the gateway is not connected to NATS (no server of NATS_URL reachable)' };
     const [recognizer, matcher, capture] = await Promise.all(UPSTREAMS.map((s) => this.probe(s)));
     const checks = {
       nats,
@@ -77,7 +80,9 @@ export class HealthService implements OnApplicationBootstrap, OnModuleDestroy {
 
 export function summarize(p: Probe): Check {
   if ('error' in p) return { ok: false, detail: p.error };
-  if (p.reply.ok) return { ok: true, detail: `instance ${p.reply.instance}` };
+  // A service names the NATS server it uses in its `nats` check; with a cluster these differ per service.
+  const via = p.reply.checks.nats?.ok && p.reply.checks.nats.detail ? ` via ${p.reply.checks.nats.detail}` : '';
+  if (p.reply.ok) return { ok: true, detail: `instance ${p.reply.instance}${via}` };
   const failing = Object.entries(p.reply.checks)
     .filter(([, c]) => !c.ok)
     .map(([name, c]) => (c.detail ? `${name}: ${c.detail}` : name));

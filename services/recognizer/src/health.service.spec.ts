@@ -9,7 +9,7 @@ const cfg = loadRecognizerConfig({ INSTANCE_ID: 'recognizer-test' });
 
 function check(workers: WorkerHealth[], connected = true) {
   const worker = strictMock<WorkerRepository>({ ping: jest.fn().mockResolvedValue(workers) }, 'worker');
-  const bus = strictMock<Bus>({ isConnected: () => connected }, 'bus');
+  const bus = strictMock<Bus>({ isConnected: () => connected, serverDetail: () => 'nats-1 at 127.0.0.1:4222' }, 'bus');
   return new HealthService(cfg, worker, bus).check();
 }
 
@@ -24,7 +24,7 @@ describe('HealthService', () => {
       instance: 'recognizer-test',
       ok: true,
       checks: {
-        nats: { ok: true },
+        nats: { ok: true, detail: 'nats-1 at 127.0.0.1:4222' },
         worker: { ok: true, detail: 'http://a: down (ECONNREFUSED); http://b: ok (dlib_face_recognition_resnet_model_v1)' },
       },
     });

@@ -22,7 +22,7 @@ export class HealthService {
       instance: this.cfg.INSTANCE_ID,
       ok: nats && worker,
       checks: {
-        nats: { ok: nats },
+        nats: { ok: nats, detail: this.bus.serverDetail() },
         worker: { ok: worker, detail: workers.map((w) => `${w.url}: ${w.ok ? 'ok' : 'down'} (${w.detail})`).join('; ') },
       },
     };

@@ -35,7 +35,7 @@ export class ApiKeyStore {
 
   private bucket(): Promise<KV> {
     if (!this.kv) {
-      const p = this.bus.nc.jetstream().views.kv(API_KEYS_BUCKET, { history: 1 });
+      const p = this.bus.nc.jetstream().views.kv(API_KEYS_BUCKET, { history: 1, replicas: this.bus.jetStreamReplicas() });
       p.catch(() => (this.kv = undefined));
       this.kv = p;
     }
@@ -44,7 +44,7 @@ export class ApiKeyStore {
 
   private revoked(_ttlS: number): Promise<KV> {
     if (!this.revokedKv) {
-      const p = this.bus.nc.jetstream().views.kv(REVOKED_SESSIONS_BUCKET, { history: 1, ttl: REVOKED_TTL_MS });
+      const p = this.bus.nc.jetstream().views.kv(REVOKED_SESSIONS_BUCKET, { history: 1, ttl: REVOKED_TTL_MS, replicas: this.bus.jetStreamReplicas() });
       p.catch(() => (this.revokedKv = undefined));
       this.revokedKv = p;
     }

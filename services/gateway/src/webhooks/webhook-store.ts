@@ -24,7 +24,7 @@ export class WebhookStore {
 
   private bucket(which: 'hooks' | 'stats'): Promise<KV> {
     const open = (name: string) => {
-      const p = this.bus.nc.jetstream().views.kv(name, { history: 1 });
+      const p = this.bus.nc.jetstream().views.kv(name, { history: 1, replicas: this.bus.jetStreamReplicas() });
       // A failure (no JetStream yet) is retried on the next call.
       p.catch(() => (which === 'hooks' ? (this.hooks = undefined) : (this.stats = undefined)));
       return p;

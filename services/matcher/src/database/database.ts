@@ -17,7 +17,7 @@ const TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 } as const;
 /** The face database: embedded PGlite or a real Postgres, both with pgvector and both behind Prisma. */
 export abstract class Database {
   abstract readonly kind: DatabaseKind;
-  /** For health replies and logs: `pglite:<dir>` or `postgres` (never the URL, which holds a password). */
+  /** For health replies and logs: `pglite:<dir>` or `postgres:<host>:<port>/<db>` (never the URL, which holds a password). */
   abstract readonly detail: string;
   abstract readonly prisma: PrismaClient;
 

@@ -6,10 +6,10 @@ import { Database, type ScriptSession } from './database';
 /** A real PostgreSQL server with pgvector, through one `pg` pool shared by Prisma and the migrator. */
 export class PostgresDatabase extends Database {
   readonly kind = 'postgres';
-  readonly detail = 'postgres';
   private constructor(
     private readonly pool: Pool,
     readonly prisma: PrismaClient,
+    readonly detail: string,
   ) {
     super();
   }
@@ -19,7 +19,7 @@ export class PostgresDatabase extends Database {
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', onPoolError);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-    return new PostgresDatabase(pool, prisma);
+    return new PostgresDatabase(pool, prisma, describeUrl(url));
   }
 
   async scriptTransaction<T>(fn: (session: ScriptSession) => Promise<T>): Promise<T> {
@@ -49,5 +49,15 @@ export class PostgresDatabase extends Database {
   async close(): Promise<void> {
     await this.prisma.$disconnect();
     await this.pool.end();
+  }
+}
+
+/** `postgres:host:port/db` for health replies and logs: the URL without user, password or options. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `postgres:${u.hostname}:${u.port || '5432'}/${decodeURIComponent(u.pathname.slice(1)) || '(default)'}`;
+  } catch {
+    return 'postgres'; // unparseable: say nothing rather than echo a secret
   }
 }

@@ -31,7 +31,7 @@ export class EventStream {
 
   constructor(
     @InjectBus() private readonly bus: Bus,
-    @Inject(MATCHER_CONFIG) private readonly config: Pick<MatcherConfig, 'EVENTS_MAX_AGE_DAYS' | 'EVENTS_PUBLISH_TIMEOUT_MS'>,
+    @Inject(MATCHER_CONFIG) private readonly config: Pick<MatcherConfig, 'EVENTS_MAX_AGE_DAYS' | 'EVENTS_PUBLISH_TIMEOUT_MS'> & { NATS_REPLICAS?: number },
   ) {}
 
   desiredConfig(): Partial<StreamConfig> {
@@ -43,6 +43,8 @@ export class EventStream {
       discard: DiscardPolicy.Old,
       max_age: nanos(this.config.EVENTS_MAX_AGE_DAYS * DAY_MS),
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      // R3 on a three-node cluster: one node (even the leader) can die without losing an acknowledged event.
+      num_replicas: this.bus.jetStreamReplicas(this.config.NATS_REPLICAS),
     };
   }
 
@@ -56,14 +58,45 @@ export class EventStream {
     });
     if (!info) {
       await jsm.streams.add(want);
-      this.log.log(`created stream ${Events.STREAM} (${Events.ALL_SUBJECTS}, max age ${this.config.EVENTS_MAX_AGE_DAYS} days)`);
+      this.log.log(`created stream ${Events.STREAM} (${Events.ALL_SUBJECTS}, max age ${this.config.EVENTS_MAX_AGE_DAYS} days, R${want.num_replicas})`);
       return;
     }
     const c = info.config;
-    if (c.max_age !== want.max_age || c.duplicate_window !== want.duplicate_window || !c.subjects?.includes(Events.ALL_SUBJECTS)) {
-      await jsm.streams.update(Events.STREAM, { ...c, ...want, subjects: [...new Set([...(c.subjects ?? []), Events.ALL_SUBJECTS])] });
+    const limitsDiffer = c.max_age !== want.max_age || c.duplicate_window !== want.duplicate_window;
+    // Only ever scaled up here: a smaller number seen while the cluster forms must not drop replicas.
+    const moreReplicas = (want.num_replicas ?? 1) > (c.num_replicas ?? 1);
+    if (limitsDiffer || moreReplicas || !c.subjects?.includes(Events.ALL_SUBJECTS)) {
+      const num_replicas = Math.max(want.num_replicas ?? 1, c.num_replicas ?? 1);
+      await jsm.streams.update(Events.STREAM, { ...c, ...want, num_replicas, subjects: [...new Set([...(c.subjects ?? []), Events.ALL_SUBJECTS])] });
       this.log.log(`updated stream ${Events.STREAM} limits`);
     }
+  }
+
+  /**
+   * For health replies: the stream's replica count and leader (`GLIMPSE_EVENTS R3, leader nats-2`), and not
+   * ok without a quorum of current replicas (two of three cluster nodes lost: a leader left alone keeps
+   * answering for a while). Rejects within `timeoutMs` when JetStream cannot answer at all.
+   */
+  async describe(timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+    const jsm = await this.bus.nc.jetstreamManager({ timeout: timeoutMs, checkAPI: false });
+    const info = await jsm.streams.info(Events.STREAM).catch((err: unknown) => {
+      if (isNotFound(err)) return null;
+      throw err;
+    });
+    // JetStream answered; the relay creates the stream with the first event it publishes.
+    if (!info) return { ok: true, detail: `${Events.STREAM} not created yet` };
+    const replicas = info.config.num_replicas ?? 1;
+    const name = `${Events.STREAM} R${replicas}`;
+    const cluster = info.cluster;
+    if (!cluster || replicas === 1) return { ok: true, detail: cluster?.leader ? `${name} on ${cluster.leader}` : name };
+    if (!cluster.leader) return { ok: false, detail: `${name}: no leader (no quorum); events wait in the outbox` };
+    const peers = cluster.replicas ?? [];
+    const current = 1 + peers.filter((r) => r.current && !r.offline).length;
+    const quorum = Math.floor(replicas / 2) + 1;
+    const behind = peers.filter((r) => !r.current || r.offline).map((r) => r.name);
+    const detail = `${name}, leader ${cluster.leader}${behind.length ? `, not current: ${behind.join(', ')}` : ''}`;
+    if (current < quorum) return { ok: false, detail: `${detail}: ${current} of ${replicas} replicas current, no quorum; events wait in the outbox` };
+    return { ok: true, detail };
   }
 
   async publish(subject: string, payload: string, msgID: string): Promise<PublishResult> {
