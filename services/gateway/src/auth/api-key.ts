@@ -89,11 +89,20 @@ export function verifyUiSession(value: string | null | undefined, secret: Buffer
   }
 }
 
+/** A cookie value as sent: a malformed %-escape is no reason for a 500, the signature check refuses it. */
+function decodeCookie(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /** One cookie of a `Cookie` header. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeCookie(part.slice(i + 1).trim());
   }
   return undefined;
 }
