@@ -182,6 +182,110 @@ async function glimpse(rule, plan, dir, encoded, log) {
   }
 }
 
+// Live video (IDENTITY_TRACKS=1, or IDENTITY_SECTIONS=tracks for this section alone): every fixture person
+// with two photos walks past one camera twice. A pass is 4 snapshots of one photo: blurred (a poor first
+// look), then three slightly shifted and rescaled sharp frames. First passes (photo 1) of everyone, then
+// returning passes (photo 2). Sent as stream frames over NATS (FrameRecognize, the capture's path), once
+// with MATCH_TRACKS=true (decided per track) and once with false (per frame). Scored per pass (track):
+// a first pass must end as exactly one person, new and nobody's else; a returning pass must give the
+// person its first pass started to every face it names, and name someone. An empty snapshot separates
+// passes (without it the worker may follow a blurred face into the next person's pass).
+const TRACK_PASS_FRAMES = 4;
+
+async function passFrames(path) {
+  const sharp = require('sharp');
+  const shifted = (k) => sharp(path).extract({ left: 2 * k, top: 2 * k, width: 240, height: 240 }).resize(250, 250).jpeg({ quality: 90 }).toBuffer();
+  const frames = [await sharp(path).blur(3).jpeg({ quality: 80 }).toBuffer()];
+  for (let k = 1; k < TRACK_PASS_FRAMES; k++) frames.push(await shifted(k));
+  return frames;
+}
+
+async function trackPasses(tracks, passes, log) {
+  const { startStack, freePort } = require('../infra/scripts/stack.js');
+  const { Bus } = require('../libs/platform/dist');
+  const { FrameRecognize } = require('../libs/contracts/dist');
+  const natsUrl = `nats://127.0.0.1:${await freePort()}`;
+  const stack = await startStack({ port: 0, natsUrl, env: { MATCH_TRACKS: String(tracks) }, workerEnv: { GLIMPSE_WORKER_PROCESSES: '1' }, dataDir: mkdtempSync(join(tmpdir(), 'glimpse-tracks-')), logSink: { write() {} } });
+  const bus = await Bus.connect({ servers: natsUrl, name: 'bench-tracks', logger: { log() {}, warn() {}, error() {} } });
+  const largest = (faces) => faces.reduce((a, f) => (!a || f.box.width * f.box.height > a.box.width * a.box.height ? f : a), null);
+  let seq = 0;
+  try {
+    log(`tracks=${tracks}: ${passes.length} passes`);
+    const send = async (body) => {
+      const headers = { 'Glimpse-Source': 'bench-tracks', 'Glimpse-Seq': String(seq++), 'Glimpse-Captured-At': new Date().toISOString(), 'Content-Type': 'image/jpeg' };
+      return (await bus.requestBinary(FrameRecognize.contract, body, headers, REQUEST_TIMEOUT_MS)).faces;
+    };
+    // an empty snapshot between passes, as when one person has left and the next is not yet in view
+    const empty = await require('sharp')({ create: { width: 250, height: 250, channels: 3, background: '#777' } }).jpeg().toBuffer();
+    const out = [];
+    for (const pass of passes) {
+      const faces = [];
+      for (const body of pass.frames) faces.push(largest(await send(body)));
+      out.push(faces);
+      await send(empty);
+    }
+    return out;
+  } finally {
+    await bus.close();
+    await stack.stop();
+  }
+}
+
+export function scoreTracks(passes, results) {
+  const started = new Map(); // identity -> the one person its first pass created
+  const owner = new Map(); // person -> identity whose first pass created it
+  const t = { first: { n: 0, onePerson: 0, persons: 0 }, returning: { n: 0, recognised: 0, wrong: 0, frames: 0, framesRight: 0 } };
+  passes.forEach((pass, i) => {
+    const faces = results[i].filter(Boolean);
+    const named = new Set(faces.map((f) => f.personId).filter(Boolean));
+    if (pass.kind === 'first') {
+      t.first.n++;
+      const created = faces.filter((f) => f.decision === 'new').map((f) => f.personId);
+      t.first.persons += created.length;
+      if (created.length === 1 && named.size === 1 && !owner.has(created[0])) {
+        t.first.onePerson++;
+        started.set(pass.identity, created[0]);
+        owner.set(created[0], pass.identity);
+      }
+      return;
+    }
+    t.returning.n++;
+    const own = started.get(pass.identity);
+    t.returning.frames += results[i].length;
+    t.returning.framesRight += faces.filter((f) => own && f.personId === own).length;
+    if (own && named.size === 1 && named.has(own)) t.returning.recognised++;
+    else if ([...named].some((p) => p !== own)) t.returning.wrong++;
+  });
+  const pct = (a, n) => (n ? Math.round((1000 * a) / n) / 10 : null);
+  return { ...t, onePersonPct: pct(t.first.onePerson, t.first.n), recognisedPct: pct(t.returning.recognised, t.returning.n), framesRightPct: pct(t.returning.framesRight, t.returning.frames) };
+}
+
+export async function benchTracks({ log = (m) => process.stderr.write(`identity: ${m}\n`) } = {}) {
+  const people = readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const photos = people.map((p) => ({ p, files: readdirSync(join(FIXTURES, p)).filter((f) => f.endsWith('.jpg')).sort() })).filter((x) => x.files.length > 1);
+  const passes = [];
+  for (const kind of ['first', 'returning']) {
+    for (const { p, files } of photos) passes.push({ kind, identity: p, frames: await passFrames(join(FIXTURES, p, files[kind === 'first' ? 0 : 1])) });
+  }
+  const rows = [];
+  for (const tracks of [true, false]) {
+    const results = await trackPasses(tracks, passes, log);
+    // IDENTITY_DETAIL=1: every pass's decisions, as `decision:personNumber` per frame
+    const detail = process.env.IDENTITY_DETAIL === '1'
+      ? { detail: passes.map((p, i) => ({ kind: p.kind, identity: p.identity, frames: results[i].map((f) => (f ? `${f.decision}:${f.personNumber ?? f.guess?.personNumber ?? '-'}` : 'none')) })) }
+      : {};
+    rows.push({ what: tracks ? 'MATCH_TRACKS=true (per track, default)' : 'MATCH_TRACKS=false (per frame)', ...scoreTracks(passes, results), ...detail });
+    log(JSON.stringify(rows.at(-1)));
+  }
+  const line = (r) => `| ${r.join(' | ')} |`;
+  const text = [
+    line(['decisions', 'first passes: exactly one new person', 'persons created per first pass', 'returning passes recognised', 'returning passes naming a wrong person', 'returning frames given the right person']),
+    line(new Array(6).fill('---')),
+    ...rows.map((r) => line([r.what, `${r.onePersonPct}% (${r.first.onePerson}/${r.first.n})`, (r.first.persons / r.first.n).toFixed(2), `${r.recognisedPct}% (${r.returning.recognised}/${r.returning.n})`, r.returning.wrong, `${r.framesRightPct}% (${r.returning.framesRight}/${r.returning.frames})`])),
+  ].join('\n');
+  return { rows, table: text };
+}
+
 function table(rows) {
   const head = ['distractors', 'what', 'first-time new', 'repeats recognised', 'repeats wrong person', 'unsure (first / repeat)', 'group photos with a duplicate (known / unseen people)'];
   const line = (r) => `| ${r.join(' | ')} |`;
@@ -196,6 +300,7 @@ function table(rows) {
 }
 
 export async function benchIdentity({ log = (m) => process.stderr.write(`identity: ${m}\n`) } = {}) {
+  if (process.env.IDENTITY_SECTIONS === 'tracks') return withTracks({ rows: [], table: '' }, log);
   const counts = (process.env.IDENTITY_DISTRACTORS ?? '0,100,1000').split(',').map(Number);
   const rules = (process.env.IDENTITY_RULES ?? 'nearest,person').split(',');
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-identity-'));
@@ -219,7 +324,15 @@ export async function benchIdentity({ log = (m) => process.stderr.write(`identit
   const text = table(rows);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/identity.json'), JSON.stringify({ when: new Date().toISOString(), rows, table: text }, null, 2));
-  return { rows, table: text };
+  return process.env.IDENTITY_TRACKS === '1' ? withTracks({ rows, table: text }, log) : { rows, table: text };
+}
+
+/** Adds the live-video section (bench/results/identity-tracks.json). */
+async function withTracks(result, log) {
+  const t = await benchTracks({ log });
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/identity-tracks.json'), JSON.stringify({ when: new Date().toISOString(), ...t }, null, 2));
+  return { rows: result.rows, tracks: t.rows, table: [result.table, `Live video, per pass (bench/results/identity-tracks.json)\n\n${t.table}`].filter(Boolean).join('\n\n') };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Bus } from '@glimpse/platform';
-import { FrameRecognize } from '@glimpse/contracts';
+import { FrameRecognize, SightingsList } from '@glimpse/contracts';
 import { fixturePhotos } from '../support/worker';
 import { collage } from '../support/media';
 import { authed } from '../support/auth';
@@ -125,5 +125,35 @@ describeIf('identity decisions on the real stack (MATCH_RULE=person, the default
     }, 30_000);
     expect(largest(sharpReply.faces as Face[])).toMatchObject({ decision: 'new', isNew: true });
     expect(await personCount()).toBe(before + 1);
+  });
+  it('decides a stream pass by its track: a poor first snapshot, then sharp ones, is one person with one sighting', async () => {
+    const source = 'cam-track';
+    const send = async (body: Buffer) =>
+      largest(
+        (await bus.requestBinary(FrameRecognize.contract, body, {
+          'Glimpse-Source': source,
+          'Glimpse-Seq': String(seq++),
+          'Glimpse-Captured-At': new Date().toISOString(),
+          'Content-Type': 'image/jpeg',
+        }, 30_000)).faces as Face[],
+      );
+    // a person nobody has seen yet; the pass: blurred first, then slightly shifted and rescaled sharp frames
+    const person = known[known.length - 1];
+    const before = await personCount();
+    const blurredFirst = await sharp(person.paths[0]).blur(3).jpeg({ quality: 80 }).toBuffer();
+    const shifted = (k: number) => sharp(person.paths[0]).extract({ left: 2 * k, top: 2 * k, width: 240, height: 240 }).resize(250, 250).jpeg({ quality: 90 }).toBuffer();
+    const first = await send(blurredFirst);
+    expect(first).toMatchObject({ decision: 'unsure', personId: null });
+    const rest = [];
+    for (const k of [1, 2, 3]) rest.push(await send(await shifted(k)));
+    expect(rest[0]).toMatchObject({ decision: 'new', isNew: true });
+    expect(rest.slice(1).map((f) => f.decision)).toEqual(['match', 'match']);
+    expect(new Set(rest.map((f) => f.personId)).size).toBe(1);
+    // a poor snapshot at the end of the pass still belongs to the track's person
+    const last = await send(blurredFirst);
+    expect(last).toMatchObject({ personId: rest[0].personId });
+    expect(await personCount()).toBe(before + 1);
+    const sightings = await bus.request(SightingsList.contract, { streamId: source, personId: rest[0].personId! });
+    expect(sightings.total).toBe(1);
   });
 });

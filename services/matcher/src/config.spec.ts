@@ -59,6 +59,7 @@ describe('matcher config', () => {
       expect(() => loadMatcherConfig({ NODE_ENV: 'production', DATABASE_URL: url })).toThrow(/DATABASE_URL has no password or a well-known one/);
       expect(loadMatcherConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
     }
-    expect(loadMatcherConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://glimpse:Qm4v9wT2zK7x@db/glimpse' }).DATABASE_URL).toMatch(/Qm4v/);
+    const CROP_KEY = '5e'.repeat(16) + '0a'.repeat(16);
+    expect(loadMatcherConfig({ NODE_ENV: 'production', CROP_KEY, DATABASE_URL: 'postgres://glimpse:Qm4v9wT2zK7x@db/glimpse' }).DATABASE_URL).toMatch(/Qm4v/);
   });
 });

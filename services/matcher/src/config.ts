@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { DEFAULT_THRESHOLD, z } from '@glimpse/contracts';
-import { baseEnv, ConfigError, databasePassword, envBool, envInt, envNumber, isKnownDefaultSecret, loadConfig } from '@glimpse/platform';
+import { assertProductionSecret, baseEnv, ConfigError, databasePassword, envBool, envInt, envNumber, isKnownDefaultSecret, loadConfig } from '@glimpse/platform';
+import { parseCropKeys } from './crops/crop-keys';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
@@ -49,6 +50,16 @@ export const matcherEnv = baseEnv
     MATCH_MIN_SHARPNESS: envNumber(5, 0, 1e9),
     /** `person` rule: ...nor faces turned further than this (|yaw| from the landmarks; 0.4 is about 50 degrees). */
     MATCH_MAX_YAW: envNumber(0.4, 0, 5),
+    /**
+     * Live video: decide a stream's faces by their worker track (the same face over several snapshots) as
+     * a whole: the pooled faces are compared, a track keeps its person, never starts two (docs/identity.md).
+     * false: every snapshot on its own.
+     */
+    MATCH_TRACKS: envBool(true),
+    /** How many of a track's latest faces are pooled. */
+    MATCH_TRACK_FACES: envInt(10, 1, 100),
+    /** A track without a face for this long ends (its next face is decided afresh). */
+    MATCH_TRACK_IDLE_MS: envInt(10_000, 100, 3_600_000),
     /** HNSW candidate list size per query (`hnsw.ef_search`): higher is slower and more exact. */
     // 400 keeps recall@1 >= 0.99 at 100k clustered faces (bench: 11.7 ms p95); 100 gave 0.95.
     HNSW_EF_SEARCH: envInt(400, 1, 1000),
@@ -82,6 +93,8 @@ export const matcherEnv = baseEnv
     RETENTION_UNNAMED_DAYS: envNumber(0, 0, 36_500),
     /** How often the retention job runs (it also runs at start-up). */
     RETENTION_INTERVAL_MS: envInt(86_400_000, 1_000, 2_147_483_647),
+    /** The audit trail (who read or wrote face data) keeps records this many days (0: forever; at least 1 otherwise). */
+    AUDIT_RETENTION_DAYS: envNumber(180, 0, 36_500).refine((d) => d === 0 || d >= 1, 'must be 0 (forever) or at least 1'),
 
     /**
      * After a person is deleted, rewrite the tables that held their data (VACUUM FULL) and retire the
@@ -93,6 +106,20 @@ export const matcherEnv = baseEnv
 
     /** Serve Prometheus metrics on this port at /metrics; 0 (default) serves none. */
     METRICS_PORT: envInt(0, 0, 65535),
+
+    /**
+     * AES-256 keys for face crops at rest (64 hex digits or base64 each; src/crops/crop-keys.ts), or
+     * CROP_KEY_FILE. The first seals new crops, later ones only open older crops (key rotation).
+     * Required in production; without it (development) crops are stored in plaintext.
+     */
+    CROP_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+  })
+  .superRefine((c, ctx) => {
+    try {
+      parseCropKeys(c.CROP_KEY);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['CROP_KEY'], message: (err as Error).message });
+    }
   })
   // pgvector's HNSW scan returns at most ef_search rows, so a smaller value would silently cap k.
   .refine((c) => c.HNSW_EF_SEARCH >= c.MATCH_K, {
@@ -110,6 +137,8 @@ export function loadMatcherConfig(env: NodeJS.ProcessEnv = process.env): Matcher
   if (cfg.NODE_ENV === 'production' && cfg.DATABASE_URL && isKnownDefaultSecret(databasePassword(cfg.DATABASE_URL))) {
     throw new ConfigError('DATABASE_URL has no password or a well-known one (glimpse, postgres, password, changeme…): NODE_ENV=production needs a random one');
   }
+  // a copied data folder or backup must not show faces: production never stores crops in plaintext
+  assertProductionSecret(cfg.NODE_ENV, 'CROP_KEY', cfg.CROP_KEY, 'e.g. openssl rand -hex 32');
   return cfg;
 }
 

@@ -16,6 +16,7 @@ import { cropScore } from './crop-score';
 import { Database, type Tx } from './database/database';
 import { Decider, type FaceDecision } from './decision/decider';
 import type { PersonCandidate } from './decision/rule';
+import { TrackPool, type Pooled, type TrackUpdate } from './decision/tracks';
 import { personCreated } from './events/event-factory';
 import { EventRelay } from './events/event-relay';
 import { OutboxRepository, type OutboxEvent } from './events/outbox.repository';
@@ -31,6 +32,13 @@ type QueryFace = MatchFaces.Request['faces'][number];
 /** How many stored faces a search looks at per wanted person, so one person's many faces cannot crowd out others. */
 const SEARCH_FACES_PER_PERSON = 10;
 const SEARCH_MAX_FACES = 1000;
+/** Tracks kept at most (least recently seen forgotten first); far more than one matcher's cameras show at once. */
+const MAX_TRACKS = 10_000;
+/** A track that was unsure starts a person only from this many good faces. */
+const MIN_GOOD_AFTER_UNSURE = 2;
+
+type TrackConfig = Partial<Pick<MatcherConfig, 'MATCH_TRACKS' | 'MATCH_TRACK_FACES' | 'MATCH_TRACK_IDLE_MS'>>;
+
 /** Frame ids are kept this long: far longer than any sender retries a frame. */
 export const FRAME_LEDGER_KEEP_MS = 24 * 3600_000;
 const FRAME_LEDGER_PRUNE_MS = 3600_000;
@@ -40,9 +48,11 @@ const FRAME_LEDGER_PRUNE_MS = 3600_000;
 export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger(MatcherService.name);
   private readonly pruner: Periodic;
+  /** Null when MATCH_TRACKS is off: every frame on its own. */
+  private readonly tracks: TrackPool | null;
 
   constructor(
-    @Inject(MATCHER_CONFIG) private readonly config: Pick<MatcherConfig, 'THRESHOLD' | 'MATCH_K' | 'HNSW_EF_SEARCH'>,
+    @Inject(MATCHER_CONFIG) private readonly config: Pick<MatcherConfig, 'THRESHOLD' | 'MATCH_K' | 'HNSW_EF_SEARCH'> & TrackConfig,
     private readonly db: Database,
     private readonly faces: FaceRepository,
     private readonly persons: PersonRepository,
@@ -55,6 +65,14 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly decider: Decider,
   ) {
     this.pruner = new Periodic('frame ledger pruning', FRAME_LEDGER_PRUNE_MS, () => this.ledger.prune(FRAME_LEDGER_KEEP_MS), this.log);
+    this.tracks = config.MATCH_TRACKS
+      ? new TrackPool({
+          faces: config.MATCH_TRACK_FACES ?? 10,
+          idleMs: config.MATCH_TRACK_IDLE_MS ?? 10_000,
+          maxTracks: MAX_TRACKS,
+          minGoodAfterUnsure: MIN_GOOD_AFTER_UNSURE,
+        })
+      : null;
   }
 
   onApplicationBootstrap(): void {
@@ -74,6 +92,8 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
     if (req.faces.length === 0) return { faces: [] };
     const frameId = req.store ? req.frame.id : undefined;
     const events: OutboxEvent[] = [];
+    // applied after commit: a rolled-back frame must not steer its track
+    const trackUpdates: TrackUpdate[] = [];
     const { faces, replayed } = await this.db.transaction(async (tx) => {
       if (req.store) await this.faces.lockForMatching(tx);
       // After the lock: a retry racing its first attempt waits for that commit, then finds it here.
@@ -83,10 +103,15 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
       }
       if (recorded) return { faces: recorded.faces, replayed: true };
       const counted: FrameSightings = new Set();
-      const { decisions, threshold } = await this.decider.decide(tx, req.faces, req.threshold);
+      const now = this.clock.now().getTime();
+      const keys = this.trackKeys(req);
+      const pooled = keys.map((key, i) => (key ? this.pool(key, req.faces[i], now) : undefined));
+      const { decisions, threshold } = await this.decider.decide(tx, req.faces, req.threshold, pooled);
       const out: RecognizedFace[] = [];
       for (const [i, face] of req.faces.entries()) {
         out.push(await this.apply(tx, req, face, { ...decisions[i], threshold }, events, counted));
+        const key = keys[i];
+        if (key) trackUpdates.push(trackUpdate(key, face, decisions[i], out[i], now));
       }
       await this.outbox.add(tx, events);
       if (frameId) await this.ledger.record(tx, frameId, { faces: out });
@@ -96,9 +121,20 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
       this.log.log(`frame ${req.frame.source}#${req.frame.seq} (${frameId}) was already stored: answering its recorded reply`);
       return { faces };
     }
+    for (const u of trackUpdates) this.tracks?.apply(u);
     if (req.store) this.announce(req.frame, faces);
     if (events.length) this.relay.kick();
     return { faces };
+  }
+
+  /** Per face, its track's key where the frame is a stored stream frame with worker tracks; else null. */
+  private trackKeys(req: MatchFaces.Request): Array<string | null> {
+    const on = this.tracks && req.store && req.frame.source !== UPLOAD_SOURCE;
+    return req.faces.map((f) => (on && f.track ? TrackPool.key(req.frame.source, f.track) : null));
+  }
+
+  private pool(key: string, face: QueryFace, now: number): Pooled | undefined {
+    return this.tracks?.pool(key, { encoding: face.encoding, good: this.decider.isGood(face) }, now);
   }
 
   /** 1:N search: the k nearest persons by their closest face, stored or not within the threshold. */
@@ -191,6 +227,17 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
     const faceIds = faceId ? [faceId] : [];
     return personCreated(person, { createdAt: seenAt, origin: 'recognition', source, faceIds }, this.clock.now());
   }
+}
+
+function trackUpdate(key: string, face: QueryFace, d: FaceDecision, out: RecognizedFace, at: number): TrackUpdate {
+  return {
+    key,
+    sample: { encoding: face.encoding, good: d.admit },
+    personId: out.personId,
+    // a poor face is unsure for its quality, not for doubt about who it is: that asks for no more evidence
+    unsure: out.decision === 'unsure' && d.admit,
+    at,
+  };
 }
 
 function matched(box: Box, faceId: string | null, hit: PersonCandidate, threshold: number): RecognizedFace {

@@ -67,6 +67,8 @@ export class RecognizerService {
           crop: f.crop ?? '',
           // lets the matcher keep a sighting's best crop by size and sharpness
           ...(f.quality && { quality: f.quality }),
+          // lets the matcher decide a face followed over several snapshots as one (live video)
+          ...(f.track && { track: f.track }),
         })),
       };
       if (h['Glimpse-Threshold'] !== undefined) request.threshold = h['Glimpse-Threshold'];

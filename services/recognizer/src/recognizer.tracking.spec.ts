@@ -40,4 +40,17 @@ describe('RecognizerService tracking', () => {
   it('can be turned off', async () => {
     expect(await trackSent({ TRACKING: 'false' }, 's_abc123')).toBeUndefined();
   });
+  it("passes each face's worker track on to the matcher, and sends none where the worker named none", async () => {
+    const face = { box: { x: 0, y: 0, width: 50, height: 50 }, encoding: new Array(128).fill(0), crop: 'AA==' };
+    const encode = jest.fn().mockResolvedValue({ width: 640, height: 480, faces: [{ ...face, track: 'abc123' }, face], timings: {} });
+    const request = jest.fn().mockResolvedValue({ faces: [] });
+    const service = new RecognizerService(
+      loadRecognizerConfig({ INSTANCE_ID: 'r' }),
+      strictMock<WorkerRepository>({ encode }, 'worker'),
+      strictMock<Bus>({ request } as never, 'bus'),
+    );
+    await service.recognize({ body: image, headers: headers('s_abc123') });
+    const sent = request.mock.calls[0][1] as { faces: Array<{ track?: string }> };
+    expect(sent.faces.map((f) => f.track)).toEqual(['abc123', undefined]);
+  });
 });

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { boxSchema, encodingSchema, faceQualitySchema, z } from '@glimpse/contracts';
+import { boxSchema, encodingSchema, faceQualitySchema, trackIdSchema, z } from '@glimpse/contracts';
 import { GlimpseError } from '@glimpse/platform';
 
 export interface WorkerOptions {
@@ -43,6 +43,8 @@ const workerReply = z.object({
       crop: z.base64().min(1).optional(),
       /** Always sent by the current worker; optional so that an older worker still serves frames. */
       quality: faceQualitySchema.optional(),
+      /** The face's track in its stream (requests with `track` only; see tracking.py). */
+      track: trackIdSchema.optional(),
     }),
   ),
   timings: z.record(z.string(), z.number().nonnegative()),

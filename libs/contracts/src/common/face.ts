@@ -18,6 +18,8 @@ export const uuidSchema = z.uuid();
 /** Where a frame came from: a stream id, or `upload` for the HTTP API. */
 export const UPLOAD_SOURCE = 'upload';
 export const sourceSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+/** A face's track within its stream, named by the recognizer's worker (unique per stream while it lives). */
+export const trackIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 /**
  * Names one frame for its whole trip, set by whoever made it (capture per snapshot, the gateway per upload).

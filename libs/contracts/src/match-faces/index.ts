@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRequest } from '../common/define';
-import { boxSchema, encodingSchema, faceQualitySchema, frameMetaSchema, recognizedFaceSchema } from '../common/face';
+import { boxSchema, encodingSchema, faceQualitySchema, frameMetaSchema, recognizedFaceSchema, trackIdSchema } from '../common/face';
 
 /**
  * Assign each encoded face to its nearest stored person, or to a new one. Queue group `matcher`.
@@ -23,6 +23,8 @@ export const request = z.strictObject({
         crop: z.base64().max(2_000_000),
         /** Picks a sighting's best crop by size and sharpness; without it, the larger box wins. */
         quality: faceQualitySchema.optional(),
+        /** The worker's track of this face in its stream (one face over several snapshots); live video only. */
+        track: trackIdSchema.optional(),
       }),
     )
     .max(100),

@@ -84,4 +84,22 @@ describe('Decider', () => {
     expect(out).toEqual({ threshold: 0.6, decisions: [{ verdict: { kind: 'match', person: expect.objectContaining({ personId: A, distance: 0.58 }) }, admit: true }] });
     expect(faces.personDistances).not.toHaveBeenCalled();
   });
+  it('compares a tracked face by its pooled encoding, keeps the track person for a poor face, and admits by the face itself', async () => {
+    const { decider: d, faces } = decider({ [A]: 0.5, [B]: 0.7 }, 10);
+    const pooledEnc = new Array(128).fill(0.01);
+    const poorFace = face({ faceWidth: 30, sharpness: 50 });
+    const out = await d.decide(TX, [poorFace], undefined, [{ encoding: pooledEnc, good: false, personId: B }]);
+    expect(faces.nearest).toHaveBeenCalledWith(TX, pooledEnc, 64, 400);
+    // A matches the pooled evidence clearly: the track follows it rather than its earlier person
+    expect(out.decisions[0]).toEqual({ verdict: expect.objectContaining({ kind: 'match', person: expect.objectContaining({ personId: A }) }), admit: false });
+    const far = await decider({ [B]: 0.62 }, 10).decider.decide(TX, [poorFace], undefined, [{ encoding: pooledEnc, good: false, personId: B }]);
+    expect(far.decisions[0].verdict).toMatchObject({ kind: 'match', person: { personId: B, distance: 0.62 } });
+  });
+
+  it('lets the pool decide whether a tracked face may start a person', async () => {
+    const { decider: d } = decider({}, 10);
+    const sharp = face({ faceWidth: 120, sharpness: 50 });
+    const out = await d.decide(TX, [sharp, sharp], undefined, [{ encoding: sharp.encoding, good: false, personId: null }, undefined]);
+    expect(out.decisions.map((x) => [x.verdict.kind, x.admit])).toEqual([['unsure', true], ['new', true]]);
+  });
 });

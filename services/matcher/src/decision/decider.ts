@@ -6,6 +6,7 @@ import type { Tx } from '../database/database';
 import { FaceRepository, type NearestFace } from '../face.repository';
 import { MATCH_CONSTRAINTS, type MatchConstraints } from './constraints';
 import { decideFrame, type FrameRule } from './frame';
+import { stickToTrack, type Pooled } from './tracks';
 import { acceptDistance, isGoodFace, type PersonCandidate, type Verdict } from './rule';
 
 export type DeciderConfig = Pick<
@@ -32,10 +33,19 @@ export class Decider {
     @Inject(MATCH_CONSTRAINTS) private readonly constraints: MatchConstraints,
   ) {}
 
-  /** `threshold`: a request's override of the accepted distance (both rules). */
-  async decide(tx: Tx, faces: readonly QueryFace[], threshold?: number): Promise<{ decisions: FaceDecision[]; threshold: number }> {
+  /**
+   * `threshold`: a request's override of the accepted distance (both rules). `pooled`: per face, its
+   * track's evidence (see tracks.ts), compared with the persons instead of the face alone.
+   */
+  async decide(
+    tx: Tx,
+    faces: readonly QueryFace[],
+    threshold?: number,
+    pooled: ReadonlyArray<Pooled | undefined> = [],
+  ): Promise<{ decisions: FaceDecision[]; threshold: number }> {
     const nearest = this.config.MATCH_RULE === 'nearest';
-    const [candidates, excluded, persons] = await this.gather(tx, faces, nearest);
+    const encodings = faces.map((f, i) => pooled[i]?.encoding ?? f.encoding);
+    const [candidates, excluded, persons] = await this.gather(tx, faces, encodings, nearest);
     const rule: FrameRule = nearest
       ? { threshold: threshold ?? this.config.THRESHOLD, ratio: Infinity, unsureBand: 0, ambiguous: 'new' }
       : {
@@ -44,15 +54,25 @@ export class Decider {
           unsureBand: this.config.MATCH_UNSURE_BAND,
           ambiguous: this.config.MATCH_AMBIGUOUS,
         };
-    const good = faces.map((f) => nearest || isGoodFace(f.quality, this.gate()));
-    const verdicts = decideFrame(faces.map((_, i) => ({ candidates: candidates[i], good: good[i], excluded: excluded[i] })), rule);
-    return { decisions: verdicts.map((verdict, i) => ({ verdict, admit: good[i] })), threshold: rule.threshold };
+    const good = faces.map((f) => this.isGood(f));
+    const verdicts = decideFrame(
+      faces.map((_, i) => ({ candidates: candidates[i], good: pooled[i]?.good ?? good[i], excluded: excluded[i] })),
+      rule,
+    );
+    const tracked = withTracks(verdicts, pooled, candidates, excluded);
+    // admitted to the gallery by the face's own quality: the face, not the pool, is what gets stored
+    return { decisions: tracked.map((verdict, i) => ({ verdict, admit: good[i] })), threshold: rule.threshold };
   }
 
-  private async gather(tx: Tx, faces: readonly QueryFace[], nearest: boolean) {
+  /** Whether a face may start a person on its own (the quality gate; the nearest rule has none). */
+  isGood(face: QueryFace): boolean {
+    return this.config.MATCH_RULE === 'nearest' || isGoodFace(face.quality, this.gate());
+  }
+
+  private async gather(tx: Tx, faces: readonly QueryFace[], encodings: ReadonlyArray<readonly number[]>, nearest: boolean) {
     const candidates: PersonCandidate[][] = [];
     // one face at a time: they share the transaction's connection
-    for (const f of faces) candidates.push(await this.candidatesOf(tx, f.encoding, nearest));
+    for (const e of encodings) candidates.push(await this.candidatesOf(tx, e, nearest));
     const excluded = await this.constraints.excludedPersons(tx, faces);
     if (excluded.length !== faces.length) {
       throw new GlimpseError('INTERNAL', `match constraints answered for ${excluded.length} faces, not ${faces.length}`);
@@ -91,4 +111,20 @@ export class Decider {
     const c = this.config;
     return { minFacePx: c.MATCH_MIN_FACE_PX, minSharpness: c.MATCH_MIN_SHARPNESS, maxYaw: c.MATCH_MAX_YAW };
   }
+}
+
+/** Each tracked face keeps its track's person where the frame allows it (stickToTrack). */
+function withTracks(
+  verdicts: readonly Verdict[],
+  pooled: ReadonlyArray<Pooled | undefined>,
+  candidates: readonly PersonCandidate[][],
+  excluded: ReadonlyArray<ReadonlySet<string>>,
+): Verdict[] {
+  const taken = new Set(verdicts.flatMap((v) => (v.kind === 'match' ? [v.person.personId] : [])));
+  return verdicts.map((v, i) => {
+    const lookup = (id: string) => (excluded[i]?.has(id) ? undefined : candidates[i].find((c) => c.personId === id));
+    const out = stickToTrack(v, pooled[i], taken, lookup);
+    if (out.kind === 'match') taken.add(out.person.personId);
+    return out;
+  });
 }

@@ -1,13 +1,13 @@
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .batching import DetectBatcher
 from .fastpath import detection_scale, scale_location, shrink
-from .tracking import Track, TrackPolicy, follow, signature
+from .tracking import Track, TrackPolicy, follow, reusable, sharpness_of, signature
 
 MODEL_NAME = "dlib_face_recognition_resnet_model_v1"
 
@@ -160,15 +160,22 @@ class FaceEngine:
     def _encode_tracked(self, image, locations, jitters, tracks, policy):
         now = time.monotonic()
         signatures = [signature(image, loc) for loc in locations]
-        continued = follow(tracks, locations, signatures, policy, now)
-        todo = [i for i, t in enumerate(continued) if t is None]
+        # a stale track still names the face (same spot, same look), but its encoding is computed again
+        continued = follow(tracks, locations, signatures, policy, now, fresh_only=False)
+        looks = [(sharpness_of(image, loc), loc[1] - loc[3]) for loc in locations]
+        reused = [t if reusable(t, *look, policy, now) else None for t, look in zip(continued, looks)]
+        todo = [i for i, t in enumerate(reused) if t is None]
         fresh = iter(self._encode(image, [locations[i] for i in todo], jitters))
         encodings, after = [], []
-        for loc, sig, t in zip(locations, signatures, continued):
-            enc = t.encoding if t is not None else next(fresh)
+        for loc, sig, t, r, (sharp, width) in zip(locations, signatures, continued, reused, looks):
+            enc = r.encoding if r is not None else next(fresh)
             encodings.append(enc)
-            after.append(Track(loc, enc, sig, t.encoded_at if t is not None else now))
-        return encodings, [t is not None for t in continued], after
+            # a reused encoding keeps the look it was computed from; a new one records this face's
+            track = Track(loc, enc, sig, now, sharpness=sharp, width=width) if r is None else replace(r, location=loc, signature=sig)
+            if t is not None:
+                track.id = t.id
+            after.append(track)
+        return encodings, [r is not None for r in reused], after
 
 
 def yaw_of(points: list[tuple[float, float]]) -> float | None:

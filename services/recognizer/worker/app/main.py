@@ -139,7 +139,8 @@ def analyze(
     found = engine.analyze(pixels, detector, upsample, jitters, detect_max_side, detect_min_scale, tracks, policy)
     faces = []
     yaws = found.yaws or [None] * len(found.locations)
-    for location, encoding, tracked, yaw in zip(found.locations, found.encodings, found.tracked, yaws):
+    track_ids = [t.id for t in found.tracks] if found.tracks is not None else [None] * len(found.locations)
+    for location, encoding, tracked, yaw, track_id in zip(found.locations, found.encodings, found.tracked, yaws, track_ids):
         box = clip_box(*location, image.width, image.height)
         quality = face_quality(image, box)
         if yaw is not None:
@@ -147,6 +148,8 @@ def analyze(
         face: dict[str, Any] = {"box": box, "encoding": encoding.tolist(), "quality": quality}
         if tracked:
             face["tracked"] = True
+        if track_id is not None:
+            face["track"] = track_id
         if crops:
             face["crop"] = crop_jpeg(image, face["box"], settings.crop_margin, settings.crop_quality, settings.crop_max_side)
         faces.append(face)

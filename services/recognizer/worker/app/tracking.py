@@ -9,6 +9,7 @@ Every track is re-encoded after `max_age_s` anyway, so a mistake cannot outlive 
 """
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -18,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from .fastpath import Location, iou
+from .imaging import SHARPNESS_WIDTH, laplacian_variance
 
 SIGNATURE_SIDE = 16
 
@@ -29,6 +31,9 @@ class TrackPolicy:
     # at the same spot at most ~0.82 on the LFW fixtures (see tests/test_tracking.py)
     min_similarity: float = 0.92
     max_age_s: float = 2.0
+    # a face this much sharper (Laplacian variance) or wider than when its track was encoded is encoded
+    # again: a blurred or distant first look must not stand in for the clear face that follows it
+    better_ratio: float = 1.5
 
 
 @dataclass
@@ -38,6 +43,11 @@ class Track:
     signature: np.ndarray
     # when this encoding was computed (not when it was last reused): bounds how long it is trusted
     encoded_at: float = field(default_factory=time.monotonic)
+    # names the face across the stream's snapshots for the matcher, which decides a track as a whole
+    id: str = field(default_factory=lambda: secrets.token_hex(8))
+    # the look the encoding was computed from (see reusable)
+    sharpness: float = 0.0
+    width: int = 0
 
 
 def signature(image: np.ndarray, loc: Location) -> np.ndarray:
@@ -54,10 +64,18 @@ def signature(image: np.ndarray, loc: Location) -> np.ndarray:
 
 
 def follow(
-    tracks: list[Track], locations: list[Location], signatures: list[np.ndarray], policy: TrackPolicy, now: float
+    tracks: list[Track],
+    locations: list[Location],
+    signatures: list[np.ndarray],
+    policy: TrackPolicy,
+    now: float,
+    fresh_only: bool = True,
 ) -> list[Track | None]:
-    """For each face, the fresh track it continues (each track at most once), or None: encode it."""
-    free = [t for t in tracks if now - t.encoded_at < policy.max_age_s]
+    """
+    For each face, the track it continues (each track at most once), or None. `fresh_only`: only tracks
+    whose encoding may still be reused; otherwise any (the face keeps the track's id, but is encoded again).
+    """
+    free = [t for t in tracks if not fresh_only or now - t.encoded_at < policy.max_age_s]
     out: list[Track | None] = []
     for loc, sig in zip(locations, signatures):
         best, best_iou = None, policy.min_iou
@@ -69,6 +87,25 @@ def follow(
             free.remove(best)
         out.append(best)
     return out
+
+
+def sharpness_of(image: np.ndarray, loc: Location) -> float:
+    """The face's sharpness as the matcher's quality gate measures it (imaging.face_quality)."""
+    top, right, bottom, left = loc
+    patch = image[max(0, top):bottom, max(0, left):right]
+    if patch.size == 0:
+        return 0.0
+    grey = Image.fromarray(patch).convert("L")
+    height = max(1, round(grey.height * SHARPNESS_WIDTH / grey.width))
+    grey = grey.resize((SHARPNESS_WIDTH, height), Image.Resampling.BILINEAR)
+    return laplacian_variance(np.asarray(grey, dtype=np.float64))
+
+
+def reusable(track: Track | None, sharpness: float, width: int, policy: TrackPolicy, now: float) -> bool:
+    """Whether a continued track's encoding may stand for this face: fresh, and the face no clearer."""
+    if track is None or now - track.encoded_at >= policy.max_age_s:
+        return False
+    return sharpness <= track.sharpness * policy.better_ratio and width <= track.width * policy.better_ratio
 
 
 class TrackStore:

@@ -3,9 +3,9 @@ import math
 import time
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
-from app.tracking import Track, TrackPolicy, TrackStore, follow, signature
+from app.tracking import Track, TrackPolicy, TrackStore, follow, reusable, signature
 
 from .conftest import image_bytes, make_client
 
@@ -35,6 +35,32 @@ def test_a_face_elsewhere_or_a_stale_track_does_not():
     now = time.monotonic()
     assert follow([track()], [(100, 600, 300, 400)], [sig(1)], TrackPolicy(), now) == [None]
     assert follow([track(age=3.0)], [BOX], [sig(1)], TrackPolicy(max_age_s=2.0), now) == [None]
+
+
+def test_a_stale_track_still_names_the_face_when_asked():
+    stale = track(age=3.0)
+    now = time.monotonic()
+    assert follow([stale], [BOX], [sig(1)], TrackPolicy(max_age_s=2.0), now, fresh_only=False) == [stale]
+    assert follow([stale], [BOX], [sig(2)], TrackPolicy(max_age_s=2.0), now, fresh_only=False) == [None]
+
+
+def test_a_fresh_encoding_is_reused_only_for_a_face_no_clearer_than_it():
+    t = Track(BOX, np.zeros(128, np.float32), sig(1), time.monotonic(), sharpness=4.0, width=100)
+    now, policy = time.monotonic(), TrackPolicy(better_ratio=1.5)
+    assert reusable(t, 5.0, 110, policy, now)
+    assert not reusable(t, 40.0, 100, policy, now)  # much sharper: encode it
+    assert not reusable(t, 4.0, 160, policy, now)  # much closer: encode it
+    assert not reusable(None, 4.0, 100, policy, now)
+
+
+def test_a_blurred_first_look_is_re_encoded_when_the_face_turns_sharp_and_keeps_its_track(engine, face_photo):
+    blurred = face_photo.filter(ImageFilter.GaussianBlur(3))
+    with make_client(engine) as client:
+        first = post(client, frame(blurred), "s_blur")
+        sharp = post(client, frame(face_photo), "s_blur")
+    assert sharp["timings"]["trackedFaces"] == 0
+    assert sharp["faces"][0]["encoding"] != first["faces"][0]["encoding"]
+    assert sharp["faces"][0]["track"] == first["faces"][0]["track"]
 
 
 def test_a_track_is_continued_by_one_face_only():
@@ -102,12 +128,19 @@ def test_a_stream_reuses_encodings_and_an_a_b_a_cut_is_re_encoded(engine, photos
     assert back["timings"]["trackedFaces"] == 0
     assert math.dist(back["faces"][0]["encoding"], first["faces"][0]["encoding"]) < 0.2
     assert untracked["timings"]["trackedFaces"] == 0 and "tracked" not in untracked["faces"][0]
+    # the track id names the face for the matcher: kept while it is followed, new for someone else
+    ids = [r["faces"][0]["track"] for r in (first, again, other, back)]
+    assert ids[0] == ids[1] and len({ids[1], ids[2], ids[3]}) == 3
+    assert "track" not in untracked["faces"][0]
 
 
 def test_tracks_are_re_encoded_after_their_age_and_can_be_turned_off(engine, face_photo):
     with make_client(engine, track_max_age_s=0) as client:
-        post(client, frame(face_photo), "s_age")
-        assert post(client, frame(face_photo), "s_age")["timings"]["trackedFaces"] == 0
+        first = post(client, frame(face_photo), "s_age")
+        again = post(client, frame(face_photo), "s_age")
+        assert again["timings"]["trackedFaces"] == 0
+        # encoded again, yet still the same face followed: the same track
+        assert again["faces"][0]["track"] == first["faces"][0]["track"]
     with make_client(engine, tracking=False) as client:
         post(client, frame(face_photo), "s_off")
         assert post(client, frame(face_photo), "s_off")["timings"]["trackedFaces"] == 0
