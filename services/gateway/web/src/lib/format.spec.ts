@@ -21,6 +21,12 @@ describe('labels', () => {
     expect(matchText(face({ similarity: null }))).toBe('No match');
     expect(similarityText(face({ isNew: true }))).toBe('New');
     expect(similarityText(face({ similarity: 50 }))).toBe('Similarity 50%');
+    // unsure: nothing stored, the closest person shown as a guess, never as a match
+    const guess = { personId: 'p', personNumber: 4, personName: null, distance: 0.58, similarity: 48 };
+    expect(matchText(face({ decision: 'unsure', personNumber: null, similarity: null, guess }))).toBe('Unsure · maybe Person #4 (48%)');
+    expect(matchText(face({ decision: 'unsure', similarity: null, guess: { ...guess, personName: 'Ada' } }))).toBe('Unsure · maybe Ada (48%)');
+    expect(matchText(face({ decision: 'unsure', similarity: null, guess: null }))).toBe('Unsure');
+    expect(similarityText(face({ decision: 'unsure', similarity: null }))).toBe('Unsure');
   });
 
   it('pluralises', () => {

@@ -1,7 +1,7 @@
 import type { ApiFace } from './types';
 
 type Who = Pick<ApiFace, 'personName' | 'personNumber'>;
-type Match = Pick<ApiFace, 'isNew' | 'similarity'>;
+type Match = Pick<ApiFace, 'isNew' | 'similarity' | 'decision' | 'guess'>;
 
 /** "Ada" when named, else "Person #3"; a face that matched nobody (store=false) is "Unknown". */
 export function personLabel(f: Who): string {
@@ -9,8 +9,9 @@ export function personLabel(f: Who): string {
   return f.personNumber != null ? `Person #${f.personNumber}` : 'Unknown';
 }
 
-/** The text on a result card: "First time seen", "Similarity 87%" or "No match". */
+/** The text on a result card: "First time seen", "Similarity 87%", "Unsure · maybe Ada (48%)" or "No match". */
 export function matchText(f: Match): string {
+  if (f.decision === 'unsure') return f.guess ? `Unsure · maybe ${personLabel(f.guess)} (${f.guess.similarity}%)` : 'Unsure';
   if (f.isNew) return 'First time seen';
   if (f.similarity != null) return `Similarity ${f.similarity}%`;
   return 'No match';
@@ -18,6 +19,7 @@ export function matchText(f: Match): string {
 
 /** The short second line of a live box label: "New", "Similarity 87%" or "No match". */
 export function similarityText(f: Match): string {
+  if (f.decision === 'unsure') return 'Unsure';
   return f.isNew ? 'New' : matchText(f);
 }
 

@@ -25,6 +25,9 @@ export interface ApiFace {
   cropUrl: string | null;
   /** Stream faces: the sighting they count in (one per person per visit of a stream). */
   sightingId?: string;
+  /** `unsure`: neither a match nor safely new (docs/identity.md); nothing stored, `guess` is the closest person. */
+  decision?: 'match' | 'new' | 'unsure';
+  guess?: { personId: string; personNumber: number; personName: string | null; distance: number; similarity: number } | null;
 }
 
 export interface FrameMeta {
