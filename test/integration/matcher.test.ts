@@ -1,10 +1,11 @@
 /**
- * The matcher against real PGlite+pgvector (a temp data dir) and a real NATS server, in-process:
- * matching semantics, the person catalogue, events, persistence across a restart, and deletion.
+ * The matcher against each backend, real PGlite+pgvector (a temp data dir) and a real PostgreSQL+pgvector
+ * server (test/support/postgres.ts), and a real NATS server, in-process: matching semantics, the person
+ * catalogue, events, persistence across a restart, deletion, and concurrent retries of one frame.
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -27,7 +28,9 @@ import { AppModule } from '../../services/matcher/src/app.module';
 import { loadMatcherConfig } from '../../services/matcher/src/config';
 import { Database } from '../../services/matcher/src/database/database';
 import { PgliteDatabase } from '../../services/matcher/src/database/pglite.database';
+import { ErasureService } from '../../services/matcher/src/erasure.service';
 import { rng } from '../support/encodings';
+import { describeEachBackend, grepFiles, startPostgres, withClient, type TestPostgres } from '../support/postgres';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 // jest 29 ignores testTimeout inside `projects`, so set it here.
@@ -36,17 +39,18 @@ jest.setTimeout(120_000);
 
 let NATS_URL = '';
 const RUN = randomBytes(4).toString('hex');
-const SOURCE = `matcher-it-${RUN}`;
 
 const r = rng(20261128);
 
 const crop = (tag: string) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(tag), Buffer.from([0xff, 0xd9])]);
 const box = { x: 10, y: 20, width: 80, height: 96 };
 let seq = 0;
-const frame = () => ({ source: SOURCE, seq: seq++, capturedAt: new Date().toISOString(), width: 640, height: 480 });
 const faces = (...encodings: Encoding[]) => encodings.map((encoding, i) => ({ box, encoding, crop: crop(`face-${i}`).toString('base64') }));
 
-describe('matcher (real PGlite + pgvector, real NATS)', () => {
+describeEachBackend('matcher (real NATS)', (backend) => {
+  const SOURCE = `matcher-it-${backend}-${RUN}`;
+  const frame = () => ({ source: SOURCE, seq: seq++, capturedAt: new Date().toISOString(), width: 640, height: 480 });
+  let pg: TestPostgres | undefined;
   const dataDir = join(mkdtempSync(join(tmpdir(), 'glimpse-matcher-')), 'pglite');
   let app: INestApplicationContext | undefined;
   let client: Bus;
@@ -59,7 +63,9 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
   const ids: Record<'A' | 'B' | 'C', RecognizedFace[]> = { A: [], B: [], C: [] };
 
   async function startMatcher(): Promise<INestApplicationContext> {
-    const config = loadMatcherConfig({ NATS_URL, DATA_DIR: dataDir, INSTANCE_ID: `matcher-it-${RUN}`, LOG_LEVEL: 'warn', STORE_STREAM_FACES: 'all' });
+    // the seed's nearest-face rule: these checks pin its distances (identity.test.ts: the person rule)
+    const DATABASE_URL = pg?.url;
+    const config = loadMatcherConfig({ NATS_URL, DATABASE_URL, DATA_DIR: dataDir, INSTANCE_ID: `matcher-it-${RUN}`, LOG_LEVEL: 'warn', STORE_STREAM_FACES: 'all', MATCH_RULE: 'nearest' });
     const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'] });
     await ctx.init();
     // The server must have the matcher's subscriptions before the client's first request.
@@ -74,6 +80,7 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
   const expectNotFound = (p: Promise<unknown>) => expect(p).rejects.toMatchObject({ name: 'GlimpseError', code: 'NOT_FOUND' });
 
   beforeAll(async () => {
+    if (backend === 'postgres') pg = await startPostgres();
     nats = await startPrivateNats();
     NATS_URL = nats.url;
     client = await Bus.connect({ servers: NATS_URL, name: `matcher-it-client-${RUN}` });
@@ -89,20 +96,26 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
     await app?.close();
     await client?.close();
     await nats?.stop();
+    await pg?.stop();
     rmSync(join(dataDir, '..'), { recursive: true, force: true });
   });
 
-  it('reports a healthy PGlite database', async () => {
+  it('reports a healthy database, naming it without credentials', async () => {
     const health = await client.request(HealthCheck.contractFor('matcher'), {});
     expect(health).toEqual({
       service: 'matcher',
       instance: `matcher-it-${RUN}`,
       ok: true,
-      checks: { database: { ok: true, detail: `pglite:${dataDir}` }, events: { ok: true, detail: expect.stringMatching(/events published$/) } },
+      checks: {
+        database: { ok: true, detail: pg ? `postgres:${pg.where}` : `pglite:${dataDir}` },
+        events: { ok: true, detail: expect.stringMatching(/events published$/) },
+        nats: { ok: true, detail: expect.stringContaining(` at ${NATS_URL.replace('nats://', '')}`) },
+        jetstream: { ok: true, detail: expect.stringMatching(/^GLIMPSE_EVENTS (R1( on \S+)?|not created yet)$/) },
+      },
     });
   });
 
-  it('refuses a second PGlite on the same data dir', async () => {
+  (backend === 'pglite' ? it : it.skip)('refuses a second PGlite on the same data dir', async () => {
     await expect(PgliteDatabase.open(dataDir)).rejects.toThrow(/is in use by this process/);
   });
 
@@ -111,7 +124,13 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
     expect(idx).toHaveLength(1);
     expect(idx[0].indexdef).toMatch(/USING hnsw \(embedding vector_l2_ops\)/);
     const applied = await sql<{ name: string }>`SELECT name FROM _glimpse_migrations ORDER BY name`;
-    expect(applied.map((m) => m.name)).toEqual(['0001_init', '0002_sightings_events', '0003_frame_ledger']);
+    // every folder under prisma/migrations, in order: a new migration is covered without editing this test
+    const shipped = readdirSync(join(__dirname, '../../services/matcher/prisma/migrations'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+    expect(shipped.slice(0, 4)).toEqual(['0001_init', '0002_sightings_events', '0003_frame_ledger', '0004_cannot_links']);
+    expect(applied.map((m) => m.name)).toEqual(shipped);
   });
 
   it('creates a person per unknown face and publishes the recognition', async () => {
@@ -138,13 +157,17 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
     ids.A.push(f);
   });
 
-  it('matches the second face of a new person to the first within one request', async () => {
+  it('never gives two faces of one request one person: the closer face keeps them, the other is new', async () => {
     const C2 = r.near(C, 0.3);
-    const { faces: [c1, c2] } = await match({ store: true, faces: faces(C, C2) });
-    expect(c1).toMatchObject({ isNew: true, personNumber: 3 });
-    expect(c2).toMatchObject({ isNew: false, personId: c1.personId, personNumber: 3 });
+    const { faces: [c1] } = await match({ store: true, faces: faces(C) });
+    expect(c1).toMatchObject({ isNew: true, personNumber: 3, decision: 'new' });
+    const { faces: [c2] } = await match({ store: true, faces: faces(C2) });
+    expect(c2).toMatchObject({ isNew: false, personId: c1.personId, personNumber: 3, decision: 'match' });
     expect(c2.distance).toBeCloseTo(euclidean(C, C2), 4);
     ids.C.push(c1, c2);
+
+    const { faces: twins } = await match({ store: false, faces: faces(r.near(C, 0.2), r.near(C, 0.1)) });
+    expect(twins.map((f) => [f.decision, f.personId])).toEqual([['new', null], ['match', c1.personId]]);
   });
 
   it('honours a per-request threshold', async () => {
@@ -161,7 +184,7 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
     const eventsBefore = events.length;
     const { faces: out } = await match({ store: false, faces: faces(r.near(A, 0.1), r.unit()) });
     expect(out[0]).toMatchObject({ faceId: null, isNew: false, personId: ids.A[0].personId });
-    expect(out[1]).toEqual({ faceId: null, box, personId: null, personNumber: null, personName: null, isNew: true, distance: null, similarity: null });
+    expect(out[1]).toEqual({ faceId: null, box, personId: null, personNumber: null, personName: null, isNew: true, distance: null, similarity: null, decision: 'new' });
     expect(await counts()).toEqual(before);
     await client.nc.flush();
     await new Promise((res) => setTimeout(res, 200));
@@ -243,6 +266,41 @@ describe('matcher (real PGlite + pgvector, real NATS)', () => {
     expect(persons.size).toBe(1);
     expect(replies.filter((rep) => rep.faces[0].isNew)).toHaveLength(1);
     expect(await counts()).toEqual({ faces: before.faces + 8, persons: before.persons + 1 });
+  });
+
+  it('stores one frame sent concurrently under one id by several clients exactly once', async () => {
+    const before = await counts();
+    const id = `dup-${backend}-${RUN}`;
+    const req = { frame: { ...frame(), id }, store: true, faces: faces(r.unit(), r.unit()) };
+    const clients = await Promise.all([1, 2, 3, 4].map((i) => Bus.connect({ servers: NATS_URL, name: `dup-${i}-${RUN}` })));
+    try {
+      // Two copies per client: retries racing each other inside the matcher's pool, not only across clients.
+      const replies = await Promise.all(clients.flatMap((c) => [c.request(MatchFaces.contract, req), c.request(MatchFaces.contract, req)]));
+      expect(new Set(replies.map((rep) => JSON.stringify(rep))).size).toBe(1);
+      expect(replies[0].faces.every((f) => f.faceId && f.isNew)).toBe(true);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+    expect(await counts()).toEqual({ faces: before.faces + 2, persons: before.persons + 2 });
+    expect(await sql<{ n: number }>`SELECT count(*)::int AS n FROM matched_frames WHERE frame_id = ${id}`).toEqual([{ n: 1 }]);
+  });
+
+  (backend === 'postgres' ? it : it.skip)('erases a person from the table files as the non-superuser role; the WAL keeps it until the server recycles it', async () => {
+    const marker = Buffer.from(`erase-me-${RUN}`);
+    const unique = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), marker, randomBytes(2000), Buffer.from([0xff, 0xd9])]);
+    const { faces: [f] } = await match({ store: true, faces: [{ box, encoding: r.unit(), crop: unique.toString('base64') }] });
+    // The matcher's role is no superuser: it may not force a checkpoint, so the admin flushes the buffers.
+    await expect(app!.get(Database).maintenance('CHECKPOINT')).rejects.toThrow(/permission denied|superuser|pg_checkpoint/i);
+    await withClient(pg!.adminUrl, (c) => c.query('CHECKPOINT'));
+    expect(grepFiles(join(pg!.dataDir, 'base'), marker)).toBe(true);
+    expect(await client.request(PersonDelete.contract, { id: f.personId! })).toEqual({ id: f.personId, deletedFaces: 1 });
+    await expectNotFound(client.request(FaceCrop.contract, { id: f.faceId! }));
+    await app!.get(ErasureService).idle(); // VACUUM FULL: allowed to the tables' owner
+    await withClient(pg!.adminUrl, (c) => c.query('CHECKPOINT'));
+    expect(grepFiles(join(pg!.dataDir, 'base'), marker)).toBe(false);
+    // pg_switch_wal() and CHECKPOINT need a superuser (or pg_checkpoint): the log still holds the crop until
+    // Postgres recycles the segment (max_wal_size / checkpoints); that is the operator's WAL retention.
+    expect(grepFiles(join(pg!.dataDir, 'pg_wal'), marker)).toBe(true);
   });
 
   it('rolls a failed transaction back completely', async () => {
