@@ -21,6 +21,12 @@ if command -v dpkg >/dev/null; then
   for p in build-essential pkg-config libopenblas-dev libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
   done
+  # the camera tests' RTSP server (test/support/rtsp-server.py): GStreamer's rtsp-server through python3-gi
+  if [ -n "$DEV" ]; then
+    for p in python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad; do
+      dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+    done
+  fi
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -46,3 +52,7 @@ NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false npx nx run-many -t build --outputS
   || { cat /tmp/glimpse-build.log; say "build failed"; exit 1; }
 
 bash services/recognizer/worker/setup.sh ${DEV:+--dev}
+# the API fuzzer's own venv (test/integration/fuzz.test.ts)
+if [ -n "$DEV" ]; then bash infra/scripts/fuzz-setup.sh; fi
+# PostgreSQL + pgvector for the matcher tests' Postgres runs (test/support/postgres.ts)
+if [ -n "$DEV" ]; then bash infra/scripts/pg-setup.sh; fi

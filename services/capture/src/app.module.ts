@@ -1,5 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BusModule } from '@glimpse/platform';
+import { CameraHandlers } from './cameras/camera.handlers';
+import { CameraRunner } from './cameras/camera.runner';
+import { CameraService } from './cameras/camera.service';
+import { CameraStore } from './cameras/camera.store';
 import { CaptureHandlers } from './capture.handlers';
 import { CaptureMetrics, CaptureMetricsLifecycle } from './capture.metrics';
 import { CAPTURE_CONFIG, type CaptureConfig } from './config';
@@ -32,6 +36,10 @@ export class AppModule {
         CaptureMetricsLifecycle,
         WhipService,
         CaptureHandlers,
+        CameraStore,
+        CameraService,
+        CameraHandlers,
+        CameraRunner,
         ...openViduProviders(),
       ],
     };

@@ -75,6 +75,13 @@ export const captureEnv = baseEnv.extend({
   ),
   /** A stream ends after this many seconds (wall clock); 0 = no limit. */
   STREAM_MAX_DURATION_S: envInt(0, 0),
+  /**
+   * A capture instance's claim on a camera expires this long (ms) after its last renewal; another instance
+   * then takes the camera over. Renewals run every fifth of it. Every instance must use the same value.
+   */
+  CAMERA_LEASE_TTL_MS: envInt(5_000, 1_000, 60_000),
+  /** Longest pause (ms) between reconnect attempts of a failing camera (the pause doubles from 1 s up to this). */
+  CAMERA_BACKOFF_MAX_MS: envInt(30_000, 1_000),
   /** JPEG quality (0–1) of WebRTC snapshots. */
   JPEG_QUALITY: z.coerce.number().gt(0).max(1).default(0.8),
 });

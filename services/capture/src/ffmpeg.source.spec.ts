@@ -23,6 +23,9 @@ describe('ffmpegArgs', () => {
     const rtsp = ffmpegArgs({ kind: 'network', url: 'rtsp://cam/x', protocol: 'rtsp', secrets: [] }, opts, { ...limits, networkTimeoutMs: 5_000 });
     expect(rtsp.slice(6, 8)).toEqual(['-protocol_whitelist', 'rtsp,rtsps,tcp,tls']);
     expect(rtsp.slice(14, 20)).toEqual(['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', 'rtsp://cam/x']);
+    const udp = ffmpegArgs({ kind: 'network', url: 'rtsp://cam/x', protocol: 'rtsp', secrets: [], transport: 'udp' }, opts, limits);
+    expect(udp.slice(udp.indexOf('-protocol_whitelist'), udp.indexOf('-protocol_whitelist') + 2)).toEqual(['-protocol_whitelist', 'rtsp,rtsps,tcp,tls,udp,rtp']);
+    expect(udp[udp.indexOf('-rtsp_transport') + 1]).toBe('udp');
     const http = ffmpegArgs({ kind: 'network', url: 'https://h/x', protocol: 'https', secrets: [] }, opts, { ...limits, networkTimeoutMs: 5_000 });
     expect(http.slice(6, 8)).toEqual(['-protocol_whitelist', 'http,https,tcp,tls']);
     expect(http.slice(14, 20)).toEqual(['-rw_timeout', '5000000', '-max_redirects', '0', '-i', 'https://h/x']);

@@ -36,7 +36,10 @@ const MAX_ALLOC_BYTES = String(512 * 1024 * 1024);
 export function ffmpegArgs(spec: SourceSpec, opts: SourceOptions, limits: FfmpegLimits): string[] {
   const us = String(limits.networkTimeoutMs * 1000);
   const kind = spec.kind === 'file' ? 'file' : spec.protocol;
-  const input: string[] = ['-protocol_whitelist', PROTOCOLS[kind], '-format_whitelist', limits.formats.join(',')];
+  // RTP over UDP reads from the `udp`/`rtp` sockets the RTSP session sets up: only then are they allowed
+  const udp = spec.kind === 'network' && spec.transport === 'udp';
+  const protocols = udp ? `${PROTOCOLS[kind]},udp,rtp` : PROTOCOLS[kind];
+  const input: string[] = ['-protocol_whitelist', protocols, '-format_whitelist', limits.formats.join(',')];
   input.push('-probesize', PROBE_BYTES, '-analyzeduration', PROBE_US);
   if (spec.kind === 'file') {
     // -re: play in real time, like a camera, instead of decoding as fast as the CPU allows
@@ -45,7 +48,7 @@ export function ffmpegArgs(spec: SourceSpec, opts: SourceOptions, limits: Ffmpeg
     // the file: prefix keeps a ':' in a file name from being read as a protocol
     input.push('-i', `file:${spec.path}`);
   } else if (spec.protocol === 'rtsp' || spec.protocol === 'rtsps') {
-    input.push('-rtsp_transport', 'tcp', '-timeout', us, '-i', spec.url);
+    input.push('-rtsp_transport', udp ? 'udp' : 'tcp', '-timeout', us, '-i', spec.url);
   } else {
     // a redirect could lead to an address the URL policy refuses, so none is followed
     input.push('-rw_timeout', us, '-max_redirects', '0', '-i', spec.url);

@@ -10,6 +10,8 @@ export type SourceSpec =
       protocol: 'rtsp' | 'rtsps' | 'http' | 'https';
       /** Secrets in `url` (a password), which must never reach logs or clients. */
       secrets: string[];
+      /** RTSP media over the control connection (default: firewall- and NAT-friendly) or over UDP/RTP. */
+      transport?: 'tcp' | 'udp';
     };
 
 /**

@@ -50,3 +50,12 @@ describe('parseSourceUrl', () => {
     expect((await rejection('rtsp://cam/live', true)).message).toMatch(/loop applies to files only/);
   });
 });
+
+describe('redactUrlIn', () => {
+  it('hides the password of a URL in free text, also percent-encoded and in URLs too broken to parse', () => {
+    const { redactUrlIn } = jest.requireActual<typeof import('./source-url')>('./source-url');
+    expect(redactUrlIn('cannot open rtsp://u:p%40ss@h/x (p@ss)', 'rtsp://u:p%40ss@h/x')).toBe('cannot open rtsp://u:***@h/x (***)');
+    expect(redactUrlIn("not a URL: 'rtsp://u:se cret@[bad/x'", 'rtsp://u:se cret@[bad/x')).toBe("not a URL: 'rtsp://u:***@[bad/x'");
+    expect(redactUrlIn('nothing to hide', 'rtsp://h/x')).toBe('nothing to hide');
+  });
+});

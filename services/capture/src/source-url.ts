@@ -47,6 +47,22 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * Free text (an error message) with the password of `url` replaced by `***`, also when `url` is too
+ * malformed for the URL parser: then anything between `//user:` and `@` counts as the password.
+ */
+export function redactUrlIn(text: string, url: string): string {
+  let secrets: string[] = [];
+  try {
+    const { password } = new URL(url);
+    secrets = [password, decodeURIComponentSafe(password)];
+  } catch {
+    const m = /\/\/[^/:@]*:([^@]*)@/.exec(url);
+    if (m?.[1]) secrets = [m[1], decodeURIComponentSafe(m[1])];
+  }
+  return redact(text, secrets.filter((s) => s.length > 0));
+}
+
 /** Replaces every secret in free text (ffmpeg's stderr echoes URLs). */
 export function redact(text: string, secrets: readonly string[]): string {
   return secrets.reduce((t, s) => t.split(s).join('***'), text);

@@ -109,6 +109,12 @@ export class StreamManager {
     return { stream: this.snapshot(entry), threshold: patch.threshold };
   }
 
+  /** One stream of this instance (running or recently finished). */
+  get(id: string): Stream | undefined {
+    const e = this.entries.get(id);
+    return e && this.snapshot(e);
+  }
+
   isRunning(id: string): boolean {
     const e = this.entries.get(id);
     return !!e && isActive(e);

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore } from 'react';
 import { CalibrationView } from './components/CalibrationView';
 import { CameraPanel } from './components/CameraPanel';
+import { CamerasView } from './components/CamerasView';
 import { ErrorBanner, type BannerError } from './components/ErrorBanner';
 import { Header, type Tab } from './components/Header';
 import { PersonsView } from './components/PersonsView';
@@ -180,6 +181,10 @@ export function App() {
 
       <main id="view-calibration" role="tabpanel" aria-labelledby="tab-calibration" className="layout layout-single" hidden={tab !== 'calibration'}>
         <CalibrationView active={tab === 'calibration'} onError={showError} onApplied={setThreshold} />
+      </main>
+
+      <main id="view-cameras" role="tabpanel" aria-labelledby="tab-cameras" className="layout layout-single" hidden={tab !== 'cameras'}>
+        <CamerasView active={tab === 'cameras'} onError={showError} />
       </main>
 
       <footer className="footer muted small">Glimpse · self-hosted face recognition · video and faces stay on your server</footer>

@@ -1,6 +1,6 @@
 import type { Health } from '../hooks/useHealth';
 
-export type Tab = 'recognize' | 'persons' | 'sightings' | 'calibration';
+export type Tab = 'recognize' | 'persons' | 'sightings' | 'calibration' | 'cameras';
 
 export function Header(props: { tab: Tab; onTab: (t: Tab) => void; health: Health; onHealth: () => void; personsTotal: number | null }) {
   const { tab, onTab, health } = props;
@@ -58,6 +58,18 @@ export function Header(props: { tab: Tab; onTab: (t: Tab) => void; health: Healt
           onClick={() => onTab('calibration')}
         >
           Calibration
+        </button>
+        <button
+          type="button"
+          role="tab"
+          id="tab-cameras"
+          aria-controls="view-cameras"
+          aria-selected={tab === 'cameras'}
+          className="tab"
+          data-testid="cameras-tab"
+          onClick={() => onTab('cameras')}
+        >
+          Cameras
         </button>
       </nav>
       <button type="button" className={`health health-${health.state}`} title={health.detail || 'Service health'} onClick={props.onHealth} aria-label={`Service health: ${healthLabel}`}>
