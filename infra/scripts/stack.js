@@ -202,6 +202,22 @@ function adminApiKey(dataDir, env = process.env) {
 }
 
 /**
+ * The face crop key file of this data directory (docs/privacy.md): 32 random bytes as hex, generated on
+ * first start into `<dataDir>/crop-key` (mode 0600) like the admin key. Null when CROP_KEY or
+ * CROP_KEY_FILE is in the environment: the operator's key wins.
+ */
+function cropKeyFile(dataDir, env = process.env) {
+  if (env.CROP_KEY || env.CROP_KEY_FILE) return null;
+  const file = path.join(dataDir, 'crop-key');
+  if (!fs.existsSync(file)) {
+    const crypto = require('node:crypto');
+    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+  }
+  return file;
+}
+
+/**
  * Opt-in Prometheus ports (`o.metrics: true`: free ports, for tests; GLIMPSE_METRICS=1: 9464 upwards
  * in start order, matcher first). `stack.metricsPorts` maps each service name to its port.
  */
@@ -240,6 +256,7 @@ async function startStack(o = {}) {
   const say = (m) => (o.logSink ?? process.stdout).write(`glimpse     | ${m}\n`);
   fs.mkdirSync(dataDir, { recursive: true });
   const apiKey = adminApiKey(dataDir, { ...process.env, ...(o.env ?? {}) });
+  const cropKey = cropKeyFile(dataDir, { ...process.env, ...(o.env ?? {}) });
 
   try {
     say(await ensureNats(stack, natsUrl, dataDir));
@@ -256,7 +273,8 @@ async function startStack(o = {}) {
       env: { GLIMPSE_WORKER_PORT: String(workerPort), GLIMPSE_WORKER_HOST: '127.0.0.1', PYTHONUNBUFFERED: '1', ...(o.workerEnv ?? {}) },
       ready: () => httpOk(`${workerUrl}/ping`),
     });
-    stack.spawn('matcher', nodeService('matcher', { ...common, ...(await metrics('matcher')), DATA_DIR: path.join(dataDir, 'pglite') }));
+    const crops = cropKey ? { CROP_KEY_FILE: cropKey } : {};
+    stack.spawn('matcher', nodeService('matcher', { ...crops, ...common, ...(await metrics('matcher')), DATA_DIR: path.join(dataDir, 'pglite') }));
     const recognizers = o.recognizers ?? 1;
     for (let i = 1; i <= recognizers; i++) {
       const name = recognizers > 1 ? `recognizer-${i}` : 'recognizer';
@@ -286,7 +304,7 @@ async function startStack(o = {}) {
   return stack;
 }
 
-module.exports = { startStack, freePort, portOpen, waitFor, adminApiKey, ROOT };
+module.exports = { startStack, freePort, portOpen, waitFor, adminApiKey, cropKeyFile, ROOT };
 
 if (require.main === module) {
   (async () => {

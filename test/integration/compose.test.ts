@@ -20,7 +20,7 @@ interface Service {
 }
 
 (available ? describe : describe.skip)('docker-compose.yml', () => {
-  const secrets = { POSTGRES_PASSWORD: 'x'.repeat(24), GLIMPSE_DB_PASSWORD: 'd'.repeat(24), SESSION_SECRET: 'y'.repeat(32), ...NATS_SECRETS };
+  const secrets = { POSTGRES_PASSWORD: 'x'.repeat(24), GLIMPSE_DB_PASSWORD: 'd'.repeat(24), SESSION_SECRET: 'y'.repeat(32), CROP_KEY: '3f'.repeat(32), ...NATS_SECRETS };
   const config = (env: Record<string, string> = {}): { services: Record<string, Service> } => {
     const res = run(['config'], { ...secrets, ...env });
     expect(res.stderr).not.toMatch(/ERROR/);

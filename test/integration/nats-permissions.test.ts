@@ -28,6 +28,8 @@ import { loadMatcherConfig } from '../../services/matcher/src/config';
 import { TEST_ADMIN_KEY } from '../support/auth';
 import { freePort } from '../support/private-nats';
 import { until } from '../support/wait';
+import { CameraStore } from '../../services/capture/src/cameras/camera.store';
+import { captureEnv } from '../../services/capture/src/config';
 
 jest.setTimeout(180_000);
 
@@ -285,6 +287,21 @@ describe('the server refuses', () => {
     await expect(connect({ servers: url, reconnect: false })).rejects.toThrow(/Authorization/i);
     await expect(connect({ servers: url, user: 'gateway', pass: 'wrong', reconnect: false })).rejects.toThrow(/Authorization/i);
     await expect(connect({ servers: url, user: 'nobody', pass: passwords.gateway, reconnect: false })).rejects.toThrow(/Authorization/i);
+  });
+
+  it('capture: keeps cameras and their leases in its KV buckets (issue 19)', async () => {
+    const capture = await busAs('capture');
+    const store = new CameraStore(capture, { ...captureEnv.parse({}), INSTANCE_ID: 'perm-capture' });
+    const at = new Date().toISOString();
+    await store.create({ id: 'cam_perm', name: 'perm', url: 'rtsp://cam.example/x', fps: 2, enabled: true, threshold: null, transport: 'tcp', createdAt: at, updatedAt: at });
+    expect((await store.list()).map((c) => c.id)).toEqual(['cam_perm']);
+    const lease = { instance: 'perm-capture', state: 'starting' as const, error: null, since: at, attempts: 0 };
+    const rev = await store.claim('cam_perm', lease);
+    expect(rev).not.toBeNull();
+    expect(await store.renew('cam_perm', lease, rev!)).not.toBeNull();
+    expect([...(await store.allLeases()).keys()]).toEqual(['cam_perm']);
+    await store.remove('cam_perm');
+    await capture.close();
   });
 
   it('and the matcher still has its stream (nobody deleted it)', async () => {

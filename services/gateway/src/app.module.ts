@@ -1,7 +1,11 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { BusModule } from '@glimpse/platform';
+import { AuditController } from './audit/audit.controller';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditRecorder } from './audit/audit.recorder';
 import { ApiKeysController, ApiKeyStore, AuthGuard, AuthService, AuthSessionController } from './auth/auth.module';
+import { CamerasController, CamerasService } from './cameras.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
@@ -13,6 +17,8 @@ import { FramesRepository } from './frames.repository';
 import { GatewayMetrics, GatewayMetricsLifecycle, HttpMetricsMiddleware } from './gateway.metrics';
 import { LibraryService } from './library.service';
 import { PersonsController } from './persons.controller';
+import { PrivacyController } from './privacy/privacy.controller';
+import { PersonExportBuilder } from './privacy/person-export.service';
 import { ProblemFilter } from './problem.filter';
 import { RecognizeController } from './recognize.controller';
 import { RecognizeService } from './recognize.service';
@@ -39,18 +45,23 @@ export class AppModule implements NestModule {
         OpenViduModule.forRoot({ requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS }),
         WebhooksModule,
       ],
-      controllers: [RecognizeController, PersonsController, FacesController, IdentityController, SearchController, StreamsController, HealthController, SessionsController, WhipController, ApiKeysController, AuthSessionController],
+      controllers: [RecognizeController, PersonsController, FacesController, IdentityController, SearchController, StreamsController, CamerasController, HealthController, SessionsController, WhipController, ApiKeysController, AuthSessionController, PrivacyController, AuditController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: cfg },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
+        // who read or wrote face data (docs/privacy.md): recorded off the request path
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        AuditRecorder,
         ApiKeyStore,
         AuthService,
         RecognizeService,
         FramesRepository,
         FrameSender,
         LibraryService,
+        PersonExportBuilder,
         StreamsService,
+        CamerasService,
         HealthService,
         SessionService,
         LiveStreamWatch,

@@ -56,8 +56,12 @@ export async function createApp(cfg: GatewayConfig, logger?: LoggerService | fal
   app.use('/api/v1/streams/upload', videoBodyParser(cfg.UPLOAD_DIR, cfg.MAX_VIDEO_UPLOAD_BYTES));
   app.use('/api/v1/streams', jsonBodyParser(JSON_LIMIT_BYTES));
   app.use('/api/v1/streams', jsonBodyParser(JSON_LIMIT_BYTES, { method: 'PATCH', subPaths: true }));
+  app.use('/api/v1/cameras', jsonBodyParser(JSON_LIMIT_BYTES));
+  app.use('/api/v1/cameras/test', jsonBodyParser(JSON_LIMIT_BYTES));
+  app.use('/api/v1/cameras', jsonBodyParser(JSON_LIMIT_BYTES, { method: 'PATCH', subPaths: true }));
   app.use('/api/v1/sessions', jsonBodyParser(JSON_LIMIT_BYTES));
   app.use('/api/v1/api-keys', jsonBodyParser(JSON_LIMIT_BYTES));
+  app.use('/api/v1/crops/rotate-key', jsonBodyParser(JSON_LIMIT_BYTES));
   app.use('/api/v1/auth/session', jsonBodyParser(JSON_LIMIT_BYTES));
   app.use('/api/v1/whip', sdpBodyParser(WhipOffer.MAX_SDP_BYTES));
   mountOpenApi(app);

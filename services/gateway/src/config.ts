@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from '@glimpse/contracts';
-import { assertProductionSecret, baseEnv, ConfigError, envInt, loadConfig } from '@glimpse/platform';
+import { assertProductionSecret, baseEnv, ConfigError, envBool, envInt, loadConfig } from '@glimpse/platform';
 import { isWeakSecret } from './auth/api-key';
 
 const MiB = 1024 * 1024;
@@ -42,6 +42,15 @@ export const gatewayEnv = baseEnv.extend({
   GATHER_TIMEOUT_MS: envInt(500, 50),
   /** Timeout of other bus requests (persons, crops, stream start) (ms). */
   REQUEST_TIMEOUT_MS: envInt(10_000, 100),
+  /**
+   * Audit records (who read or wrote face data; docs/privacy.md) wait in memory at most this many; they
+   * go to the matcher in batches off the request path, and past this the oldest are dropped (and counted).
+   */
+  AUDIT_BUFFER_MAX: envInt(10_000, 1, 1_000_000),
+  /** How often buffered audit records are sent (ms). */
+  AUDIT_FLUSH_MS: envInt(1_000, 10, 60_000),
+  /** Record calls that read or write face data (docs/privacy.md); false only to measure what it costs. */
+  AUDIT_ENABLED: envBool(true),
   /** Static web page: the built React client (web/dist) when present, else public/. */
   PUBLIC_DIR: z.string().min(1).optional().transform((p) => (p ? resolve(p) : defaultPublicDir())),
   /** A WebSocket client with more unsent bytes than this misses messages until it catches up. */

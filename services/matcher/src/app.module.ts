@@ -4,7 +4,11 @@ import { CalibrationRepository } from './calibration.repository';
 import { CalibrationService } from './calibration.service';
 import { CannotLinkConstraints } from './cannot-link.constraints';
 import { CannotLinkRepository } from './cannot-link.repository';
+import { AuditRepository } from './audit/audit.repository';
+import { AuditService } from './audit/audit.service';
 import { Clock } from './clock';
+import { CropCipher } from './crops/crop-cipher';
+import { CropRotationService } from './crops/crop-rotation.service';
 import { instanceIdOf, MATCHER_CONFIG, type MatcherConfig } from './config';
 import { Database } from './database/database';
 import { DatabaseLifecycle } from './database/database.lifecycle';
@@ -23,6 +27,9 @@ import { MatcherMetricsLifecycle } from './matcher.metrics';
 import { MatcherService } from './matcher.service';
 import { PersonRepository } from './person.repository';
 import { PersonService } from './person.service';
+import { EventHistoryReader } from './privacy/event-history';
+import { PersonExportService } from './privacy/person-export.service';
+import { PrivacyHandlers } from './privacy/privacy.handlers';
 import { ReviewRepository } from './review.repository';
 import { ReviewService } from './review.service';
 import { SettingsRepository } from './settings.repository';
@@ -44,6 +51,13 @@ export class AppModule {
         { provide: Database, useFactory: () => openDatabase(config, new Logger('Database')) },
         DatabaseLifecycle,
         Clock,
+        CropCipher,
+        CropRotationService,
+        PrivacyHandlers,
+        PersonExportService,
+        EventHistoryReader,
+        AuditRepository,
+        AuditService,
         FaceRepository,
         FrameLedgerRepository,
         FrameSettleService,

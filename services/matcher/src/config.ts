@@ -21,6 +21,12 @@ export const matcherEnv = baseEnv
      * nearest stored face within THRESHOLD. Either way a frame's faces go to different persons.
      */
     MATCH_RULE: z.enum(['person', 'nearest']).default('person'),
+    /**
+     * `remember` (default): every face seen becomes (or joins) a person. `watchlist`: only enrolled, named
+     * persons are matched; a face that matches none is answered `unknown` and nothing about it is kept
+     * (no person, face, encoding, crop or event; docs/privacy.md).
+     */
+    RECOGNITION_MODE: z.enum(['remember', 'watchlist']).default('remember'),
     /** `nearest` rule: Euclidean distance below which two encodings are the same person; a request may override it. */
     THRESHOLD: z.coerce.number().gt(0).lt(2).default(DEFAULT_THRESHOLD),
     /** Nearest stored faces fetched per query face; their persons are the candidates. */

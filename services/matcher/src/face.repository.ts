@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Box, FacesList } from '@glimpse/contracts';
+import { CropCipher } from './crops/crop-cipher';
 import { Database, type Tx } from './database/database';
 import { LOCKS } from './database/locks';
 import { sql, where, type Sql } from './database/sql';
@@ -37,6 +38,12 @@ export interface FaceFilter {
 
 type ListedFace = FacesList.Reply['items'][number];
 
+interface StoredCropRow {
+  id: string;
+  crop: Uint8Array;
+  keyId: string | null;
+}
+
 export interface NewFace {
   personId: string;
   encoding: readonly number[];
@@ -53,7 +60,10 @@ export interface NewFace {
  */
 @Injectable()
 export class FaceRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cipher: CropCipher,
+  ) {}
 
   /** Held until the transaction ends; see LOCKS.MATCHING. */
   async lockForMatching(tx: Tx): Promise<void> {
@@ -102,14 +112,15 @@ export class FaceRepository {
     return n;
   }
 
-  /** Stores one face with its encoding and JPEG crop; returns its id. */
+  /** Stores one face with its encoding and JPEG crop (sealed with the current crop key); returns its id. */
   async insert(tx: Tx, face: NewFace): Promise<string> {
     const id = randomUUID();
     const { x, y, width, height } = face.box;
+    const { crop, keyId } = this.cipher.seal(id, face.crop);
     await tx.$executeRaw`
-      INSERT INTO faces (id, person_id, embedding, box_x, box_y, box_width, box_height, source, frame_seq, captured_at, crop)
+      INSERT INTO faces (id, person_id, embedding, box_x, box_y, box_width, box_height, source, frame_seq, captured_at, crop, crop_key_id)
       VALUES (${id}::uuid, ${face.personId}::uuid, ${toVectorLiteral(face.encoding)}::vector, ${x}, ${y}, ${width}, ${height},
-              ${face.source}, ${face.frameSeq}, ${face.capturedAt}, ${face.crop})`;
+              ${face.source}, ${face.frameSeq}, ${face.capturedAt}, ${crop}, ${keyId})`;
     return id;
   }
 
@@ -151,10 +162,37 @@ export class FaceRepository {
     return { items, total };
   }
 
-  /** The JPEG crop of one face, or null when no such face exists. */
+  /** The JPEG crop of one face (opened), or null when no such face exists. */
   async crop(id: string): Promise<Uint8Array | null> {
-    const row = await this.db.prisma.face.findUnique({ where: { id }, select: { crop: true } });
-    return row?.crop ?? null;
+    const [row] = await this.db.prisma.$queryRaw<StoredCropRow[]>`
+      SELECT id::text, crop, crop_key_id AS "keyId" FROM faces WHERE id = ${id}::uuid`;
+    return row ? this.cipher.open(row.id, { crop: Buffer.from(row.crop), keyId: row.keyId }) : null;
+  }
+
+  /**
+   * Re-seals up to `limit` crops that are plaintext or under an older key with the current key; returns
+   * how many. Each row is re-read under its lock, so a concurrent rotation cannot seal one twice.
+   */
+  async resealStale(limit: number): Promise<number> {
+    const current = this.cipher.currentKeyId;
+    if (current === null) return 0;
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.$queryRaw<StoredCropRow[]>`
+        SELECT id::text, crop, crop_key_id AS "keyId" FROM faces
+        WHERE crop_key_id IS DISTINCT FROM ${current} ORDER BY id LIMIT ${limit}::int FOR UPDATE SKIP LOCKED`;
+      for (const row of rows) {
+        const sealed = this.cipher.seal(row.id, this.cipher.open(row.id, { crop: Buffer.from(row.crop), keyId: row.keyId }));
+        await tx.$executeRaw`UPDATE faces SET crop = ${sealed.crop}, crop_key_id = ${sealed.keyId} WHERE id = ${row.id}::uuid`;
+      }
+      return rows.length;
+    });
+  }
+
+  /** How many crops each key id sealed ('plaintext' for none). */
+  async cropKeyCounts(): Promise<Record<string, number>> {
+    const rows = await this.db.prisma.$queryRaw<Array<{ keyId: string | null; n: number }>>`
+      SELECT crop_key_id AS "keyId", count(*)::int AS n FROM faces GROUP BY crop_key_id`;
+    return Object.fromEntries(rows.map((r) => [r.keyId ?? 'plaintext', r.n]));
   }
 }
 

@@ -25,6 +25,7 @@ import { ABANDONED, FrameLedgerRepository } from './frame-ledger.repository';
 import { Periodic } from './periodic';
 import { PersonRepository, type PersonRef } from './person.repository';
 import { SightingService, type FrameSightings } from './sighting.service';
+import { unknownFace, watchlistVerdict } from './privacy/watchlist';
 
 type QueryFace = MatchFaces.Request['faces'][number];
 
@@ -52,7 +53,8 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly tracks: TrackPool | null;
 
   constructor(
-    @Inject(MATCHER_CONFIG) private readonly config: Pick<MatcherConfig, 'THRESHOLD' | 'MATCH_K' | 'HNSW_EF_SEARCH'> & TrackConfig,
+    @Inject(MATCHER_CONFIG)
+    private readonly config: Pick<MatcherConfig, 'THRESHOLD' | 'MATCH_K' | 'HNSW_EF_SEARCH'> & TrackConfig & Partial<Pick<MatcherConfig, 'RECOGNITION_MODE'>>,
     private readonly db: Database,
     private readonly faces: FaceRepository,
     private readonly persons: PersonRepository,
@@ -179,7 +181,10 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
     events: OutboxEvent[],
     counted: FrameSightings,
   ): Promise<RecognizedFace> {
-    const { verdict, threshold } = d;
+    const { threshold } = d;
+    // watchlist mode (docs/privacy.md): only named persons match; for anyone else nothing is stored
+    const verdict = this.config.RECOGNITION_MODE === 'watchlist' ? watchlistVerdict(d.verdict) : d.verdict;
+    if (verdict.kind === 'unknown') return unknownFace(face.box);
     if (verdict.kind === 'unsure') return unsure(face.box, verdict.guess, threshold);
     const hit = verdict.kind === 'match' ? verdict.person : undefined;
     if (!req.store) return hit ? matched(face.box, null, hit, threshold) : unmatched(face.box, null, null);

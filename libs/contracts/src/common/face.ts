@@ -56,9 +56,11 @@ export const recognizedFaceSchema = z.strictObject({
    * `match`: one of the stored persons (personId). `new`: nobody stored (a new person when stored).
    * `unsure`: neither is safe (too close to someone to be new, not close enough to be them, or too poor a
    * face to start a person): personId is null, nothing is stored, and `guess` names the closest person.
+   * `unknown` (RECOGNITION_MODE=watchlist): none of the enrolled, named persons; nothing about the face is
+   * kept (docs/privacy.md).
    * Absent from replies recorded before decisions existed.
    */
-  decision: z.enum(['match', 'new', 'unsure']).optional(),
+  decision: z.enum(['match', 'new', 'unsure', 'unknown']).optional(),
   /** The stream sighting this face counts in (one per person per stream visit); absent for uploads and unstored faces. */
   sightingId: uuidSchema.optional(),
   /** The closest person when decision is `unsure` (null when there was nobody to guess). */

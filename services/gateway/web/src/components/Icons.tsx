@@ -85,6 +85,12 @@ export const TrashIcon = (p: P) => (
   </Svg>
 );
 
+export const DownloadIcon = (p: P) => (
+  <Svg {...p}>
+    <path d="M12 4v11M7 10l5 5 5-5M5 20h14" />
+  </Svg>
+);
+
 export const RefreshIcon = (p: P) => (
   <Svg {...p}>
     <path d="M20 11a8 8 0 0 0-14.5-4.5L4 8M4 4v4h4M4 13a8 8 0 0 0 14.5 4.5L20 16M20 20v-4h-4" />

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { personColor } from '../lib/colors';
+import { AccessHistory } from './AccessHistory';
+import { PrivacyMode } from './PrivacyMode';
 import { clockTime, plural, relativeTime } from '../lib/format';
 import { errorText, jsonInit, request, requestJson } from '../lib/http';
 import { listQuery, nameOrNull, toggleSelection } from '../lib/library';
 import type { Person, PersonDetail, PersonsPage } from '../lib/types';
-import { ChevronLeft, ChevronRight, CloseIcon, FaceIcon, MergeIcon, PencilIcon, PlusIcon, RefreshIcon, SearchIcon, TrashIcon } from './Icons';
+import { ChevronLeft, ChevronRight, CloseIcon, DownloadIcon, FaceIcon, MergeIcon, PencilIcon, PlusIcon, RefreshIcon, SearchIcon, TrashIcon } from './Icons';
 
 export const PERSONS_PAGE_SIZE = 24;
 
@@ -274,6 +276,8 @@ function PersonSheet(props: {
           ) : null}
         </div>
 
+        <AccessHistory personId={person.id} />
+
         <div className="sheet-foot">
           {confirming ? (
             <div className="confirm" role="group" aria-label="Confirm deletion">
@@ -290,9 +294,15 @@ function PersonSheet(props: {
               </div>
             </div>
           ) : (
-            <button type="button" className="btn btn-ghost danger-text" data-testid="delete-person" onClick={() => setConfirming(true)}>
-              <TrashIcon /> Delete person
-            </button>
+            <>
+              {/* subject access (docs/privacy.md): the signed-in cookie authorizes the download */}
+              <a className="btn btn-ghost" data-testid="export-person" href={`/api/v1/persons/${person.id}/export`} download>
+                <DownloadIcon /> Download everything
+              </a>
+              <button type="button" className="btn btn-ghost danger-text" data-testid="delete-person" onClick={() => setConfirming(true)}>
+                <TrashIcon /> Delete person
+              </button>
+            </>
           )}
         </div>
       </div>
@@ -477,6 +487,7 @@ export function PersonsView(props: {
             Known persons {data?.total ? <span className="count">{data.total}</span> : null}
           </h2>
           <p className="muted small">Most recently seen first. Open a person to rename them, move faces or delete them; tick two to merge them.</p>
+          <PrivacyMode />
         </div>
         <div className="head-actions">
           <button type="button" className="btn btn-small" onClick={() => setEnrolling((v) => !v)} aria-expanded={enrolling}>

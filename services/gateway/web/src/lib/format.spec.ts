@@ -24,6 +24,8 @@ describe('labels', () => {
     // unsure: nothing stored, the closest person shown as a guess, never as a match
     const guess = { personId: 'p', personNumber: 4, personName: null, distance: 0.58, similarity: 48 };
     expect(matchText(face({ decision: 'unsure', personNumber: null, similarity: null, guess }))).toBe('Unsure · maybe Person #4 (48%)');
+    expect(matchText(face({ decision: 'unknown', isNew: false, personNumber: null, similarity: null }))).toBe('Unknown');
+    expect(similarityText(face({ decision: 'unknown', isNew: false, similarity: null }))).toBe('Not on the watchlist');
     expect(matchText(face({ decision: 'unsure', similarity: null, guess: { ...guess, personName: 'Ada' } }))).toBe('Unsure · maybe Ada (48%)');
     expect(matchText(face({ decision: 'unsure', similarity: null, guess: null }))).toBe('Unsure');
     expect(similarityText(face({ decision: 'unsure', similarity: null }))).toBe('Unsure');

@@ -11,6 +11,8 @@ export function personLabel(f: Who): string {
 
 /** The text on a result card: "First time seen", "Similarity 87%", "Unsure · maybe Ada (48%)" or "No match". */
 export function matchText(f: Match): string {
+  // watchlist mode: not one of the enrolled persons, and nothing about the face was kept
+  if (f.decision === 'unknown') return 'Unknown';
   if (f.decision === 'unsure') return f.guess ? `Unsure · maybe ${personLabel(f.guess)} (${f.guess.similarity}%)` : 'Unsure';
   if (f.isNew) return 'First time seen';
   if (f.similarity != null) return `Similarity ${f.similarity}%`;
@@ -20,6 +22,7 @@ export function matchText(f: Match): string {
 /** The short second line of a live box label: "New", "Similarity 87%" or "No match". */
 export function similarityText(f: Match): string {
   if (f.decision === 'unsure') return 'Unsure';
+  if (f.decision === 'unknown') return 'Not on the watchlist';
   return f.isNew ? 'New' : matchText(f);
 }
 

@@ -26,7 +26,7 @@ export interface ApiFace {
   /** Stream faces: the sighting they count in (one per person per visit of a stream). */
   sightingId?: string;
   /** `unsure`: neither a match nor safely new (docs/identity.md); nothing stored, `guess` is the closest person. */
-  decision?: 'match' | 'new' | 'unsure';
+  decision?: 'match' | 'new' | 'unsure' | 'unknown';
   guess?: { personId: string; personNumber: number; personName: string | null; distance: number; similarity: number } | null;
 }
 

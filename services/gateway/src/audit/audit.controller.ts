@@ -1,0 +1,30 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { AuditList, uuidSchema, z } from '@glimpse/contracts';
+import { Bus, InjectBus } from '@glimpse/platform';
+import { RequireScope } from '../auth/access';
+import { upstream } from '../upstream';
+import { ZodPipe } from '../zod.pipe';
+import { dateTimeParam } from '../library';
+
+/** `GET /api/v1/audit` filters: `keyId` (an API key id, `bootstrap` for ADMIN_API_KEY), `personId`, `since`/`until`. */
+export const auditQuery = z.strictObject({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+  keyId: z.string().min(1).max(128).optional(),
+  personId: uuidSchema.optional(),
+  since: dateTimeParam.optional(),
+  until: dateTimeParam.optional(),
+});
+
+/** The audit trail (docs/privacy.md): who read or wrote face data, newest first. Admin scope. */
+@Controller('api/v1')
+export class AuditController {
+  constructor(@InjectBus() private readonly bus: Bus) {}
+
+  @Get('audit')
+  @RequireScope('admin')
+  async list(@Query(new ZodPipe(auditQuery)) q: z.infer<typeof auditQuery>) {
+    const { keyId, ...rest } = q;
+    return upstream(this.bus.request(AuditList.contract, { ...rest, ...(keyId ? { actorId: keyId } : {}) }));
+  }
+}
