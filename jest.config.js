@@ -5,6 +5,7 @@ const base = {
   moduleNameMapper: {
     '^@glimpse/contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^@glimpse/platform$': '<rootDir>/libs/platform/src/index.ts',
+    '^@glimpse/testing$': '<rootDir>/libs/testing/src/index.ts',
   },
   rootDir: __dirname,
 };
@@ -13,7 +14,11 @@ module.exports = {
   // Per-project testTimeout is ignored by Jest; integration and e2e tests start real processes.
   testTimeout: 180000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{libs,services}/*/src/**/*.spec.ts', '<rootDir>/services/gateway/web/src/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{libs,services}/*/src/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts'],
+    },
     {
       ...base,
       displayName: 'integration',

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# `npm test`: install what is missing, then run every test tier against real dependencies:
-# unit, Python worker (pytest), integration (real NATS, worker, PGlite+pgvector), end-to-end.
+# `npm test`: install what is missing, check lint, formatting and the tests' types, then run every test
+# tier against real dependencies: unit, Python worker (pytest), integration (real NATS, worker,
+# PGlite+pgvector), end-to-end.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 say() { printf 'glimpse     | %s\n' "$*"; }
 bash infra/scripts/prepare.sh --dev --browser || exit 1
+
+# The static checks come first (about 3 minutes on 2 cores): a failure stops the run before any test starts.
+for check in lint format:check typecheck:tests; do
+  say "npm run $check"
+  npm run --silent "$check" || { say "npm run $check failed (npm run format fixes formatting)"; exit 1; }
+done
 
 export NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}"
 export GLIMPSE_FIXTURES="${GLIMPSE_FIXTURES:-$(cd .. && pwd)/shared/fixtures/faces}"
@@ -27,6 +34,8 @@ rm -rf "$out"; mkdir -p "$out"
 rc=0
 say "unit tests"
 npx jest --selectProjects unit --json --outputFile="$out/unit.json" || rc=1
+say "bench arithmetic (ratios, targets, the docs splice)"
+node --test bench/ || rc=1
 say "Python worker tests"
 (cd services/recognizer/worker && .venv/bin/python -m pytest -q --junitxml="../../../$out/worker.xml" tests) || rc=1
 say "integration tests (real NATS, Python worker, PGlite+pgvector)"
