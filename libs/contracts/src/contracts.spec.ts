@@ -1,5 +1,14 @@
 /** The boundary checks every service relies on: what each contract accepts and what it refuses. */
-import { FrameRecognize, MatchFaces, PersonGet, PersonsList, RecognitionEvent, StreamStart, replyEnvelope, z } from './index';
+import {
+  FrameRecognize,
+  MatchFaces,
+  PersonGet,
+  PersonsList,
+  RecognitionEvent,
+  StreamStart,
+  replyEnvelope,
+  z,
+} from './index';
 
 const encoding = Array.from({ length: 128 }, (_, i) => Math.sin(i) / 10);
 const frame = { source: 'upload', seq: 1, capturedAt: '2026-11-28T10:00:00.000Z', width: 640, height: 480 };
@@ -15,10 +24,12 @@ describe('FrameRecognize headers', () => {
 
   it('turns NATS header strings into typed values, storing by default', () => {
     expect(FrameRecognize.headers.parse(ok)).toMatchObject({ 'Glimpse-Seq': 7, 'Glimpse-Store': true });
-    expect(FrameRecognize.headers.parse({ ...ok, 'Glimpse-Store': 'false', 'Glimpse-Threshold': '0.5' })).toMatchObject({
-      'Glimpse-Store': false,
-      'Glimpse-Threshold': 0.5,
-    });
+    expect(FrameRecognize.headers.parse({ ...ok, 'Glimpse-Store': 'false', 'Glimpse-Threshold': '0.5' })).toMatchObject(
+      {
+        'Glimpse-Store': false,
+        'Glimpse-Threshold': 0.5,
+      },
+    );
   });
 
   it.each([
@@ -78,7 +89,10 @@ describe('text and paging fields', () => {
     for (const bad of ['a\u0000b', 'line\nbreak', 'tab\there', 'del\u007f', 'c1\u0085']) {
       const r = PersonRename.request.safeParse({ id: '00000000-0000-4000-8000-000000000001', name: bad });
       expect([bad, r.success]).toEqual([bad, false]);
-      expect(r.error?.issues[0]).toMatchObject({ path: ['name'], message: expect.stringMatching(/control characters/) });
+      expect(r.error?.issues[0]).toMatchObject({
+        path: ['name'],
+        message: expect.stringMatching(/control characters/),
+      });
       expect(PersonsList.request.safeParse({ name: bad }).success).toBe(false);
       const enroll = PersonEnroll.request.safeParse({ name: bad, faces: [] });
       expect(enroll.error?.issues.map((i) => i.path.join('.'))).toContain('name');

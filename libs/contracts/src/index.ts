@@ -55,4 +55,8 @@ export * from './common/audit';
 export * as AuditAppend from './audit-append';
 export * as AuditList from './audit-list';
 export * as CameraProbe from './camera-probe';
+export * as CameraCheck from './camera-check';
+export * as PersonTimeline from './person-timeline';
+export * as StreamSnapshot from './stream-snapshot';
 export * as PrivacyGet from './privacy-get';
+export * from './common/worker';

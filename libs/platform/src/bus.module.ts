@@ -1,4 +1,12 @@
-import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { Bus, type BusOptions } from './bus';
 import { natsConnectionFromEnv } from './config';
 
@@ -18,7 +26,9 @@ class BusCloser implements OnApplicationShutdown {
 @Module({})
 export class BusModule {
   /** Without `connection`, credentials and TLS come from NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS and NATS_TLS_*. */
-  static forRoot(opts: Pick<BusOptions, 'servers' | 'name' | 'requestTimeoutMs' | 'connection'>): DynamicModule {
+  static forRoot(
+    opts: Pick<BusOptions, 'servers' | 'name' | 'requestTimeoutMs' | 'connection' | 'replicas'>,
+  ): DynamicModule {
     return {
       module: BusModule,
       providers: [

@@ -29,6 +29,7 @@ import { Semaphore } from './semaphore';
 
 type AnyRequest = RequestContract<z.ZodType, z.ZodType>;
 type AnyBinary = BinaryRequestContract<z.ZodType, z.ZodType>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any event's subjectFor(...args), whatever its parameters
 type AnyEvent = EventContract<z.ZodType, any[]>;
 
 export interface BusLogger {
@@ -45,6 +46,11 @@ export interface BusOptions {
   requestTimeoutMs?: number;
   /** Credentials and TLS (NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, NATS_TLS_*); none by default. */
   connection?: NatsConnectionSettings;
+  /**
+   * Replicas of the streams and KV buckets this service creates (NATS_REPLICAS). Unset: chosen from the cluster's
+   * size, which a server started with `no_advertise` (the NATS Helm chart's default) hides.
+   */
+  replicas?: number;
 }
 
 export interface HandleOptions {
@@ -133,10 +139,11 @@ export class Bus {
   private connected = true;
 
   /**
-   * Replicas for a stream or bucket this service creates: `configured` (NATS_REPLICAS) when set, else 3 when
-   * the server is in a cluster of at least three (its INFO lists every member's client URL), else 1.
+   * Replicas for a stream or bucket this service creates: `configured` (NATS_REPLICAS, by default the one the
+   * bus was connected with) when set, else 3 when the server is in a cluster of at least three (its INFO lists
+   * every member's client URL), else 1.
    */
-  jetStreamReplicas(configured?: number): number {
+  jetStreamReplicas(configured = this.opts.replicas): number {
     if (configured) return configured;
     const info = this.nc.info;
     const members = info?.cluster ? new Set(info.connect_urls ?? []).size : 0;
@@ -234,7 +241,9 @@ export class Bus {
       const deadline = deadlineOf(msg.headers);
       const parsed = c.headers.safeParse(headersToObject(msg.headers));
       if (!parsed.success) return this.respondError(msg, new GlimpseError('INVALID_REQUEST', parsed.error.message));
-      await this.respond(msg, c.reply, () => handler({ body: msg.data, headers: parsed.data as z.infer<C['headers']>, deadline }));
+      await this.respond(msg, c.reply, () =>
+        handler({ body: msg.data, headers: parsed.data as z.infer<C['headers']>, deadline }),
+      );
     });
   }
 
@@ -295,7 +304,10 @@ export class Bus {
 
   private async rawRequest(subject: string, body: Uint8Array, h: MsgHdrs | undefined, timeoutMs?: number) {
     if (body.length > this.maxPayload) {
-      throw new GlimpseError('IMAGE_TOO_LARGE', `message of ${body.length} bytes exceeds NATS max_payload ${this.maxPayload}`);
+      throw new GlimpseError(
+        'IMAGE_TOO_LARGE',
+        `message of ${body.length} bytes exceeds NATS max_payload ${this.maxPayload}`,
+      );
     }
     try {
       return await this.nc.request(subject, body, {
@@ -309,10 +321,13 @@ export class Bus {
   }
 
   private transportError(subject: string, err: unknown): GlimpseError {
-    if (isNoResponders(err)) return new GlimpseError('SERVICE_UNAVAILABLE', `no service is answering ${subject}`, { cause: err });
+    if (isNoResponders(err))
+      return new GlimpseError('SERVICE_UNAVAILABLE', `no service is answering ${subject}`, { cause: err });
     // the body fitted, but headers count against max_payload too: still the caller's oversized message
     if ((err as { code?: string })?.code === NatsErrorCode.MaxPayloadExceeded) {
-      return new GlimpseError('IMAGE_TOO_LARGE', `message with headers exceeds NATS max_payload ${this.maxPayload}`, { cause: err });
+      return new GlimpseError('IMAGE_TOO_LARGE', `message with headers exceeds NATS max_payload ${this.maxPayload}`, {
+        cause: err,
+      });
     }
     if ((err as { code?: string })?.code === NatsErrorCode.Timeout) {
       return new GlimpseError('TIMEOUT', `${subject} did not answer in time`, { cause: err });
@@ -325,7 +340,8 @@ export class Bus {
     if (!env.success) throw new GlimpseError('INTERNAL', `malformed reply on ${subject}: ${env.error.message}`);
     if (!env.data.ok) throw new GlimpseError(env.data.error.code, env.data.error.message);
     const data = schema.safeParse(env.data.data);
-    if (!data.success) throw new GlimpseError('INTERNAL', `reply on ${subject} breaks its contract: ${data.error.message}`);
+    if (!data.success)
+      throw new GlimpseError('INTERNAL', `reply on ${subject} breaks its contract: ${data.error.message}`);
     return data.data as z.infer<T>;
   }
 

@@ -28,8 +28,12 @@ describe('loadConfig with <NAME>_FILE', () => {
   });
 
   it('refuses both set, and an unreadable file, naming the variable', () => {
-    expect(() => loadConfig(schema, { API_SECRET: 'x', API_SECRET_FILE: file('b', 'y') })).toThrow(/API_SECRET: set API_SECRET or API_SECRET_FILE, not both/);
-    expect(() => loadConfig(schema, { API_SECRET_FILE: join(dir, 'nope') })).toThrow(/API_SECRET_FILE: cannot read .*ENOENT/);
+    expect(() => loadConfig(schema, { API_SECRET: 'x', API_SECRET_FILE: file('b', 'y') })).toThrow(
+      /API_SECRET: set API_SECRET or API_SECRET_FILE, not both/,
+    );
+    expect(() => loadConfig(schema, { API_SECRET_FILE: join(dir, 'nope') })).toThrow(
+      /API_SECRET_FILE: cannot read .*ENOENT/,
+    );
   });
 
   it('ignores _FILE variables of names the schema does not have', () => {
@@ -43,29 +47,63 @@ describe('NATS credentials and TLS', () => {
   });
 
   it('map to nats.js options', () => {
-    const cfg = loadConfig(baseEnv, { NATS_USER: 'gateway', NATS_PASSWORD: 'pw', NATS_TLS_CA: '/ca.pem', NATS_TLS_CERT: '/c.pem', NATS_TLS_KEY: '/k.pem' });
-    expect(natsConnectionSettings(cfg)).toEqual({ user: 'gateway', pass: 'pw', tls: { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem' } });
-    expect(natsConnectionSettings(loadConfig(baseEnv, { NATS_CREDS: '/svc.creds' }))).toEqual({ credsFile: '/svc.creds' });
+    const cfg = loadConfig(baseEnv, {
+      NATS_USER: 'gateway',
+      NATS_PASSWORD: 'pw',
+      NATS_TLS_CA: '/ca.pem',
+      NATS_TLS_CERT: '/c.pem',
+      NATS_TLS_KEY: '/k.pem',
+    });
+    expect(natsConnectionSettings(cfg)).toEqual({
+      user: 'gateway',
+      pass: 'pw',
+      tls: { caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem' },
+    });
+    expect(natsConnectionSettings(loadConfig(baseEnv, { NATS_CREDS: '/svc.creds' }))).toEqual({
+      credsFile: '/svc.creds',
+    });
     expect(natsConnectionSettings(loadConfig(baseEnv, { NATS_TOKEN: 't', NATS_USER: '' }))).toEqual({ token: 't' });
   });
 
   it('refuse half a pair and two ways of authenticating', () => {
-    expect(() => loadConfig(baseEnv, { NATS_USER: 'gateway' })).toThrow(/NATS_PASSWORD: NATS_USER and NATS_PASSWORD go together/);
-    expect(() => loadConfig(baseEnv, { NATS_USER: 'u', NATS_PASSWORD: 'p', NATS_TOKEN: 't' })).toThrow(/choose one way/);
-    expect(() => loadConfig(baseEnv, { NATS_TLS_CERT: '/c.pem' })).toThrow(/NATS_TLS_CERT and NATS_TLS_KEY go together/);
+    expect(() => loadConfig(baseEnv, { NATS_USER: 'gateway' })).toThrow(
+      /NATS_PASSWORD: NATS_USER and NATS_PASSWORD go together/,
+    );
+    expect(() => loadConfig(baseEnv, { NATS_USER: 'u', NATS_PASSWORD: 'p', NATS_TOKEN: 't' })).toThrow(
+      /choose one way/,
+    );
+    expect(() => loadConfig(baseEnv, { NATS_TLS_CERT: '/c.pem' })).toThrow(
+      /NATS_TLS_CERT and NATS_TLS_KEY go together/,
+    );
   });
 
   it('refuse a default password in production only', () => {
-    expect(() => loadConfig(baseEnv, { NODE_ENV: 'production', NATS_USER: 'u', NATS_PASSWORD: 'changeme' })).toThrow(/NATS_PASSWORD is a known default/);
+    expect(() => loadConfig(baseEnv, { NODE_ENV: 'production', NATS_USER: 'u', NATS_PASSWORD: 'changeme' })).toThrow(
+      /NATS_PASSWORD is a known default/,
+    );
     expect(() => loadConfig(baseEnv, { NODE_ENV: 'production', NATS_TOKEN: 'secret' })).toThrow(/NATS_TOKEN/);
-    expect(loadConfig(baseEnv, { NODE_ENV: 'production', NATS_USER: 'u', NATS_PASSWORD: 'k3J9-wq0Z-xV7p-Lm2R' }).NATS_USER).toBe('u');
+    expect(
+      loadConfig(baseEnv, { NODE_ENV: 'production', NATS_USER: 'u', NATS_PASSWORD: 'k3J9-wq0Z-xV7p-Lm2R' }).NATS_USER,
+    ).toBe('u');
     expect(loadConfig(baseEnv, { NATS_USER: 'u', NATS_PASSWORD: 'changeme' }).NATS_USER).toBe('u');
   });
 });
 
 describe('production secrets', () => {
   it('knows default and placeholder values', () => {
-    for (const weak of [undefined, '', 'changeme', 'MY_SECRET', 'postgres', 'password', 'glimpse', 'xxxxxxxx', 'aaaaaaaaaaaa', '<your-secret>', 'example-secret']) {
+    for (const weak of [
+      undefined,
+      '',
+      'changeme',
+      'MY_SECRET',
+      'postgres',
+      'password',
+      'glimpse',
+      'xxxxxxxx',
+      'aaaaaaaaaaaa',
+      '<your-secret>',
+      'example-secret',
+    ]) {
       expect(isKnownDefaultSecret(weak)).toBe(true);
     }
     expect(isKnownDefaultSecret('0b5d7f3c9a2e41d8')).toBe(false);
@@ -73,7 +111,9 @@ describe('production secrets', () => {
 
   it('are enforced in production only, with a message naming the variable', () => {
     expect(() => assertProductionSecret('production', 'OPENVIDU_SECRET', 'MY_SECRET')).toThrow(ConfigError);
-    expect(() => assertProductionSecret('production', 'OPENVIDU_SECRET', undefined)).toThrow(/OPENVIDU_SECRET is not set/);
+    expect(() => assertProductionSecret('production', 'OPENVIDU_SECRET', undefined)).toThrow(
+      /OPENVIDU_SECRET is not set/,
+    );
     expect(() => assertProductionSecret('development', 'OPENVIDU_SECRET', 'MY_SECRET')).not.toThrow();
   });
 

@@ -14,7 +14,8 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
     throw new ConfigError(`Invalid environment variables:\n${lines.join('\n')}`);
   }
   // baseEnv's cross-field rules live here: zod cannot `.extend()` an object that has refinements
-  if (result.data && typeof result.data === 'object' && 'NATS_URL' in result.data) checkNatsEnv(result.data as unknown as BaseEnv);
+  if (result.data && typeof result.data === 'object' && 'NATS_URL' in result.data)
+    checkNatsEnv(result.data as unknown as BaseEnv);
   return result.data;
 }
 
@@ -29,11 +30,14 @@ export function withSecretFiles(schema: z.ZodType, env: NodeJS.ProcessEnv): Node
   for (const name of Object.keys(shape)) {
     const file = env[`${name}_FILE`];
     if (!file) continue;
-    if (env[name]) throw new ConfigError(`Invalid environment variables:\n  ${name}: set ${name} or ${name}_FILE, not both`);
+    if (env[name])
+      throw new ConfigError(`Invalid environment variables:\n  ${name}: set ${name} or ${name}_FILE, not both`);
     try {
       out[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
-      throw new ConfigError(`Invalid environment variables:\n  ${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new ConfigError(
+        `Invalid environment variables:\n  ${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
     }
   }
   return out;
@@ -53,7 +57,10 @@ export const baseEnv = z.object({
   NATS_REPLICAS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(5).optional()),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** A name that tells instances of one service apart in health replies and stream ownership. */
-  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional(),
   /** NATS user and password (infra/nats/nats.conf has one user per service); both or neither. */
   NATS_USER: optionalString(),
   NATS_PASSWORD: optionalString(),
@@ -83,8 +90,23 @@ export const envBool = (def: boolean) =>
 
 /** Values from docs, examples and vendor defaults: never accepted as a secret in production. */
 export const KNOWN_DEFAULT_SECRETS: ReadonlySet<string> = new Set([
-  '', 'admin', 'changeme', 'change-me', 'change_me', 'default', 'example', 'glimpse', 'my_secret', 'nats',
-  'password', 'pass', 'postgres', 'root', 'secret', 'test', 'dev-session-secret-change-me-please-32chars',
+  '',
+  'admin',
+  'changeme',
+  'change-me',
+  'change_me',
+  'default',
+  'example',
+  'glimpse',
+  'my_secret',
+  'nats',
+  'password',
+  'pass',
+  'postgres',
+  'root',
+  'secret',
+  'test',
+  'dev-session-secret-change-me-please-32chars',
 ]);
 
 /** Whether `value` is unset, a known default, or an obvious placeholder (change-me…, xxxx…, aaaa…). */
@@ -95,10 +117,17 @@ export function isKnownDefaultSecret(value: string | undefined): boolean {
 }
 
 /** A ConfigError naming `name` when, in production, its value is missing or a known default. */
-export function assertProductionSecret(nodeEnv: string | undefined, name: string, value: string | undefined, hint = 'e.g. openssl rand -hex 32'): void {
+export function assertProductionSecret(
+  nodeEnv: string | undefined,
+  name: string,
+  value: string | undefined,
+  hint = 'e.g. openssl rand -hex 32',
+): void {
   if (nodeEnv !== 'production' || !isKnownDefaultSecret(value)) return;
   const what = value === undefined || value === '' ? 'is not set' : 'is a known default or example value';
-  throw new ConfigError(`${name} ${what}: NODE_ENV=production needs a random secret (${hint}), from the environment or ${name}_FILE`);
+  throw new ConfigError(
+    `${name} ${what}: NODE_ENV=production needs a random secret (${hint}), from the environment or ${name}_FILE`,
+  );
 }
 
 /** The password of a postgres:// URL, for the production check ('' when it has none). */
@@ -113,8 +142,11 @@ export function databasePassword(url: string): string {
 /** baseEnv's pairs, exclusive auth modes and (in production) NATS secrets. */
 export function checkNatsEnv(cfg: BaseEnv): void {
   const bad: string[] = [];
-  if (!!cfg.NATS_USER !== !!cfg.NATS_PASSWORD) bad.push(`${cfg.NATS_USER ? 'NATS_PASSWORD' : 'NATS_USER'}: NATS_USER and NATS_PASSWORD go together`);
-  const modes = [cfg.NATS_USER && 'NATS_USER', cfg.NATS_TOKEN && 'NATS_TOKEN', cfg.NATS_CREDS && 'NATS_CREDS'].filter(Boolean);
+  if (!!cfg.NATS_USER !== !!cfg.NATS_PASSWORD)
+    bad.push(`${cfg.NATS_USER ? 'NATS_PASSWORD' : 'NATS_USER'}: NATS_USER and NATS_PASSWORD go together`);
+  const modes = [cfg.NATS_USER && 'NATS_USER', cfg.NATS_TOKEN && 'NATS_TOKEN', cfg.NATS_CREDS && 'NATS_CREDS'].filter(
+    Boolean,
+  );
   if (modes.length > 1) bad.push(`${modes.join(', ')}: choose one way to authenticate to NATS`);
   if (!!cfg.NATS_TLS_CERT !== !!cfg.NATS_TLS_KEY) bad.push('NATS_TLS_CERT: NATS_TLS_CERT and NATS_TLS_KEY go together');
   if (bad.length) throw new ConfigError(`Invalid environment variables:\n${bad.map((b) => `  ${b}`).join('\n')}`);

@@ -8,3 +8,4 @@ export * from './semaphore';
 export * from './metrics';
 export * from './ip-ranges';
 export * from './address-policy';
+export * from './blur';

@@ -37,7 +37,8 @@ describe('Cidr', () => {
     expect(net.contains(parseIp('::ffff:192.168.1.1')!)).toBe(false);
     expect(Cidr.parse('fd00::/8')!.contains(parseIp('fdff::1')!)).toBe(true);
     expect(Cidr.parse('10.0.0.7')!.contains(parseIp('10.0.0.7')!)).toBe(true);
-    for (const bad of ['10.0.0.0/33', '10.0.0.0/', '10.0.0.0/8/8', 'cam/24', '::/129']) expect(Cidr.parse(bad)).toBeUndefined();
+    for (const bad of ['10.0.0.0/33', '10.0.0.0/', '10.0.0.0/8/8', 'cam/24', '::/129'])
+      expect(Cidr.parse(bad)).toBeUndefined();
   });
 });
 

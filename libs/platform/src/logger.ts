@@ -31,5 +31,10 @@ class ServiceLogger extends ConsoleLogger {
  */
 export function createLogger(service: string, level = 'info', json = process.env.NODE_ENV === 'production') {
   const colors = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-  return new ServiceLogger(level === 'debug', { logLevels: LEVELS[level] ?? LEVELS.info, json, prefix: service, colors });
+  return new ServiceLogger(level === 'debug', {
+    logLevels: LEVELS[level] ?? LEVELS.info,
+    json,
+    prefix: service,
+    colors,
+  });
 }

@@ -1,4 +1,5 @@
 import { Counter } from 'prom-client';
+import { freePort } from '@glimpse/testing';
 import type { BusObservation } from './bus';
 import { ServiceMetrics } from './metrics';
 
@@ -7,7 +8,7 @@ describe('ServiceMetrics', () => {
     const m = new ServiceMetrics('demo');
     new Counter({ name: 'glimpse_demo_things_total', help: 'things', registers: [m.registry] }).inc(2);
     expect(await m.serve(0)).toBeUndefined(); // port 0: metrics off
-    const server = await m.serve(0 || (await freePort()), '127.0.0.1');
+    const server = await m.serve(await freePort(), '127.0.0.1');
     const url = `http://127.0.0.1:${server!.port}`;
     try {
       const text = await (await fetch(`${url}/metrics`)).text();
@@ -29,19 +30,15 @@ describe('ServiceMetrics', () => {
     observer!({ kind: 'request', subject: 'glimpse.matcher.match', seconds: 0.02, outcome: 'ok' });
     observer!({ kind: 'request', subject: 'glimpse.matcher.match', seconds: 3, outcome: 'TIMEOUT' });
     const text = await m.registry.metrics();
-    expect(text).toContain('glimpse_demo_bus_seconds_count{kind="request",subject="glimpse.matcher.match",outcome="ok"} 1');
-    expect(text).toContain('glimpse_demo_bus_seconds_bucket{le="0.025",kind="request",subject="glimpse.matcher.match",outcome="ok"} 1');
-    expect(text).toContain('glimpse_demo_bus_seconds_bucket{le="2",kind="request",subject="glimpse.matcher.match",outcome="TIMEOUT"} 0');
+    expect(text).toContain(
+      'glimpse_demo_bus_seconds_count{kind="request",subject="glimpse.matcher.match",outcome="ok"} 1',
+    );
+    expect(text).toContain(
+      'glimpse_demo_bus_seconds_bucket{le="0.025",kind="request",subject="glimpse.matcher.match",outcome="ok"} 1',
+    );
+    expect(text).toContain(
+      'glimpse_demo_bus_seconds_bucket{le="2",kind="request",subject="glimpse.matcher.match",outcome="TIMEOUT"} 0',
+    );
     expect(text).not.toContain('process_resident_memory');
   });
 });
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}

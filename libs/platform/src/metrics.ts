@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Bus, BusObservation } from './bus';
 
 /** Seconds buckets from 5 ms to 30 s: a face takes ~0.1 s on a CPU core, a busy queue much longer. */
@@ -56,18 +56,40 @@ export class ServiceMetrics {
     this.prefix = `glimpse_${service}_`;
     // Event-loop lag sampled every 100 ms, not prom-client's 10: its timer woke every idle service 100 times
     // a second (~3 ms of CPU per second each), and lag worth alerting on lasts far longer than 100 ms.
-    if (opts.defaults ?? true) collectDefaultMetrics({ register: this.registry, prefix: this.prefix, eventLoopMonitoringPrecision: 100 });
+    if (opts.defaults ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: this.prefix, eventLoopMonitoringPrecision: 100 });
+  }
+
+  /** A histogram of durations in seconds in this service's registry, with LATENCY_BUCKETS unless told other buckets. */
+  protected seconds<L extends string = string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    buckets: number[] = LATENCY_BUCKETS,
+  ): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
+
+  /** A gauge in this service's registry, set from `read` at each scrape; when `read` gives undefined it keeps its last value. */
+  protected gaugeOf(name: string, help: string, read: () => number | undefined | Promise<number | undefined>): Gauge {
+    return new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        const n = await read();
+        if (n !== undefined) this.set(n);
+      },
+    });
   }
 
   /** Times every NATS request this service makes and every message it handles, by subject and outcome. */
   watchBus(bus: Pick<Bus, 'observe'>): void {
-    this.busHistogram ??= new Histogram({
-      name: `${this.prefix}bus_seconds`,
-      help: 'NATS requests made (kind=request: upstream latency) and messages handled (kind=handle), by subject and outcome (ok or error code)',
-      labelNames: ['kind', 'subject', 'outcome'],
-      buckets: LATENCY_BUCKETS,
-      registers: [this.registry],
-    });
+    this.busHistogram ??= this.seconds(
+      `${this.prefix}bus_seconds`,
+      'NATS requests made (kind=request: upstream latency) and messages handled (kind=handle), by subject and outcome (ok or error code)',
+      ['kind', 'subject', 'outcome'],
+    );
     const h = this.busHistogram;
     bus.observe((o: BusObservation) => h.observe({ kind: o.kind, subject: o.subject, outcome: o.outcome }, o.seconds));
   }

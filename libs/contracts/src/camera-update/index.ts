@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRequest } from '../common/define';
-import { cameraIdSchema, cameraSchema, cameraSettingsSchema } from '../common/camera';
+import { cameraDecodeSchema, cameraIdSchema, cameraSchema, cameraSettingsSchema } from '../common/camera';
 
 /** Changes some of a camera's settings; the instance running it applies them within a lease renewal. */
 export const subject = 'glimpse.capture.cameras.update';
@@ -13,6 +13,7 @@ export const patchSchema = z.strictObject({
   enabled: z.boolean().optional(),
   threshold: z.number().gt(0).lt(2).nullable().optional(),
   transport: z.enum(['tcp', 'udp']).optional(),
+  decode: cameraDecodeSchema.optional(),
 });
 
 export const request = z.strictObject({ id: cameraIdSchema, patch: patchSchema });

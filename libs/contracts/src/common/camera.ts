@@ -3,6 +3,10 @@ import { z } from 'zod';
 /** A camera's id; it is also the id of the stream that runs it (`glimpse.recognition.<id>`). */
 export const cameraIdSchema = z.string().regex(/^cam_[A-Za-z0-9_-]{1,60}$/, 'expected a camera id (cam_…)');
 
+/** How a camera's video is decoded: see `decode` below. */
+export const cameraDecodeSchema = z.enum(['all', 'keyframes']);
+export type CameraDecode = z.infer<typeof cameraDecodeSchema>;
+
 /** Settings an operator chooses; `url` may carry a user and password, which are never shown back. */
 export const cameraSettingsSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -15,6 +19,12 @@ export const cameraSettingsSchema = z.strictObject({
   threshold: z.number().gt(0).lt(2).nullable().default(null),
   /** RTSP only: media interleaved on the TCP connection (works through NAT and firewalls) or RTP over UDP. */
   transport: z.enum(['tcp', 'udp']).default('tcp'),
+  /**
+   * `all`: decode every frame and keep `fps` of them (works with any camera). `keyframes`: decode only key
+   * frames (much cheaper), so at most one snapshot per GOP: use it when the camera sends a key frame at
+   * least every 1/fps seconds (its "I-frame interval" setting).
+   */
+  decode: cameraDecodeSchema.default('all'),
 });
 export type CameraSettings = z.infer<typeof cameraSettingsSchema>;
 

@@ -26,11 +26,12 @@ export interface EventContract<P extends z.ZodType, Args extends unknown[] = []>
 
 /** What a caller passes: the schema's input, so fields with defaults may be left out. */
 export type RequestOf<C> = C extends RequestContract<infer R, z.ZodType> ? z.input<R> : never;
-export type ReplyOf<C> = C extends RequestContract<z.ZodType, infer R>
-  ? z.infer<R>
-  : C extends BinaryRequestContract<z.ZodType, infer R>
+export type ReplyOf<C> =
+  C extends RequestContract<z.ZodType, infer R>
     ? z.infer<R>
-    : never;
+    : C extends BinaryRequestContract<z.ZodType, infer R>
+      ? z.infer<R>
+      : never;
 export type HeadersOf<C> = C extends BinaryRequestContract<infer H, z.ZodType> ? z.infer<H> : never;
 export type PayloadOf<C> = C extends EventContract<infer P, infer _A> ? z.infer<P> : never;
 

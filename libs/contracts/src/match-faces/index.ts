@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { defineRequest } from '../common/define';
-import { boxSchema, encodingSchema, faceQualitySchema, frameMetaSchema, recognizedFaceSchema, trackIdSchema } from '../common/face';
+import {
+  boxSchema,
+  encodingSchema,
+  faceQualitySchema,
+  frameMetaSchema,
+  recognizedFaceSchema,
+  trackIdSchema,
+} from '../common/face';
 
 /**
  * Assign each encoded face to its nearest stored person, or to a new one. Queue group `matcher`.
@@ -21,6 +28,8 @@ export const request = z.strictObject({
         encoding: encodingSchema,
         /** JPEG crop of the face, base64. */
         crop: z.base64().max(2_000_000),
+        /** Where the crop was cut from the frame (frame pixels, before any scaling): lets BLUR_UNKNOWN find bystanders in it. */
+        cropBox: boxSchema.optional(),
         /** Picks a sighting's best crop by size and sharpness; without it, the larger box wins. */
         quality: faceQualitySchema.optional(),
         /** The worker's track of this face in its stream (one face over several snapshots); live video only. */

@@ -11,6 +11,8 @@ export type Request = z.input<typeof request>;
 export const reply = z.strictObject({
   /** `remember`: every face seen is kept as a person; `watchlist`: only enrolled, named persons are matched, nothing else is kept. */
   recognitionMode: z.enum(['remember', 'watchlist']),
+  /** BLUR_UNKNOWN: faces that are no enrolled, named person's are blurred in stored crops (and annotated images). */
+  blurUnknown: z.boolean(),
   /** Whether new crops are sealed (CROP_KEY set), and the key's id. */
   cropsEncrypted: z.boolean(),
   cropKeyId: z.string().nullable(),

@@ -9,11 +9,15 @@ describe('committed JSON Schemas', () => {
   const generated = generateSchemaFiles();
 
   it('exist for exactly the current contracts', () => {
-    const committed = readdirSync(DIR).filter((f) => f.endsWith('.json') || f === 'README.md').sort();
+    const committed = readdirSync(DIR)
+      .filter((f) => f.endsWith('.json') || f === 'README.md')
+      .sort();
     const expected = Object.keys(generated).sort();
     if (JSON.stringify(committed) !== JSON.stringify(expected)) {
-      throw new Error(`${HINT}\nmissing: ${expected.filter((f) => !committed.includes(f)).join(', ') || '-'}\n` +
-        `stale: ${committed.filter((f) => !expected.includes(f)).join(', ') || '-'}`);
+      throw new Error(
+        `${HINT}\nmissing: ${expected.filter((f) => !committed.includes(f)).join(', ') || '-'}\n` +
+          `stale: ${committed.filter((f) => !expected.includes(f)).join(', ') || '-'}`,
+      );
     }
   });
 

@@ -94,7 +94,10 @@ export function generateSchemaFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   const entries = schemaEntries();
   for (const e of entries) {
-    const json = z.toJSONSchema(e.schema, { io: e.io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+    const json = z.toJSONSchema(e.schema, { io: e.io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<
+      string,
+      unknown
+    >;
     const { $schema, ...rest } = json;
     const doc = { $schema, $id: e.file, title: e.title, 'x-glimpse-subject': e.subject, ...rest };
     files[e.file] = `${JSON.stringify(doc, null, 2)}\n`;

@@ -19,4 +19,8 @@ export type Reply = z.infer<typeof reply>;
 export const contract = defineRequest(subject, request, reply);
 
 /** Every matcher instance (no queue group) reloads the applied threshold when it hears this. */
-export const changed = defineEvent('glimpse.matcher.settings.changed', () => 'glimpse.matcher.settings.changed', z.strictObject({ threshold: z.number().gt(0).lt(2) }));
+export const changed = defineEvent(
+  'glimpse.matcher.settings.changed',
+  () => 'glimpse.matcher.settings.changed',
+  z.strictObject({ threshold: z.number().gt(0).lt(2) }),
+);
