@@ -6,7 +6,10 @@ export type ShedReason = 'queue_full' | 'expired';
 /** A frame refused or dropped without being worked on; `reason` feeds the shed counter. */
 export class ShedError extends GlimpseError {
   override readonly name = 'ShedError';
-  constructor(readonly reason: ShedReason, message: string) {
+  constructor(
+    readonly reason: ShedReason,
+    message: string,
+  ) {
     super(reason === 'queue_full' ? 'OVERLOADED' : 'TIMEOUT', message);
   }
 }
@@ -53,14 +56,18 @@ export class Admission {
   /** Resolves holding a slot (give it back with `release`); rejects with ShedError when shed. */
   acquire(deadline?: number): Promise<void> {
     const left = deadline === undefined ? Infinity : deadline - this.now();
-    if (left <= 0) return Promise.reject(new ShedError('expired', 'the requester stopped waiting before the frame was taken'));
+    if (left <= 0)
+      return Promise.reject(new ShedError('expired', 'the requester stopped waiting before the frame was taken'));
     if (this.active < this.slots) {
       this.active++;
       return Promise.resolve();
     }
     if (this.waiters.length >= this.maxQueue) {
       return Promise.reject(
-        new ShedError('queue_full', `recognizer busy: ${this.active} frames in progress and ${this.waiters.length} waiting; retry later`),
+        new ShedError(
+          'queue_full',
+          `recognizer busy: ${this.active} frames in progress and ${this.waiters.length} waiting; retry later`,
+        ),
       );
     }
     return new Promise<void>((resolve, reject) => {

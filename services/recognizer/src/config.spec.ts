@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ConfigError } from '@glimpse/platform';
 import { loadRecognizerConfig } from './config';
 
@@ -19,13 +20,17 @@ describe('recognizer config', () => {
       MATCH_TIMEOUT_MS: 5_000,
       WORKER_SPAWN: false,
     });
-    expect(cfg.INSTANCE_ID).toBe(`recognizer-${require('node:os').hostname()}-${process.pid}`);
+    expect(cfg.INSTANCE_ID).toBe(`recognizer-${hostname()}-${process.pid}`);
     expect(cfg.WORKER_PYTHON).toBe(`${cfg.WORKER_DIR}/.venv/bin/python`);
     expect(cfg.WORKER_DIR).toMatch(/services\/recognizer\/worker$/);
   });
 
   it('splits and trims the worker list', () => {
-    const cfg = loadRecognizerConfig({ WORKER_URLS: ' http://a:1/ ,http://b:2,, ', INSTANCE_ID: 'r-1', WORKER_SPAWN: 'yes' });
+    const cfg = loadRecognizerConfig({
+      WORKER_URLS: ' http://a:1/ ,http://b:2,, ',
+      INSTANCE_ID: 'r-1',
+      WORKER_SPAWN: 'yes',
+    });
     expect(cfg.WORKER_URLS).toEqual(['http://a:1', 'http://b:2']);
     expect(cfg.INSTANCE_ID).toBe('r-1');
     expect(cfg.WORKER_SPAWN).toBe(true);
@@ -51,7 +56,17 @@ describe('recognizer config', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const message = (err as Error).message;
-    for (const name of ['WORKER_URLS.0', 'DETECTOR', 'UPSAMPLE', 'JITTERS', 'CONCURRENCY', 'MAX_QUEUE', 'METRICS_PORT', 'WORKER_TIMEOUT_MS', 'WORKER_SPAWN']) {
+    for (const name of [
+      'WORKER_URLS.0',
+      'DETECTOR',
+      'UPSAMPLE',
+      'JITTERS',
+      'CONCURRENCY',
+      'MAX_QUEUE',
+      'METRICS_PORT',
+      'WORKER_TIMEOUT_MS',
+      'WORKER_SPAWN',
+    ]) {
       expect(message).toContain(`  ${name}:`);
     }
   });
@@ -59,7 +74,10 @@ describe('recognizer config', () => {
   it('sizes the frame queue from CONCURRENCY unless MAX_QUEUE says otherwise', () => {
     expect(loadRecognizerConfig({ CONCURRENCY: '3' }).MAX_QUEUE).toBe(12);
     expect(loadRecognizerConfig({ CONCURRENCY: '3', MAX_QUEUE: '0' }).MAX_QUEUE).toBe(0);
-    expect(loadRecognizerConfig({ MAX_QUEUE: '5', METRICS_PORT: '9465' })).toMatchObject({ MAX_QUEUE: 5, METRICS_PORT: 9465 });
+    expect(loadRecognizerConfig({ MAX_QUEUE: '5', METRICS_PORT: '9465' })).toMatchObject({
+      MAX_QUEUE: 5,
+      METRICS_PORT: 9465,
+    });
   });
 
   it('needs at least one worker URL', () => {

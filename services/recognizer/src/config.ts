@@ -3,14 +3,21 @@ import { join, resolve } from 'node:path';
 import { z } from '@glimpse/contracts';
 import { baseEnv, envBool, envInt, envNumber, loadConfig } from '@glimpse/platform';
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, ''));
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
 
 export const recognizerEnv = baseEnv.extend({
   /** Comma-separated base URLs of Python workers; healthy ones are used first, the rest as fallbacks. */
   WORKER_URLS: z
     .string()
     .default('http://127.0.0.1:8500')
-    .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(httpUrl).min(1, 'at least one worker URL is needed')),
   /** Time one worker call may take (ms) before the next URL is tried. */
   WORKER_TIMEOUT_MS: envInt(30_000, 100, 600_000),
@@ -60,12 +67,19 @@ export const recognizerEnv = baseEnv.extend({
   /** Start the Python worker as a child process serving the first WORKER_URLS entry, restarting it if it dies. */
   WORKER_SPAWN: envBool(false),
   /** Folder holding the worker's `app` package and `.venv` (used with WORKER_SPAWN). */
-  WORKER_DIR: z.string().min(1).default(resolve(__dirname, '..', 'worker')),
+  WORKER_DIR: z
+    .string()
+    .min(1)
+    .default(resolve(__dirname, '..', 'worker')),
   /** Interpreter for WORKER_SPAWN; default `<WORKER_DIR>/.venv/bin/python`. */
   WORKER_PYTHON: z.string().min(1).optional(),
 });
 
-export type RecognizerConfig = z.infer<typeof recognizerEnv> & { INSTANCE_ID: string; WORKER_PYTHON: string; MAX_QUEUE: number };
+export type RecognizerConfig = z.infer<typeof recognizerEnv> & {
+  INSTANCE_ID: string;
+  WORKER_PYTHON: string;
+  MAX_QUEUE: number;
+};
 
 export const RECOGNIZER_CONFIG = Symbol('RecognizerConfig');
 

@@ -1,12 +1,12 @@
 import { RecognizerHeartbeat } from '@glimpse/contracts';
 import type { Bus } from '@glimpse/platform';
-import { strictMock } from '../test/strict-mock';
+import { strictMock } from '@glimpse/testing';
 import { FrameHeartbeat } from './frame-heartbeat';
 
 const cfg = { INSTANCE_ID: 'recognizer-7', HEARTBEAT_INTERVAL_MS: 500 };
 
 function setup(publish: jest.Mock = jest.fn()) {
-  const bus = strictMock<Bus>({ publish }, 'bus');
+  const bus = strictMock<Bus>('bus', { publish });
   const hb = new FrameHeartbeat(bus, cfg);
   /** The frame lists of the heartbeats published so far, each checked against its contract. */
   const beats = () =>

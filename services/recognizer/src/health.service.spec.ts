@@ -1,6 +1,6 @@
 import type { Bus } from '@glimpse/platform';
 import { HealthCheck } from '@glimpse/contracts';
-import { strictMock } from '../test/strict-mock';
+import { strictMock } from '@glimpse/testing';
 import { loadRecognizerConfig } from './config';
 import { HealthService } from './health.service';
 import type { WorkerHealth, WorkerRepository } from './worker.repository';
@@ -8,8 +8,8 @@ import type { WorkerHealth, WorkerRepository } from './worker.repository';
 const cfg = loadRecognizerConfig({ INSTANCE_ID: 'recognizer-test' });
 
 function check(workers: WorkerHealth[], connected = true) {
-  const worker = strictMock<WorkerRepository>({ ping: jest.fn().mockResolvedValue(workers) }, 'worker');
-  const bus = strictMock<Bus>({ isConnected: () => connected, serverDetail: () => 'nats-1 at 127.0.0.1:4222' }, 'bus');
+  const worker = strictMock<WorkerRepository>('worker', { ping: jest.fn().mockResolvedValue(workers) });
+  const bus = strictMock<Bus>('bus', { isConnected: () => connected, serverDetail: () => 'nats-1 at 127.0.0.1:4222' });
   return new HealthService(cfg, worker, bus).check();
 }
 
@@ -25,7 +25,10 @@ describe('HealthService', () => {
       ok: true,
       checks: {
         nats: { ok: true, detail: 'nats-1 at 127.0.0.1:4222' },
-        worker: { ok: true, detail: 'http://a: down (ECONNREFUSED); http://b: ok (dlib_face_recognition_resnet_model_v1)' },
+        worker: {
+          ok: true,
+          detail: 'http://a: down (ECONNREFUSED); http://b: ok (dlib_face_recognition_resnet_model_v1)',
+        },
       },
     });
   });

@@ -23,7 +23,10 @@ export class HealthService {
       ok: nats && worker,
       checks: {
         nats: { ok: nats, detail: this.bus.serverDetail() },
-        worker: { ok: worker, detail: workers.map((w) => `${w.url}: ${w.ok ? 'ok' : 'down'} (${w.detail})`).join('; ') },
+        worker: {
+          ok: worker,
+          detail: workers.map((w) => `${w.url}: ${w.ok ? 'ok' : 'down'} (${w.detail})`).join('; '),
+        },
       },
     };
   }

@@ -1,6 +1,6 @@
 import { FrameEncode, FrameRecognize, HealthCheck } from '@glimpse/contracts';
 import { GlimpseError, type Bus, type BinaryMessage } from '@glimpse/platform';
-import { strictMock } from '../test/strict-mock';
+import { strictMock } from '@glimpse/testing';
 import { loadRecognizerConfig } from './config';
 import type { FrameHeartbeat } from './frame-heartbeat';
 import type { HealthService } from './health.service';
@@ -20,38 +20,39 @@ const reply = { frame: {}, faces: [{}], timings: { totalMs: 120, detectMs: 30 },
 async function setup(env: Record<string, string>) {
   const handlers = new Map<string, Handler>();
   const opts = new Map<string, unknown>();
-  const bus = strictMock<Bus>(
-    {
-      handleBinary: (c: { subject: string }, fn: Handler, o: unknown) => {
-        handlers.set(c.subject, fn);
-        opts.set(c.subject, o);
-        return undefined;
-      },
-      handle: () => undefined,
-      observe: () => undefined,
+  const bus = strictMock<Bus>('bus', {
+    handleBinary: (c: { subject: string }, fn: Handler, o: unknown) => {
+      handlers.set(c.subject, fn);
+      opts.set(c.subject, o);
+      return undefined;
     },
-    'bus',
-  );
+    handle: () => undefined,
+    observe: () => undefined,
+  });
   const calls: Deferred[] = [];
   const pending = () => new Promise((resolve, reject) => calls.push({ resolve, reject }));
-  const recognizer = strictMock<RecognizerService>({ recognize: jest.fn(pending), encode: jest.fn(pending) }, 'recognizer');
-  const health = strictMock<HealthService>({}, 'health');
+  const recognizer = strictMock<RecognizerService>('recognizer', {
+    recognize: jest.fn(pending),
+    encode: jest.fn(pending),
+  });
+  const health = strictMock<HealthService>('health', {});
   const cfg = loadRecognizerConfig({ INSTANCE_ID: 'r-test', ...env });
   /** Frame ids held by the heartbeat now, in the order they came. */
   const held: string[] = [];
-  const heartbeat = strictMock<FrameHeartbeat>(
-    {
-      hold: jest.fn((id?: string) => {
-        if (id) held.push(id);
-        return () => void (id && held.splice(held.indexOf(id), 1));
-      }),
-    },
-    'heartbeat',
-  );
+  const heartbeat = strictMock<FrameHeartbeat>('heartbeat', {
+    hold: jest.fn((id?: string) => {
+      if (id) held.push(id);
+      return () => void (id && held.splice(held.indexOf(id), 1));
+    }),
+  });
   const h = new RecognizerHandlers(bus, cfg, recognizer, health, heartbeat);
   await h.onApplicationBootstrap();
   const frame = (deadline?: number, frameId?: string) =>
-    handlers.get(FrameRecognize.subject)!({ body: new Uint8Array(1), headers: frameId ? { 'Glimpse-Frame-Id': frameId } : {}, deadline });
+    handlers.get(FrameRecognize.subject)!({
+      body: new Uint8Array(1),
+      headers: frameId ? { 'Glimpse-Frame-Id': frameId } : {},
+      deadline,
+    });
   const metric = async (name: string) => {
     const text = await h.metrics.registry.metrics();
     return text.split('\n').filter((l) => l.startsWith(name));
@@ -92,7 +93,9 @@ describe('RecognizerHandlers', () => {
       'glimpse_recognizer_frames_failed_total{kind="recognize",code="OVERLOADED"} 1',
       'glimpse_recognizer_frames_failed_total{kind="recognize",code="WORKER_UNAVAILABLE"} 1',
     ]);
-    expect(await metric('glimpse_recognizer_frames_processed_total')).toEqual(['glimpse_recognizer_frames_processed_total{kind="recognize"} 1']);
+    expect(await metric('glimpse_recognizer_frames_processed_total')).toEqual([
+      'glimpse_recognizer_frames_processed_total{kind="recognize"} 1',
+    ]);
     expect(await metric('glimpse_recognizer_queue_depth_max')).toEqual(['glimpse_recognizer_queue_depth_max 1']);
     expect(await metric('glimpse_recognizer_queue_limit')).toEqual(['glimpse_recognizer_queue_limit 1']);
     expect(await metric('glimpse_recognizer_in_flight')).toEqual(['glimpse_recognizer_in_flight 0']);

@@ -33,10 +33,14 @@ export class RecognizerHandlers implements OnApplicationBootstrap, OnApplication
     // The bus hands over every frame at once (rather than leaving the surplus unread in the NATS
     // subscription, a queue without bound): Admission decides which wait and which are refused.
     const opts = { concurrency: this.cfg.CONCURRENCY + this.cfg.MAX_QUEUE + SHED_HEADROOM };
-    this.bus.handleBinary(FrameRecognize.contract, (m) => this.take('recognize', m, () => this.recognizer.recognize(m)), {
-      ...opts,
-      queue: FrameRecognize.queue,
-    });
+    this.bus.handleBinary(
+      FrameRecognize.contract,
+      (m) => this.take('recognize', m, () => this.recognizer.recognize(m)),
+      {
+        ...opts,
+        queue: FrameRecognize.queue,
+      },
+    );
     this.bus.handleBinary(FrameEncode.contract, (m) => this.take('encode', m, () => this.recognizer.encode(m)), {
       ...opts,
       queue: FrameEncode.queue,

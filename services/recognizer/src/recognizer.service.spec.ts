@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { FrameEncode, MatchFaces, type RecognizedFace } from '@glimpse/contracts';
 import { GlimpseError, type Bus } from '@glimpse/platform';
-import { strictMock } from '../test/strict-mock';
+import { strictMock } from '@glimpse/testing';
 import { loadRecognizerConfig } from './config';
 import { MATCH_MAX_FACES, MATCH_RETRY_DELAYS_MS, RecognizerService } from './recognizer.service';
 import type { WorkerFace, WorkerReply, WorkerRepository } from './worker.repository';
@@ -55,8 +55,8 @@ function matched(n: number): RecognizedFace[] {
 const delay = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
 function setup(encode: jest.Mock, busMembers: Partial<Record<keyof Bus, unknown>> = {}) {
-  const worker = strictMock<WorkerRepository>({ encode }, 'worker');
-  const bus = strictMock<Bus>(busMembers, 'bus');
+  const worker = strictMock<WorkerRepository>('worker', { encode });
+  const bus = strictMock<Bus>('bus', busMembers);
   return new RecognizerService(cfg, worker, bus);
 }
 
@@ -70,7 +70,14 @@ describe('RecognizerService.recognize', () => {
 
     const reply = await service.recognize({ body: image, headers: { ...headers, 'Glimpse-Threshold': 0.5 } });
 
-    expect(encode).toHaveBeenCalledWith(image, 'image/jpeg', { detector: 'hog', upsample: 2, jitters: 3, detectMaxSide: 400, detectMinScale: 0.5, crops: true });
+    expect(encode).toHaveBeenCalledWith(image, 'image/jpeg', {
+      detector: 'hog',
+      upsample: 2,
+      jitters: 3,
+      detectMaxSide: 400,
+      detectMinScale: 0.5,
+      crops: true,
+    });
     const frame = { source: 'cam-1', seq: 7, capturedAt: '2026-11-28T10:00:00.000Z', width: 640, height: 480 };
     expect(request).toHaveBeenCalledTimes(1);
     expect(request).toHaveBeenCalledWith(
@@ -84,7 +91,10 @@ describe('RecognizerService.recognize', () => {
   it('forwards each face’s quality to the matcher, and leaves it out when the worker sent none', async () => {
     const { quality: _, ...bare } = face(2);
     const request = jest.fn().mockResolvedValue({ faces: matched(2) });
-    await setup(jest.fn().mockResolvedValue(workerReply([face(1), bare])), { request }).recognize({ body: image, headers });
+    await setup(jest.fn().mockResolvedValue(workerReply([face(1), bare])), { request }).recognize({
+      body: image,
+      headers,
+    });
     const sent = request.mock.calls[0][1] as MatchFaces.Request;
     expect(sent.faces[0].quality).toEqual({ faceWidth: 40, sharpness: 41 });
     expect(sent.faces[1]).toEqual(bare);
@@ -156,7 +166,14 @@ describe('RecognizerService.encode', () => {
     const { crop: _, ...uncropped } = face(1);
     const encode = jest.fn().mockResolvedValue(workerReply([uncropped]));
     const reply = await setup(encode).encode({ body: image, headers: { 'Content-Type': 'image/png' } });
-    expect(encode).toHaveBeenCalledWith(image, 'image/png', { detector: 'hog', upsample: 2, jitters: 3, detectMaxSide: 400, detectMinScale: 0.5, crops: false });
+    expect(encode).toHaveBeenCalledWith(image, 'image/png', {
+      detector: 'hog',
+      upsample: 2,
+      jitters: 3,
+      detectMaxSide: 400,
+      detectMinScale: 0.5,
+      crops: false,
+    });
     expect(reply).toEqual({
       width: 640,
       height: 480,
@@ -177,8 +194,18 @@ describe('RecognizerService.encode', () => {
 
   it('Glimpse-Crops true: asks for crops and returns each face’s crop and quality', async () => {
     const encode = jest.fn().mockResolvedValue(workerReply([face(1), face(2, 60)]));
-    const reply = await setup(encode).encode({ body: image, headers: { 'Content-Type': 'image/jpeg', 'Glimpse-Crops': 'true' } });
-    expect(encode).toHaveBeenCalledWith(image, 'image/jpeg', { detector: 'hog', upsample: 2, jitters: 3, detectMaxSide: 400, detectMinScale: 0.5, crops: true });
+    const reply = await setup(encode).encode({
+      body: image,
+      headers: { 'Content-Type': 'image/jpeg', 'Glimpse-Crops': 'true' },
+    });
+    expect(encode).toHaveBeenCalledWith(image, 'image/jpeg', {
+      detector: 'hog',
+      upsample: 2,
+      jitters: 3,
+      detectMaxSide: 400,
+      detectMinScale: 0.5,
+      crops: true,
+    });
     expect(reply.faces).toEqual([face(1), face(2, 60)]);
     expect(reply.faces[1].quality).toEqual({ faceWidth: 60, sharpness: 42 });
     expect(() => FrameEncode.reply.parse(reply)).not.toThrow();
@@ -186,7 +213,9 @@ describe('RecognizerService.encode', () => {
 
   it('passes worker errors on', async () => {
     const err = new GlimpseError('INVALID_IMAGE', 'could not decode image: x');
-    await expect(setup(jest.fn().mockRejectedValue(err)).encode({ body: image, headers: { 'Content-Type': 'image/jpeg' } })).rejects.toBe(err);
+    await expect(
+      setup(jest.fn().mockRejectedValue(err)).encode({ body: image, headers: { 'Content-Type': 'image/jpeg' } }),
+    ).rejects.toBe(err);
   });
 });
 
@@ -198,13 +227,20 @@ describe('RecognizerService.recognize: frame ids and retries towards the matcher
 
   it('puts the frame id into the frame it sends to the matcher and replies with', async () => {
     const request = jest.fn().mockResolvedValue({ faces: matched(1) });
-    const reply = await setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request }).recognize({ body: image, headers: withId });
+    const reply = await setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request }).recognize({
+      body: image,
+      headers: withId,
+    });
     expect((request.mock.calls[0][1] as MatchFaces.Request).frame.id).toBe(FRAME_ID);
     expect(reply.frame.id).toBe(FRAME_ID);
   });
 
   it('retries while the matcher is away (no responders), sending the same frame, and answers once it is back', async () => {
-    const request = jest.fn().mockRejectedValueOnce(noResponders).mockRejectedValueOnce(noResponders).mockResolvedValue({ faces: matched(1) });
+    const request = jest
+      .fn()
+      .mockRejectedValueOnce(noResponders)
+      .mockRejectedValueOnce(noResponders)
+      .mockResolvedValue({ faces: matched(1) });
     const service = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request });
     const done = service.recognize({ body: image, headers: withId, deadline: Date.now() + 10_000 });
     await jest.advanceTimersByTimeAsync(MATCH_RETRY_DELAYS_MS[0] + MATCH_RETRY_DELAYS_MS[1]);
@@ -214,14 +250,23 @@ describe('RecognizerService.recognize: frame ids and retries towards the matcher
   });
 
   it('retries a lost reply (timeout) only when the frame has an id, which the matcher stores once', async () => {
-    const withIdRequest = jest.fn().mockRejectedValueOnce(lostReply).mockResolvedValue({ faces: matched(1) });
-    const a = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request: withIdRequest }).recognize({ body: image, headers: withId });
+    const withIdRequest = jest
+      .fn()
+      .mockRejectedValueOnce(lostReply)
+      .mockResolvedValue({ faces: matched(1) });
+    const a = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request: withIdRequest }).recognize({
+      body: image,
+      headers: withId,
+    });
     await jest.advanceTimersByTimeAsync(MATCH_RETRY_DELAYS_MS[0]);
     await expect(a).resolves.toMatchObject({ faces: matched(1) });
     expect(withIdRequest).toHaveBeenCalledTimes(2);
 
     const noIdRequest = jest.fn().mockRejectedValue(lostReply);
-    const b = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request: noIdRequest }).recognize({ body: image, headers });
+    const b = setup(jest.fn().mockResolvedValue(workerReply([face(1)])), { request: noIdRequest }).recognize({
+      body: image,
+      headers,
+    });
     await expect(b).rejects.toBe(lostReply);
     expect(noIdRequest).toHaveBeenCalledTimes(1);
   });

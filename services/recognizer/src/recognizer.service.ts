@@ -55,7 +55,9 @@ export class RecognizerService {
     };
     let faces: FrameRecognize.Reply['faces'] = [];
     if (encoded.faces.length > MATCH_MAX_FACES) {
-      this.log.warn(`${frame.source}#${frame.seq}: ${encoded.faces.length} faces, matching the ${MATCH_MAX_FACES} largest`);
+      this.log.warn(
+        `${frame.source}#${frame.seq}: ${encoded.faces.length} faces, matching the ${MATCH_MAX_FACES} largest`,
+      );
     }
     if (encoded.faces.length > 0) {
       const request: MatchFaces.Request = {
@@ -65,6 +67,8 @@ export class RecognizerService {
           box: f.box,
           encoding: f.encoding,
           crop: f.crop ?? '',
+          // lets the matcher blur bystanders in the crop (BLUR_UNKNOWN)
+          ...(f.cropBox && { cropBox: f.cropBox }),
           // lets the matcher keep a sighting's best crop by size and sharpness
           ...(f.quality && { quality: f.quality }),
           // lets the matcher decide a face followed over several snapshots as one (live video)
@@ -90,10 +94,14 @@ export class RecognizerService {
     return withRetries((ms) => this.bus.request(MatchFaces.contract, request, ms), {
       delaysMs: MATCH_RETRY_DELAYS_MS,
       // a little before the requester gives up, so that the reply still reaches it
-      deadline: deadline !== undefined ? deadline - REPLY_MARGIN_MS : Date.now() + MATCH_DEADLINE_ATTEMPTS * this.cfg.MATCH_TIMEOUT_MS,
+      deadline:
+        deadline !== undefined
+          ? deadline - REPLY_MARGIN_MS
+          : Date.now() + MATCH_DEADLINE_ATTEMPTS * this.cfg.MATCH_TIMEOUT_MS,
       attemptMs: this.cfg.MATCH_TIMEOUT_MS,
       retryable: (err: GlimpseError) => err.code === 'SERVICE_UNAVAILABLE' || (err.code === 'TIMEOUT' && idempotent),
-      onRetry: (err: GlimpseError, n: number, ms: number) => this.log.warn(`${source}#${seq}: matcher ${err.code} (${err.message}); retry ${n} in ${ms} ms`),
+      onRetry: (err: GlimpseError, n: number, ms: number) =>
+        this.log.warn(`${source}#${seq}: matcher ${err.code} (${err.message}); retry ${n} in ${ms} ms`),
     });
   }
 

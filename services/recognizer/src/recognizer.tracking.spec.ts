@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Bus } from '@glimpse/platform';
-import { strictMock } from '../test/strict-mock';
+import { strictMock } from '@glimpse/testing';
 import { loadRecognizerConfig } from './config';
 import { UPLOAD_SOURCE } from '@glimpse/contracts';
 import { RecognizerService } from './recognizer.service';
@@ -19,8 +19,8 @@ function trackSent(env: Record<string, string>, source: string) {
   const encode = jest.fn().mockResolvedValue({ width: 640, height: 480, faces: [], timings: {} });
   const service = new RecognizerService(
     loadRecognizerConfig({ INSTANCE_ID: 'r', ...env }),
-    strictMock<WorkerRepository>({ encode }, 'worker'),
-    strictMock<Bus>({}, 'bus'),
+    strictMock<WorkerRepository>('worker', { encode }),
+    strictMock<Bus>('bus', {}),
   );
   return service.recognize({ body: image, headers: headers(source) }).then(() => encode.mock.calls[0][2].track);
 }
@@ -42,12 +42,14 @@ describe('RecognizerService tracking', () => {
   });
   it("passes each face's worker track on to the matcher, and sends none where the worker named none", async () => {
     const face = { box: { x: 0, y: 0, width: 50, height: 50 }, encoding: new Array(128).fill(0), crop: 'AA==' };
-    const encode = jest.fn().mockResolvedValue({ width: 640, height: 480, faces: [{ ...face, track: 'abc123' }, face], timings: {} });
+    const encode = jest
+      .fn()
+      .mockResolvedValue({ width: 640, height: 480, faces: [{ ...face, track: 'abc123' }, face], timings: {} });
     const request = jest.fn().mockResolvedValue({ faces: [] });
     const service = new RecognizerService(
       loadRecognizerConfig({ INSTANCE_ID: 'r' }),
-      strictMock<WorkerRepository>({ encode }, 'worker'),
-      strictMock<Bus>({ request } as never, 'bus'),
+      strictMock<WorkerRepository>('worker', { encode }),
+      strictMock<Bus>('bus', { request } as never),
     );
     await service.recognize({ body: image, headers: headers('s_abc123') });
     const sent = request.mock.calls[0][1] as { faces: Array<{ track?: string }> };

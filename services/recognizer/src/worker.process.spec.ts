@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { ConfigError, type Bus } from '@glimpse/platform';
-import { strictMock } from '../test/strict-mock';
+import { sleep, strictMock } from '@glimpse/testing';
 import { loadRecognizerConfig } from './config';
 import { WorkerProcess } from './worker.process';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A stand-in interpreter: records how it was started, then runs `body`. */
 function fakePython(body: string): { dir: string; python: string; log: string } {
@@ -20,9 +18,14 @@ function fakePython(body: string): { dir: string; python: string; log: string } 
 }
 
 function supervisor(python: string, dir: string, spawn = 'true') {
-  const cfg = loadRecognizerConfig({ WORKER_SPAWN: spawn, WORKER_PYTHON: python, WORKER_DIR: dir, WORKER_URLS: 'http://127.0.0.1:8599' });
+  const cfg = loadRecognizerConfig({
+    WORKER_SPAWN: spawn,
+    WORKER_PYTHON: python,
+    WORKER_DIR: dir,
+    WORKER_URLS: 'http://127.0.0.1:8599',
+  });
   const close = jest.fn().mockResolvedValue(undefined);
-  return { proc: new WorkerProcess(cfg, strictMock<Bus>({ close }, 'bus')), close };
+  return { proc: new WorkerProcess(cfg, strictMock<Bus>('bus', { close })), close };
 }
 
 beforeAll(() => Logger.overrideLogger(false));
@@ -58,7 +61,7 @@ describe('WorkerProcess', () => {
     const { dir, python } = fakePython('exec sleep 30');
     const { proc, close } = supervisor(python, dir);
     proc.onModuleInit();
-    await sleep(200);
+    await sleep(200); // clock time: the fake worker is up and sleeping
     const started = Date.now();
     await proc.onApplicationShutdown();
     expect(Date.now() - started).toBeLessThan(2_000);

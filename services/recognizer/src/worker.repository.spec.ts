@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { GlimpseError } from '@glimpse/platform';
-import { WorkerRepository, type EncodeOptions } from './worker.repository';
+import { WorkerRepository, describeWorker, type EncodeOptions } from './worker.repository';
 
 interface FakeWorker {
   url: string;
@@ -49,10 +49,12 @@ async function deadUrl(): Promise<string> {
   return w.url;
 }
 
-const json = (status: number, body: unknown): Handler => (_req, res) => {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
-  res.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
 
 const goodReply = {
   width: 250,
@@ -115,12 +117,27 @@ describe('WorkerRepository.encode', () => {
     ['HTTP 500', json(500, { code: 'INTERNAL', message: 'boom' })],
     ['HTTP 503 without JSON', ((_q, r) => r.writeHead(503).end('busy')) as Handler],
     ['a hang past the timeout', hang],
-    ['a reply with a 127-d encoding', json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], encoding: Array(127).fill(0) }] })],
+    [
+      'a reply with a 127-d encoding',
+      json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], encoding: Array(127).fill(0) }] }),
+    ],
     ['a reply that is not JSON', ((_q, r) => r.writeHead(200).end('<html>')) as Handler],
-    ['a reply without the crops asked for', json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], crop: undefined }] })],
-    ['a negative sharpness', json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], quality: { faceWidth: 89, sharpness: -1 } }] })],
-    ['a fractional faceWidth', json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], quality: { faceWidth: 89.5, sharpness: 3 } }] })],
-    ['a quality with unknown fields', json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], quality: { faceWidth: 89, sharpness: 3, x: 1 } }] })],
+    [
+      'a reply without the crops asked for',
+      json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], crop: undefined }] }),
+    ],
+    [
+      'a negative sharpness',
+      json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], quality: { faceWidth: 89, sharpness: -1 } }] }),
+    ],
+    [
+      'a fractional faceWidth',
+      json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], quality: { faceWidth: 89.5, sharpness: 3 } }] }),
+    ],
+    [
+      'a quality with unknown fields',
+      json(200, { ...goodReply, faces: [{ ...goodReply.faces[0], quality: { faceWidth: 89, sharpness: 3, x: 1 } }] }),
+    ],
   ])('fails over to the next URL after %s', async (_what, handler) => {
     const first = handler ? (await fakeWorker(handler)).url : await deadUrl();
     const second = await fakeWorker(ok);
@@ -145,13 +162,17 @@ describe('WorkerRepository.encode', () => {
 
   it('maps a bare 413 (say, from a proxy) to IMAGE_TOO_LARGE', async () => {
     const w = await fakeWorker((_q, r) => r.writeHead(413).end('Request Entity Too Large'));
-    const err = await rejection(new WorkerRepository({ urls: [w.url], timeoutMs: 1000 }).encode(image, 'image/jpeg', opts));
+    const err = await rejection(
+      new WorkerRepository({ urls: [w.url], timeoutMs: 1000 }).encode(image, 'image/jpeg', opts),
+    );
     expect(err.code).toBe('IMAGE_TOO_LARGE');
   });
 
   it('treats a worker INVALID_REQUEST as our own bug (INTERNAL), not the caller’s', async () => {
     const w = await fakeWorker(json(400, { code: 'INVALID_REQUEST', message: 'invalid request: upsample: too big' }));
-    const err = await rejection(new WorkerRepository({ urls: [w.url], timeoutMs: 1000 }).encode(image, 'image/jpeg', opts));
+    const err = await rejection(
+      new WorkerRepository({ urls: [w.url], timeoutMs: 1000 }).encode(image, 'image/jpeg', opts),
+    );
     expect(err.code).toBe('INTERNAL');
     expect(err.message).toContain('upsample: too big');
   });
@@ -173,7 +194,9 @@ describe('WorkerRepository.encode', () => {
 
   it('tries healthy URLs first, and a ping brings a recovered one back', async () => {
     let up = false;
-    const flaky = await fakeWorker((req, res) => (up ? ok(req, res) : json(500, { code: 'INTERNAL', message: 'x' })(req, res)));
+    const flaky = await fakeWorker((req, res) =>
+      up ? ok(req, res) : json(500, { code: 'INTERNAL', message: 'x' })(req, res),
+    );
     const steady = await fakeWorker(ok);
     const repo = new WorkerRepository({ urls: [flaky.url, steady.url], timeoutMs: 1000 });
 
@@ -209,7 +232,9 @@ describe('WorkerRepository.encode', () => {
 
 describe('WorkerRepository.ping', () => {
   it('reports each URL', async () => {
-    const w = await fakeWorker(json(200, { status: 'ok', model: 'dlib_face_recognition_resnet_model_v1', cuda: false }));
+    const w = await fakeWorker(
+      json(200, { status: 'ok', model: 'dlib_face_recognition_resnet_model_v1', cuda: false }),
+    );
     const dead = await deadUrl();
     const repo = new WorkerRepository({ urls: [w.url, dead], timeoutMs: 1000 });
     expect(await repo.ping()).toEqual([
@@ -226,6 +251,19 @@ describe('WorkerRepository.ping', () => {
     expect((await repo.ping()).map((h) => h.detail)).toEqual(['m, dlib without BLAS (~4x slower encoding)', 'm, CUDA']);
   });
 
+  it('names the dlib build and the progress of the OpenBLAS compile', () => {
+    expect(
+      describeWorker({ model: 'm', blas: false, dlib: 'bin', dlibBuild: { state: 'building', percent: 42 } }),
+    ).toBe('m, dlib: bin (~4x slower encoding), OpenBLAS build 42%');
+    expect(
+      describeWorker({ model: 'm', blas: false, dlib: 'bin', dlibBuild: { state: 'failed', detail: 'no BLAS' } }),
+    ).toBe('m, dlib: bin (~4x slower encoding), OpenBLAS build failed: no BLAS');
+    expect(describeWorker({ model: 'm', blas: false, dlib: 'bin', dlibBuild: { state: 'switching' } })).toBe(
+      'm, dlib: bin (~4x slower encoding), switching to OpenBLAS',
+    );
+    expect(describeWorker({ model: 'm', blas: true, dlib: 'openblas' })).toBe('m, dlib: openblas');
+  });
+
   it('re-pings unhealthy workers in the background, leaving healthy ones alone', async () => {
     let up = false;
     const pong = json(200, { status: 'ok', model: 'm' });
@@ -236,7 +274,7 @@ describe('WorkerRepository.ping', () => {
     up = true;
     repo.onModuleInit();
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 200)); // clock time: a few rounds of the 50 ms background ping
     } finally {
       repo.onModuleDestroy();
     }

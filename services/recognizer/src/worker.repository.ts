@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { boxSchema, encodingSchema, faceQualitySchema, trackIdSchema, z } from '@glimpse/contracts';
+import { workerEncodeReplySchema, z, type WorkerEncodeFace, type WorkerEncodeReply } from '@glimpse/contracts';
 import { GlimpseError } from '@glimpse/platform';
 
 export interface WorkerOptions {
@@ -33,24 +33,8 @@ export interface WorkerHealth {
   detail: string;
 }
 
-const workerReply = z.object({
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  faces: z.array(
-    z.object({
-      box: boxSchema,
-      encoding: encodingSchema,
-      crop: z.base64().min(1).optional(),
-      /** Always sent by the current worker; optional so that an older worker still serves frames. */
-      quality: faceQualitySchema.optional(),
-      /** The face's track in its stream (requests with `track` only; see tracking.py). */
-      track: trackIdSchema.optional(),
-    }),
-  ),
-  timings: z.record(z.string(), z.number().nonnegative()),
-});
-export type WorkerReply = z.infer<typeof workerReply>;
-export type WorkerFace = WorkerReply['faces'][number];
+export type WorkerReply = WorkerEncodeReply;
+export type WorkerFace = WorkerEncodeFace;
 
 const workerError = z.object({ code: z.string(), message: z.string() });
 
@@ -76,7 +60,10 @@ export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     if (!this.opts.pingIntervalMs) return;
-    this.pinger = setInterval(() => void this.ping(this.opts.urls.filter((u) => !this.isHealthy(u))), this.opts.pingIntervalMs);
+    this.pinger = setInterval(
+      () => void this.ping(this.opts.urls.filter((u) => !this.isHealthy(u))),
+      this.opts.pingIntervalMs,
+    );
     this.pinger.unref();
   }
 
@@ -110,7 +97,10 @@ export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
         this.log.warn(`worker ${url} failed (${reason})${url === order.at(-1) ? '' : ', trying the next one'}`);
       }
     }
-    throw new GlimpseError('WORKER_UNAVAILABLE', `face recognition worker unavailable at ${order.join(', ')}: ${failures.join('; ')}`);
+    throw new GlimpseError(
+      'WORKER_UNAVAILABLE',
+      `face recognition worker unavailable at ${order.join(', ')}: ${failures.join('; ')}`,
+    );
   }
 
   /** Pings workers (all by default) and records what it finds. */
@@ -120,10 +110,9 @@ export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
       urls.map(async (url) => {
         try {
           const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(timeoutMs) });
-          const body = (await res.json().catch(() => ({}))) as { model?: string; cuda?: boolean; blas?: boolean };
+          const body = (await res.json().catch(() => ({}))) as WorkerPing;
           if (!res.ok) return this.mark(url, false, `HTTP ${res.status}`);
-          const notes = `${body.cuda ? ', CUDA' : ''}${body.blas === false ? ', dlib without BLAS (~4x slower encoding)' : ''}`;
-          return this.mark(url, true, `${body.model ?? 'unknown model'}${notes}`);
+          return this.mark(url, true, describeWorker(body));
         } catch (err) {
           return this.mark(url, false, reasonOf(err, timeoutMs));
         }
@@ -139,7 +128,7 @@ export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
       if (status < 500) throw rejection(status, error.success ? error.data.code : '', message);
       throw new Error(`HTTP ${status}: ${message}`);
     }
-    const parsed = workerReply.safeParse(safeJson(text));
+    const parsed = workerEncodeReplySchema.safeParse(safeJson(text));
     if (!parsed.success) throw new Error(`malformed reply: ${z.prettifyError(parsed.error).replace(/\s+/g, ' ')}`);
     return parsed.data;
   }
@@ -173,22 +162,34 @@ export class WorkerRepository implements OnModuleInit, OnModuleDestroy {
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
 /** One POST and its whole body as text; rejects with a TimeoutError after `timeoutMs`. */
-function post(url: string, body: Uint8Array, contentType: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+function post(
+  url: string,
+  body: Uint8Array,
+  contentType: string,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
   const secure = url.startsWith('https:');
   const send = secure ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const headers = { 'Content-Type': contentType, 'Content-Length': body.byteLength };
-    const req = send(url, { method: 'POST', headers, agent: secure ? agents.https : agents.http }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', fail);
-      res.on('aborted', () => fail(new Error('the worker closed the connection mid-reply')));
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+    const req = send(
+      url,
+      { method: 'POST', headers, agent: secure ? agents.https : agents.http },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', fail);
+        res.on('aborted', () => fail(new Error('the worker closed the connection mid-reply')));
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+      },
+    );
+    const timer = setTimeout(
+      () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })),
+      timeoutMs,
+    );
     function fail(err: Error): void {
       clearTimeout(timer);
       reject(err);
@@ -198,8 +199,34 @@ function post(url: string, body: Uint8Array, contentType: string, timeoutMs: num
   });
 }
 
+/** What a worker's /ping says about itself (services/recognizer/worker/app/main.py). */
+export interface WorkerPing {
+  model?: string;
+  cuda?: boolean;
+  blas?: boolean;
+  /** The dlib build serving requests: `openblas`, `bin` (prebuilt, ~4x slower encoding) or `cuda`. */
+  dlib?: string;
+  /** npm start's background compile of dlib with OpenBLAS, until the worker has moved to it. */
+  dlibBuild?: { state?: string; percent?: number; detail?: string };
+}
+
+/** The health detail of a worker: its model, its dlib build, and the OpenBLAS compile while it runs. */
+export function describeWorker(p: WorkerPing): string {
+  const notes = [p.model ?? 'unknown model'];
+  if (p.cuda) notes.push('CUDA');
+  if (p.dlib) notes.push(`dlib: ${p.dlib}${p.dlib === 'bin' ? ' (~4x slower encoding)' : ''}`);
+  else if (p.blas === false) notes.push('dlib without BLAS (~4x slower encoding)');
+  const b = p.dlibBuild;
+  if (b?.state === 'building') notes.push(`OpenBLAS build ${b.percent ?? 0}%`);
+  else if (b?.state === 'pending') notes.push('OpenBLAS build pending');
+  else if (b?.state === 'switching') notes.push('switching to OpenBLAS');
+  else if (b?.state === 'failed') notes.push(`OpenBLAS build failed${b.detail ? `: ${b.detail}` : ''}`);
+  return notes.join(', ');
+}
+
 function rejection(status: number, code: string, message: string): GlimpseError {
-  if ((CLIENT_CODES as readonly string[]).includes(code)) return new GlimpseError(code as (typeof CLIENT_CODES)[number], message);
+  if ((CLIENT_CODES as readonly string[]).includes(code))
+    return new GlimpseError(code as (typeof CLIENT_CODES)[number], message);
   if (status === 413) return new GlimpseError('IMAGE_TOO_LARGE', message);
   if (status === 415) return new GlimpseError('UNSUPPORTED_MEDIA_TYPE', message);
   // e.g. INVALID_REQUEST for our own query string: a configuration problem, retrying cannot help

@@ -2,21 +2,29 @@
 # Creates the worker's virtual environment at services/recognizer/worker/.venv with the pinned
 # packages. Idempotent: a marker in the venv holds the hash of the requirements files it was built
 # from, so a second run with unchanged files does nothing.
-# Usage: setup.sh [--dev]   (--dev adds the test packages)
+# Usage: setup.sh [--dev] [--dlib-later | --dlib-build]   (--dev adds the test packages)
+#   --dlib-later (or GLIMPSE_DLIB_LATER=1): when dlib must be compiled (no wheel built earlier), install
+#                 the prebuilt dlib-bin now and mark the compile as pending (npm start: the page is up in
+#                 minutes, not after it)
+#   --dlib-build: only that compile (npm start runs it in the background): wheel first, then a
+#                 seconds-long swap of dlib-bin for it; the worker notices and moves to it
 # Env: PYTHON (default python3); GLIMPSE_DLIB=source (default: dlib compiled against OpenBLAS, ~7 min
-# once) or bin (the prebuilt dlib-bin wheel: no compiler, ~4x slower encoding).
+# once; the wheel is kept in GLIMPSE_WHEEL_CACHE, ~/.cache/glimpse/wheels) or bin (the prebuilt dlib-bin
+# wheel: no compiler, ~4x slower encoding).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 say() { printf 'worker      | %s\n' "$*"; }
 fail() { say "ERROR: $*"; exit 1; }
 
-DEV=""
+DEV=""; LATER="${GLIMPSE_DLIB_LATER:-}"; BUILD_ONLY=""
 for a in "$@"; do
   case "$a" in
     --dev) DEV=1 ;;
-    -h | --help) sed -n '2,8p' "$0"; exit 0 ;;
-    *) fail "unknown argument '$a' (usage: setup.sh [--dev])" ;;
+    --dlib-later) LATER=1 ;;
+    --dlib-build) BUILD_ONLY=1 ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) fail "unknown argument '$a' (usage: setup.sh [--dev] [--dlib-later | --dlib-build])" ;;
   esac
 done
 
@@ -26,6 +34,9 @@ case "$DLIB" in source | bin) ;; *) fail "GLIMPSE_DLIB must be 'source' or 'bin'
 VENV=.venv
 MARKER="$VENV/.glimpse-setup"
 LOG="$VENV/setup.log"
+# The dlib compile's state for the worker (app/dlib_build.py reads it): pending | building <pid> | ready | failed <why>
+STATE="$VENV/.glimpse-dlib-build"
+WHEELS="${GLIMPSE_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/glimpse/wheels}"
 
 command -v "$PY" >/dev/null || fail "'$PY' not found: install Python 3.10 or newer (Debian: apt-get install python3 python3-venv)"
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || fail "Python 3.10 or newer is needed, '$PY' is $("$PY" --version 2>&1)"
@@ -42,10 +53,30 @@ if [ -d "$VENV" ] && ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
   rm -rf "$VENV"
 fi
 
+dlib_version="$(sed -n 's/^dlib==//p' requirements-dlib.txt)"
+# a wheel this machine built earlier (any clone): installing it takes seconds
+cached_wheel() {
+  local tag
+  tag="$("$VENV/bin/python" -c 'import sys; print("cp%d%d" % sys.version_info[:2])' 2>/dev/null)" || return 1
+  compgen -G "$WHEELS/dlib-$dlib_version-$tag-*.whl" | head -n 1
+}
+
+if [ -n "$BUILD_ONLY" ]; then
+  [ -x "$VENV/bin/python" ] || fail "--dlib-build needs the venv: run setup.sh first"
+  [ "$DLIB" = source ] || fail "--dlib-build with GLIMPSE_DLIB=$DLIB: nothing to build"
+fi
+
 need_base=1; have "base $base_hash" && need_base=""
 need_dev=""; [ -n "$DEV" ] && ! have "dev $dev_hash" && need_dev=1
 need_dlib=1; have "dlib $DLIB $dlib_hash" && need_dlib=""
-if [ -z "$need_base" ] && [ -z "$need_dev" ] && [ -z "$need_dlib" ]; then
+# --dev: a copy of dlib-bin beside the venv's own dlib, for the test that moves a worker from one build to the other
+BIN_COPY="$VENV/dlib-bin"
+need_bin_copy=""; [ -n "$DEV" ] && ! have "bin-copy $dlib_hash" && need_bin_copy=1
+if [ -n "$BUILD_ONLY" ]; then
+  need_base=""; need_dev=""; need_bin_copy=""
+  [ -n "$need_dlib" ] || { echo ready >"$STATE"; say "dlib is up to date"; exit 0; }
+fi
+if [ -z "$need_base" ] && [ -z "$need_dev" ] && [ -z "$need_dlib" ] && [ -z "$need_bin_copy" ]; then
   say "venv is up to date ($PWD/$VENV)"
   exit 0
 fi
@@ -83,17 +114,43 @@ dlib_source() {
     dlib_done=""
     return
   fi
-  pip_try uninstall -y dlib-bin || true
-  say "building dlib against OpenBLAS (about 7 minutes the first time on 2 cores; pip caches the result)"
-  if CMAKE_BUILD_PARALLEL_LEVEL="$(nproc 2>/dev/null || echo 2)" pip_try install -r requirements-dlib.txt && dlib_has_blas; then
-    return
+  # The wheel is built before dlib-bin is removed, so a running worker's venv always has a dlib.
+  if [ -z "$(cached_wheel)" ]; then
+    say "building dlib against OpenBLAS (about 7 minutes the first time on 2 cores; the wheel is kept in $WHEELS)"
+    mkdir -p "$WHEELS"
+    CMAKE_BUILD_PARALLEL_LEVEL="$(nproc 2>/dev/null || echo 2)" pip_try wheel -v --no-deps -w "$WHEELS" -r requirements-dlib.txt || true
+  fi
+  local wheel
+  wheel="$(cached_wheel || true)"
+  if [ -n "$wheel" ]; then
+    say "installing $wheel"
+    pip_try uninstall -y dlib-bin || true
+    if pip_try install --no-deps --force-reinstall "$wheel" && dlib_has_blas; then
+      return
+    fi
   fi
   tail -n 15 "$LOG" >&2
   say "WARNING: dlib did not build with BLAS (log: $PWD/$LOG): using the prebuilt dlib-bin, ~4x slower encoding"
   dlib_bin
 }
+dlib_installed() { "$VENV/bin/python" -c 'import dlib' >>"$LOG" 2>&1; }
+# --dlib-later: a wheel at hand is installed now; otherwise dlib-bin serves until the background build.
+dlib_later() {
+  if [ -n "$(cached_wheel)" ] || ! has_openblas || ! command -v c++ >/dev/null; then dlib_source; return; fi
+  if ! dlib_installed; then dlib_bin; fi
+  say "dlib-bin for now; npm start compiles dlib against OpenBLAS in the background and the worker moves to it"
+  echo pending >"$STATE"
+  dlib_done=""
+}
 
 # The marker is rewritten only after every step succeeded, so a failed run is retried in full.
+if [ -n "$BUILD_ONLY" ]; then
+  exec 9>"$VENV/.glimpse-dlib-build.lock"
+  flock -n 9 || { say "another dlib build is running"; exit 0; }
+  LOG="$VENV/dlib-build.log"
+  trap 'echo pending >"$STATE"; exit 130' INT TERM
+  echo "building $$" >"$STATE"
+fi
 : >"$LOG"
 if [ -n "$need_base" ]; then
   say "installing runtime packages (requirements.txt; about a minute the first time)"
@@ -103,11 +160,22 @@ if [ -n "$need_base" ]; then
 fi
 dlib_done=1
 if [ -n "$need_dlib" ]; then
-  if [ "$DLIB" = bin ]; then dlib_bin; else dlib_source; fi
+  if [ "$DLIB" = bin ]; then dlib_bin
+  elif [ -n "$LATER" ]; then dlib_later
+  else
+    # wait for a background build (npm start) rather than compile the same wheel twice
+    [ -n "$BUILD_ONLY" ] || { exec 9>"$VENV/.glimpse-dlib-build.lock"; flock 9; }
+    dlib_source
+  fi
 fi
 if [ -n "$need_dev" ]; then
   say "installing test packages (requirements-dev.txt)"
   pip_install -r requirements-dev.txt
+fi
+if [ -n "$need_bin_copy" ]; then
+  say "installing a copy of dlib-bin into $BIN_COPY (tests/test_dlib_upgrade.py)"
+  rm -rf "$BIN_COPY"
+  pip_install --no-deps --target "$BIN_COPY" -r requirements-dlib-bin.txt
 fi
 
 say "checking that the models load"
@@ -115,10 +183,24 @@ say "checking that the models load"
   || { tail -n 30 "$LOG" >&2; fail "face_recognition does not import (full log: $PWD/$LOG)"; }
 if dlib_has_blas; then say "dlib with BLAS"; else say "dlib without BLAS"; fi
 
+if [ -n "$BUILD_ONLY" ]; then
+  trap - INT TERM
+  # a failed compile is not retried at every start (as without --dlib-later); the state says why
+  { grep -v '^dlib ' "$MARKER" 2>/dev/null || true; echo "dlib $DLIB $dlib_hash"; } >"$MARKER.tmp"
+  mv "$MARKER.tmp" "$MARKER"
+  if ! dlib_has_blas; then echo "failed: dlib did not build with BLAS (log: $PWD/$LOG)" >"$STATE"; exit 1; fi
+  echo ready >"$STATE"
+  say "dlib with OpenBLAS installed: the worker moves its engine processes to it"
+  exit 0
+fi
+if [ -z "$LATER" ] || [ -n "$dlib_done" ]; then
+  if dlib_has_blas; then echo ready >"$STATE"; else rm -f "$STATE"; fi
+fi
 {
   echo "base $base_hash"
   [ -n "$dlib_done" ] && echo "dlib $DLIB $dlib_hash"
   if [ -n "$DEV" ]; then echo "dev $dev_hash"; elif have "dev $dev_hash"; then echo "dev $dev_hash"; fi
+  if [ -n "$DEV" ] || have "bin-copy $dlib_hash"; then echo "bin-copy $dlib_hash"; fi
 } >"$MARKER.tmp"
 mv "$MARKER.tmp" "$MARKER"
 say "venv ready: $PWD/$VENV (run the worker with: cd $PWD && .venv/bin/python -m app)"

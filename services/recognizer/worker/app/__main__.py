@@ -1,4 +1,5 @@
 """`python -m app`: serve the worker with the GLIMPSE_WORKER_* settings."""
+
 import logging
 import sys
 

@@ -3,13 +3,14 @@ Batched CNN detection for GPU workers: frames that arrive within a few milliseco
 detected in one `face_recognition.batch_face_locations` call, which a GPU runs in little more than the
 time of one frame. On a CPU it brings nothing (and the CNN detector is refused there by default).
 """
+
 from __future__ import annotations
 
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -70,7 +71,7 @@ class DetectBatcher:
             results = self._detect([j.image for j in jobs], upsample)
             for job, found in zip(jobs, results):
                 job.result = list(found)
-        except BaseException as e:  # noqa: BLE001 - handed to every waiting caller
+        except BaseException as e:  # handed to every waiting caller
             for job in jobs:
                 job.error = e
         for job in jobs:

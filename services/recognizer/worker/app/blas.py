@@ -4,6 +4,7 @@ How many threads dlib's BLAS (OpenBLAS, which runs the ResNet encoder's matrix p
 Each engine process encodes one face batch at a time. With one process per core, a BLAS thread per process
 keeps them from fighting over the cores; a single process on a bigger machine may take several.
 """
+
 import ctypes
 import os
 

@@ -7,6 +7,7 @@ the model files of that package are used: importing it would pull in TensorFlow.
 
 The anchor layout and box decoding follow MediaPipe's face_detection_{short,full}_range graphs.
 """
+
 from __future__ import annotations
 
 import importlib.util

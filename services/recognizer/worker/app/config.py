@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     # decode_ratio_floor_bytes (see imaging.check_decode_work); more gets 413 from the header.
     max_decode_ratio: float = Field(100, gt=1)
     decode_ratio_floor_bytes: int = Field(24 * 1024 * 1024, ge=0)
-    # blaze: BlazeFace (~6 ms per 640x480 frame on a CPU core, HOG ~40-100 ms) with HOG standing in when its
+    # blaze: BlazeFace (3-5 ms per 640x480 frame on a CPU core; HOG ~150 ms on the full frame, ~60 ms on the
+    # 400 px copy: docs/performance.md, accuracy table) with HOG standing in when its
     # packages are missing; hog: face_recognition's default; cnn: dlib's CNN (GPU).
     default_detector: Detector = "blaze"
     # The CNN detector takes ~1.5 s for 250x250 and ~10 s for 640x480 on a CPU (HOG: 0.02 / 0.1 s),
@@ -53,6 +54,10 @@ class Settings(BaseSettings):
     track_min_similarity: float = Field(0.92, gt=0, le=1)
     # A track's encoding is recomputed at least this often (seconds), whatever it looks like.
     track_max_age_s: float = Field(2.0, ge=0, le=60)
+    # When setup.sh is compiling dlib against OpenBLAS in the background (npm start's first run), move the
+    # engine processes to that build once it is installed; checked every dlib_watch_s seconds.
+    dlib_upgrade: bool = True
+    dlib_watch_s: float = Field(2.0, gt=0, le=60)
     # Re-samples per encoding: more is slightly more accurate and proportionally slower.
     default_jitters: int = Field(1, ge=1, le=20)
     # Margin added around each face crop, as a fraction of the face box's width and height.

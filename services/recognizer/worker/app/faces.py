@@ -1,7 +1,9 @@
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -37,8 +39,9 @@ class FaceEngine:
 
     def __init__(self, cnn_batch: int = 1, cnn_batch_window_s: float = 0.005) -> None:
         self._lock = threading.Lock()
-        self._fr = None
-        self._blaze = None
+        # face_recognition and BlazeFace, once loaded (untyped: face_recognition ships no type information)
+        self._fr: Any = None
+        self._blaze: Any = None
         self._cnn_batch = cnn_batch
         self._cnn_window = cnn_batch_window_s
         self._batcher: DetectBatcher | None = None
@@ -118,7 +121,9 @@ class FaceEngine:
             yaws = [yaw_of(self._landmarks(image, loc)) for loc in locations]
         # a batch's wait and run count as detection, not queueing
         queued_until = t0 if batched is not None else t1
-        return Analysis(locations, encodings, tracked, after, ms(queued_until - t0), ms(t2 - queued_until), ms(t3 - t2), yaws)
+        return Analysis(
+            locations, encodings, tracked, after, ms(queued_until - t0), ms(t2 - queued_until), ms(t3 - t2), yaws
+        )
 
     def _landmarks(self, image: np.ndarray, location) -> list[tuple[float, float]]:
         api = self._fr.api
@@ -171,14 +176,18 @@ class FaceEngine:
             enc = r.encoding if r is not None else next(fresh)
             encodings.append(enc)
             # a reused encoding keeps the look it was computed from; a new one records this face's
-            track = Track(loc, enc, sig, now, sharpness=sharp, width=width) if r is None else replace(r, location=loc, signature=sig)
+            track = (
+                Track(loc, enc, sig, now, sharpness=sharp, width=width)
+                if r is None
+                else replace(r, location=loc, signature=sig)
+            )
             if t is not None:
                 track.id = t.id
             after.append(track)
         return encodings, [r is not None for r in reused], after
 
 
-def yaw_of(points: list[tuple[float, float]]) -> float | None:
+def yaw_of(points: Sequence[tuple[float, float]]) -> float | None:
     """
     Head turn from dlib's 5 landmarks (0-1: one eye's corners, 2-3: the other's, 4: the base of the nose):
     the nose's horizontal offset from the midpoint of the two eye centres, over the distance between them.

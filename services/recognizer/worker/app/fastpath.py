@@ -5,6 +5,7 @@ HOG's cost grows with the pixels it scans (and 4x per upsample step), while the 
 works on a 150x150 aligned chip cut from the frame, so detecting small and encoding from the
 original keeps the encoding the same and cuts most of the detector's time.
 """
+
 import numpy as np
 from PIL import Image
 
@@ -52,4 +53,3 @@ def iou(a: Location, b: Location) -> float:
     area = lambda r: max(0, r[1] - r[3]) * max(0, r[2] - r[0])  # noqa: E731
     union = area(a) + area(b) - inter
     return inter / union if union else 0.0
-

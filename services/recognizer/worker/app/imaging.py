@@ -22,7 +22,8 @@ DECODE_RATIO_FLOOR_BYTES = 24 * 1024 * 1024
 def decoded_bytes(image: Image.Image) -> int:
     """Bytes of samples the decoder will produce, from the header: pixels x bands x bytes a sample."""
     width, height = image.size
-    rawmode = image.tile[0].args if image.tile else None
+    tile = getattr(image, "tile", None)  # an ImageFile's, straight from the header
+    rawmode = tile[0].args if tile else None
     rawmode = rawmode[0] if isinstance(rawmode, tuple) and rawmode else rawmode
     text = f"{image.mode} {rawmode if isinstance(rawmode, str) else ''}"
     per_sample = 4 if image.mode in ("I", "F") else 2 if "16" in text else 1
@@ -127,16 +128,19 @@ def laplacian_variance(grey: np.ndarray) -> float:
     return float(lap.var())
 
 
+def crop_box(image: Image.Image, box: dict[str, int], margin: float) -> dict[str, int]:
+    """The face plus `margin` of its size on each side, clipped to the image: what crop_jpeg cuts out."""
+    mx, my = round(box["width"] * margin), round(box["height"] * margin)
+    x, y = max(0, box["x"] - mx), max(0, box["y"] - my)
+    right = min(image.width, box["x"] + box["width"] + mx)
+    bottom = min(image.height, box["y"] + box["height"] + my)
+    return {"x": x, "y": y, "width": right - x, "height": bottom - y}
+
+
 def crop_jpeg(image: Image.Image, box: dict[str, int], margin: float, quality: int, max_side: int) -> str:
     """The face plus `margin` of its size on each side, clipped to the image, as base64 JPEG."""
-    mx, my = round(box["width"] * margin), round(box["height"] * margin)
-    area = (
-        max(0, box["x"] - mx),
-        max(0, box["y"] - my),
-        min(image.width, box["x"] + box["width"] + mx),
-        min(image.height, box["y"] + box["height"] + my),
-    )
-    crop = image.crop(area)
+    area = crop_box(image, box, margin)
+    crop = image.crop((area["x"], area["y"], area["x"] + area["width"], area["y"] + area["height"]))
     if max(crop.size) > max_side:
         crop.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()

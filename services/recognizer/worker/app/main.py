@@ -13,11 +13,13 @@ from starlette.exceptions import HTTPException
 
 from .blas import blas_threads, limit_blas_threads
 from .config import Detector, Settings
+from .dlib_build import build_name, build_state
 from .errors import WorkerError, too_large
 from .faces import MODEL_NAME, FaceEngine, blaze_available, ms
-from .imaging import clip_box, crop_jpeg, decode, face_quality
+from .imaging import clip_box, crop_box, crop_jpeg, decode, face_quality
+from .models import Analyzed, Box, EncodeReply, EncodeRequest, Face, FaceQuality, Timings
 from .pool import EnginePool, resolve_processes
-from .tracking import Track, TrackPolicy, TrackStore
+from .tracking import TrackPolicy, TrackStore
 
 log = logging.getLogger("glimpse.worker")
 
@@ -27,6 +29,7 @@ SNIFFED_TYPES = ("application/octet-stream",)
 
 def create_app(settings: Settings | None = None, engine: FaceEngine | None = None) -> FastAPI:
     settings = settings or Settings()
+    own_engine = engine is None
     processes = resolve_processes(settings.processes)
     threads = blas_threads(settings.blas_threads, processes)
     # batching needs every frame in this process: a pool process only ever sees one frame at a time
@@ -35,24 +38,69 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
     tracks_store = TrackStore()
     policy = TrackPolicy(settings.track_min_iou, settings.track_min_similarity, settings.track_max_age_s)
 
+    def dlib_now() -> tuple[bool, bool]:
+        """(blas, cuda) of the dlib that serves requests: the pool's, which may have moved to a new build."""
+        return (pool.blas, pool.cuda) if pool else (engine.blas, engine.cuda)
+
+    async def upgrade_when_built() -> None:
+        """
+        Once `setup.sh --dlib-build` has put dlib with OpenBLAS into the venv, starts a fresh pool on it, sends
+        new requests there, and lets the old pool finish what it holds: no request is dropped or failed.
+        """
+        nonlocal pool
+        while (state := build_state().state) != "ready":
+            if state not in ("pending", "building"):
+                return
+            await asyncio.sleep(settings.dlib_watch_s)
+        fresh = EnginePool(settings, processes)
+        try:
+            await run_in_threadpool(fresh.start)
+        except asyncio.CancelledError:
+            await run_in_threadpool(fresh.close)
+            raise
+        except Exception as exc:
+            log.error("engine processes on the new dlib build did not start (%s); staying on dlib-bin", exc)
+            await run_in_threadpool(fresh.close)
+            return
+        if not fresh.blas:
+            log.warning("the new dlib build has no BLAS either; staying on the engine processes that run")
+            await run_in_threadpool(fresh.close)
+            return
+        old, pool = pool, fresh
+        log.info("switched to dlib with OpenBLAS: %d new engine process(es) serve new requests", processes)
+        if old:
+            await run_in_threadpool(old.close, False)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         nonlocal pool
         check_detector(settings, engine, settings.default_detector)
         started = time.perf_counter()
         limit_blas_threads(threads)  # before the engine processes start: they inherit it
-        if processes > 1:
+        # a dlib compile still to come: a pool (even of one process) can be replaced without a restart
+        upgrading = own_engine and settings.dlib_upgrade and build_state().state in ("pending", "building")
+        if processes > 1 or upgrading:
             pool = EnginePool(settings, processes)
             await run_in_threadpool(pool.start)
         else:
             await run_in_threadpool(engine.load)
+        blas, cuda = dlib_now()
         log.info(
             "models loaded in %.0f ms (cuda=%s, blas=%s with %d thread%s per engine process, %d engine process%s, "
             "detect max side %s); worker ready",
-            ms(time.perf_counter() - started), engine.cuda, engine.blas, threads, "s" if threads > 1 else "",
-            processes, "es" if processes > 1 else "", settings.default_detect_max_side or "full frame",
+            ms(time.perf_counter() - started),
+            cuda,
+            blas,
+            threads,
+            "s" if threads > 1 else "",
+            processes,
+            "es" if processes > 1 else "",
+            settings.default_detect_max_side or "full frame",
         )
-        if not engine.blas:
+        watcher = asyncio.create_task(upgrade_when_built()) if upgrading and not (blas or cuda) else None
+        if watcher:
+            log.warning("dlib-bin for now (~4x slower encoding); the worker moves to dlib with OpenBLAS later")
+        elif not blas:
             log.warning(
                 "dlib was built without BLAS: face encoding is ~4x slower "
                 "(install libopenblas-dev and a C++ compiler, then run services/recognizer/worker/setup.sh)"
@@ -60,6 +108,9 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
         try:
             yield
         finally:
+            if watcher:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
             if pool:
                 await run_in_threadpool(pool.close)
 
@@ -68,19 +119,26 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
 
     @app.get("/ping")
     def ping() -> dict[str, Any]:
+        blas, cuda = dlib_now()
         detectors = ["blaze", "hog"] if blaze_available() else ["hog"]
-        if engine.cuda:
+        if cuda:
             detectors.append("cnn")
-        return {
+        reply: dict[str, Any] = {
             "status": "ok",
             "model": MODEL_NAME,
             "landmarks": "5-point",
-            "cuda": engine.cuda,
-            "blas": engine.blas,
+            "cuda": cuda,
+            "blas": blas,
+            "dlib": build_name(blas, cuda),
             "detectors": detectors,
         }
+        build = build_state()
+        if build.state in ("pending", "building", "failed") or (build.state == "ready" and not (blas or cuda)):
+            reply["dlibBuild"] = build.as_json() if build.state != "ready" else {"state": "switching"}
+        return reply
 
-    @app.post("/v1/encode")
+    # None fields (no crop, no track) are left out of the JSON, as the contract expects
+    @app.post("/v1/encode", response_model_exclude_none=True)
     async def encode(
         request: Request,
         detector: Detector | None = None,
@@ -90,7 +148,7 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
         detect_max_side: Annotated[int | None, Query(ge=0, le=8192)] = None,
         detect_min_scale: Annotated[float | None, Query(gt=0, le=1)] = None,
         track: Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
-    ) -> dict[str, Any]:
+    ) -> EncodeReply:
         check_content_type(request.headers.get("content-type"))
         detector = detector or settings.default_detector
         check_detector(settings, engine, detector)
@@ -100,72 +158,83 @@ def create_app(settings: Settings | None = None, engine: FaceEngine | None = Non
         max_side = settings.default_detect_max_side if detect_max_side is None else detect_max_side
         min_scale = settings.default_detect_min_scale if detect_min_scale is None else detect_min_scale
         tracks = tracks_store.get(track) if track and settings.tracking else None
-        args = (body, detector, upsample, jitters, crops, max_side, min_scale, tracks, policy)
+        job = EncodeRequest(body, detector, upsample, jitters, crops, max_side, min_scale, tracks, policy)
         if pool:
-            result = await asyncio.wrap_future(pool.submit(*args))
+            # the pool of this moment: an upgrade may replace `pool`, while this image finishes where it went
+            analyzed = await asyncio.wrap_future(pool.submit(job))
         else:
-            result = await run_in_threadpool(analyze, engine, settings, *args)
-        after = result.pop("tracks")
-        if track and after is not None:
-            tracks_store.put(track, after)
-        t = result["timings"]
+            analyzed = await run_in_threadpool(analyze, engine, settings, job)
+        if track and analyzed.tracks is not None:
+            tracks_store.put(track, analyzed.tracks)
+        reply, t = analyzed.reply, analyzed.reply.timings
         log.debug(
             "encode %dx%d %d bytes: %d faces (%s, upsample %d, jitters %d) queue %.0f decode %.0f detect %.0f encode %.0f ms",
-            result["width"], result["height"], len(body), len(result["faces"]), detector, upsample, jitters,
-            t["queueMs"], t["decodeMs"], t["detectMs"], t["encodeMs"],
+            reply.width,
+            reply.height,
+            len(body),
+            len(reply.faces),
+            detector,
+            upsample,
+            jitters,
+            t.queue_ms,
+            t.decode_ms,
+            t.detect_ms,
+            t.encode_ms,
         )
-        return result
+        return reply
 
     return app
 
 
-def analyze(
-    engine: FaceEngine,
-    settings: Settings,
-    body: bytes,
-    detector: str,
-    upsample: int,
-    jitters: int,
-    crops: bool,
-    detect_max_side: int = 0,
-    detect_min_scale: float = 0.0,
-    tracks: list[Track] | None = None,
-    policy: TrackPolicy = TrackPolicy(),
-) -> dict[str, Any]:
+def analyze(engine: FaceEngine, settings: Settings, job: EncodeRequest) -> Analyzed:
     started = time.perf_counter()
-    image = decode(body, settings.max_pixels, settings.max_decode_ratio, settings.decode_ratio_floor_bytes)
+    image = decode(job.body, settings.max_pixels, settings.max_decode_ratio, settings.decode_ratio_floor_bytes)
     pixels = np.asarray(image)
     decode_ms = ms(time.perf_counter() - started)
-    found = engine.analyze(pixels, detector, upsample, jitters, detect_max_side, detect_min_scale, tracks, policy)
+    found = engine.analyze(
+        pixels,
+        job.detector,
+        job.upsample,
+        job.jitters,
+        job.detect_max_side,
+        job.detect_min_scale,
+        job.tracks,
+        job.policy,
+    )
     faces = []
-    yaws = found.yaws or [None] * len(found.locations)
-    track_ids = [t.id for t in found.tracks] if found.tracks is not None else [None] * len(found.locations)
-    for location, encoding, tracked, yaw, track_id in zip(found.locations, found.encodings, found.tracked, yaws, track_ids):
+    yaws: list[float | None] = list(found.yaws) or [None] * len(found.locations)
+    track_ids: list[str | None] = (
+        [t.id for t in found.tracks] if found.tracks is not None else [None] * len(found.locations)
+    )
+    for location, encoding, tracked, yaw, track_id in zip(
+        found.locations, found.encodings, found.tracked, yaws, track_ids
+    ):
         box = clip_box(*location, image.width, image.height)
         quality = face_quality(image, box)
-        if yaw is not None:
-            quality["yaw"] = yaw
-        face: dict[str, Any] = {"box": box, "encoding": encoding.tolist(), "quality": quality}
-        if tracked:
-            face["tracked"] = True
-        if track_id is not None:
-            face["track"] = track_id
-        if crops:
-            face["crop"] = crop_jpeg(image, face["box"], settings.crop_margin, settings.crop_quality, settings.crop_max_side)
-        faces.append(face)
-    return {
-        "width": image.width,
-        "height": image.height,
-        "faces": faces,
-        "timings": {
-            "decodeMs": decode_ms,
-            "queueMs": found.queue_ms,
-            "detectMs": found.detect_ms,
-            "encodeMs": found.encode_ms,
-            "trackedFaces": sum(found.tracked),
-        },
-        "tracks": found.tracks,
-    }
+        crop, area = None, None
+        if job.crops:
+            crop = crop_jpeg(image, box, settings.crop_margin, settings.crop_quality, settings.crop_max_side)
+            # where the crop shows the frame: the matcher blurs bystanders in it (BLUR_UNKNOWN)
+            area = Box(**crop_box(image, box, settings.crop_margin))
+        faces.append(
+            Face(
+                box=Box(**box),
+                encoding=encoding.tolist(),
+                quality=FaceQuality(face_width=quality["faceWidth"], sharpness=quality["sharpness"], yaw=yaw),
+                crop=crop,
+                crop_box=area,
+                tracked=True if tracked else None,
+                track=track_id,
+            )
+        )
+    timings = Timings(
+        decode_ms=decode_ms,
+        queue_ms=found.queue_ms,
+        detect_ms=found.detect_ms,
+        encode_ms=found.encode_ms,
+        tracked_faces=sum(found.tracked),
+    )
+    return Analyzed(EncodeReply(width=image.width, height=image.height, faces=faces, timings=timings), found.tracks)
 
 
 def check_detector(settings: Settings, engine: FaceEngine, detector: str) -> None:
@@ -208,7 +277,9 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()
+        )
         return error(400, "INVALID_REQUEST", f"invalid request: {problems}")
 
     @app.exception_handler(HTTPException)

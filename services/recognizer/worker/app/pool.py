@@ -4,15 +4,22 @@ Several engine processes behind one HTTP worker, so that one worker uses every c
 dlib holds the GIL for the whole detect/encode call, so threads cannot run two images at once;
 processes can. Each pool process loads its own models (about 100 MB) once, at start-up.
 """
+
 import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
-_engine = None
-_settings = None
+from .models import Analyzed, EncodeRequest
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .faces import FaceEngine
+
+_engine: "FaceEngine | None" = None
+_settings: "Settings | None" = None
 
 
 def _watch_parent(parent: int) -> None:
@@ -34,14 +41,19 @@ def _init(settings_json: str, parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
-def _ready() -> int:
-    return os.getpid()
+def _ready() -> tuple[int, bool, bool]:
+    """This process's pid, and whether its dlib has BLAS and CUDA (a pool started after an upgrade differs)."""
+    if _engine is None:
+        raise RuntimeError("engine process was not initialised")
+    return os.getpid(), bool(_engine.blas), bool(_engine.cuda)
 
 
-def _analyze(*args: Any) -> dict[str, Any]:
+def _analyze(job: EncodeRequest) -> Analyzed:
     from .main import analyze
 
-    return analyze(_engine, _settings, *args)
+    if _engine is None or _settings is None:
+        raise RuntimeError("engine process was not initialised")
+    return analyze(_engine, _settings, job)
 
 
 class EnginePool:
@@ -49,6 +61,8 @@ class EnginePool:
 
     def __init__(self, settings, processes: int) -> None:
         self.processes = processes
+        self.blas = False
+        self.cuda = False
         self._executor = ProcessPoolExecutor(
             max_workers=processes,
             # spawn: a pool process inherits no sockets or locks from the server process
@@ -59,15 +73,18 @@ class EnginePool:
 
     def start(self) -> None:
         """Blocks until every process has loaded its models."""
-        pids = {f.result() for f in [self._executor.submit(_ready) for _ in range(self.processes * 2)]}
-        if not pids:
+        found = [f.result() for f in [self._executor.submit(_ready) for _ in range(self.processes * 2)]]
+        if not found:
             raise RuntimeError("engine pool did not start")
+        self.blas = all(blas for _, blas, _ in found)
+        self.cuda = all(cuda for _, _, cuda in found)
 
-    def submit(self, *args: Any):
-        return self._executor.submit(_analyze, *args)
+    def submit(self, job: EncodeRequest) -> Future[Analyzed]:
+        return self._executor.submit(_analyze, job)
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+    def close(self, cancel: bool = True) -> None:
+        """cancel=False lets every image already submitted finish (a pool being replaced)."""
+        self._executor.shutdown(wait=True, cancel_futures=cancel)
 
 
 def resolve_processes(configured: int) -> int:

@@ -7,6 +7,7 @@ overlaps the track's (IoU) AND a 16x16 grey thumbnail of it correlates with the 
 person stepping into the same spot (A, then B, then A) looks different even where the box does not.
 Every track is re-encoded after `max_age_s` anyway, so a mistake cannot outlive that.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -92,7 +93,7 @@ def follow(
 def sharpness_of(image: np.ndarray, loc: Location) -> float:
     """The face's sharpness as the matcher's quality gate measures it (imaging.face_quality)."""
     top, right, bottom, left = loc
-    patch = image[max(0, top):bottom, max(0, left):right]
+    patch = image[max(0, top) : bottom, max(0, left) : right]
     if patch.size == 0:
         return 0.0
     grey = Image.fromarray(patch).convert("L")

@@ -1,8 +1,8 @@
 import threading
 import time
+from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from app.batching import DetectBatcher
 from app.faces import FaceEngine
@@ -18,7 +18,7 @@ def test_frames_arriving_together_are_detected_in_one_batch():
 
     batcher = DetectBatcher(detect, max_batch=4, window_s=0.05)
     images = [np.zeros((8, 8, 3), np.uint8) for _ in range(4)]
-    out = [None] * 4
+    out: list[Any] = [None] * 4
 
     def run(i):
         out[i] = batcher.detect(images[i], 1)
@@ -67,7 +67,7 @@ def test_the_engine_batches_cnn_detection_with_the_same_boxes(face_photo):
     small = np.asarray(face_photo.resize((200, 200)))
     engine = FaceEngine(cnn_batch=4, cnn_batch_window_s=0.2)
     engine.load()
-    results = [None] * 3
+    results: list[Any] = [None] * 3
 
     def run(i):
         results[i] = engine.analyze(small, "cnn", 1, 1)
@@ -83,4 +83,5 @@ def test_the_engine_batches_cnn_detection_with_the_same_boxes(face_photo):
     # between a batch and a lone call. A wrong box (another face, a scale mix-up) moves tens of pixels.
     assert all(len(r.locations) == len(alone) for r in results)
     assert all(max(abs(x - y) for x, y in zip(a, b)) <= 2 for r in results for a, b in zip(r.locations, alone))
+    assert engine._batcher is not None
     assert max(engine._batcher.batches) >= 2

@@ -88,7 +88,9 @@ def test_encodings_from_blaze_boxes_match_hog_boxes(engine, photos):
 def test_the_http_api_uses_blaze_by_default_and_takes_hog(client, face_photo):
     frame = Image.fromarray(on_canvas(face_photo, (640, 480), 300))
     by_default = client.post("/v1/encode", content=image_bytes(frame), headers={"content-type": "image/jpeg"}).json()
-    hog = client.post("/v1/encode?detector=hog", content=image_bytes(frame), headers={"content-type": "image/jpeg"}).json()
+    hog = client.post(
+        "/v1/encode?detector=hog", content=image_bytes(frame), headers={"content-type": "image/jpeg"}
+    ).json()
     assert len(by_default["faces"]) == 1 and len(hog["faces"]) == 1
     d = math.dist(by_default["faces"][0]["encoding"], hog["faces"][0]["encoding"])
     assert d < 0.2
@@ -99,7 +101,6 @@ def test_without_its_packages_blaze_falls_back_to_hog(engine, face_photo, monkey
     frame = on_canvas(face_photo, (640, 480), 300)
     assert not engine.blaze
     assert len(engine.analyze(frame, "blaze", 1, 1).encodings) == 1
-
 
 
 def test_where_blaze_finds_nobody_hog_looks_again(engine, face_photo, monkeypatch):

@@ -52,8 +52,18 @@ def test_detecting_on_a_shrunk_frame_finds_the_same_face_in_full_resolution(engi
 
 def test_the_http_api_takes_detect_max_side(client, face_photo):
     body = image_bytes(on_frame(face_photo))
-    full = client.post("/v1/encode", content=body, headers={"Content-Type": "image/jpeg"}, params={"detector": "hog", "detect_max_side": 0})
-    fast = client.post("/v1/encode", content=body, headers={"Content-Type": "image/jpeg"}, params={"detector": "hog", "detect_max_side": 640})
+    full = client.post(
+        "/v1/encode",
+        content=body,
+        headers={"Content-Type": "image/jpeg"},
+        params={"detector": "hog", "detect_max_side": 0},
+    )
+    fast = client.post(
+        "/v1/encode",
+        content=body,
+        headers={"Content-Type": "image/jpeg"},
+        params={"detector": "hog", "detect_max_side": 640},
+    )
     assert full.status_code == fast.status_code == 200
     [a], [b] = full.json()["faces"], fast.json()["faces"]
     for k in ("x", "y", "width", "height"):

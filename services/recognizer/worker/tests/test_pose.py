@@ -33,7 +33,9 @@ def test_encode_reports_each_faces_yaw_and_a_mirrored_face_turns_the_other_way(c
     from .conftest import image_bytes
 
     def yaw(image):
-        response = client.post("/v1/encode", content=image_bytes(image), headers={"Content-Type": "image/jpeg"}, params={"crops": "false"})
+        response = client.post(
+            "/v1/encode", content=image_bytes(image), headers={"Content-Type": "image/jpeg"}, params={"crops": "false"}
+        )
         assert response.status_code == 200, response.text
         # some photos show people in the background: the largest face is the subject
         face = max(response.json()["faces"], key=lambda f: f["box"]["width"] * f["box"]["height"])

@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
@@ -6,12 +9,24 @@ from app.imaging import SHARPNESS_WIDTH, face_quality, laplacian_variance
 
 from .conftest import image_bytes
 
-# the matcher's default ENROLL_MIN_SHARPNESS: below it a crop is too blurred to enroll
-MIN_SHARPNESS = 20
+MATCHER_CONFIG = Path(__file__).resolve().parents[3] / "matcher" / "src" / "config.ts"
+
+
+def matcher_default(name: str) -> float:
+    """A default of the matcher's env schema, read from its source so this test cannot go stale."""
+    found = re.search(rf"\b{name}: envNumber\(([0-9.]+)", MATCHER_CONFIG.read_text())
+    assert found, f"{name} default not found in {MATCHER_CONFIG}"
+    return float(found.group(1))
+
+
+# below the matcher's default ENROLL_MIN_SHARPNESS a crop is too blurred to enroll
+MIN_SHARPNESS = matcher_default("ENROLL_MIN_SHARPNESS")
 
 
 def encode_quality(client, image: Image.Image, **params) -> list[dict]:
-    response = client.post("/v1/encode", content=image_bytes(image), headers={"Content-Type": "image/jpeg"}, params=params)
+    response = client.post(
+        "/v1/encode", content=image_bytes(image), headers={"Content-Type": "image/jpeg"}, params=params
+    )
     assert response.status_code == 200, response.text
     return response.json()["faces"]
 
@@ -49,8 +64,8 @@ def test_a_sharp_face_passes_and_its_blurred_copy_fails(client, photos):
     # the sharpest of the first few fixture photos (LFW: ~100 px faces, mostly 20-100, a few softer)
     candidates = []
     for _, path in photos[:4]:
-        with Image.open(path) as image:
-            image = image.convert("RGB")
+        with Image.open(path) as opened:
+            image = opened.convert("RGB")
         [face] = encode_quality(client, image)
         candidates.append((face["quality"]["sharpness"], image, face))
     sharpness, image, face = max(candidates, key=lambda c: c[0])

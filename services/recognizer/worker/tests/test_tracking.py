@@ -1,6 +1,7 @@
 import itertools
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -107,7 +108,7 @@ def post(client, body: bytes, track: str | None = None) -> dict:
 
 
 def test_a_stream_reuses_encodings_and_an_a_b_a_cut_is_re_encoded(engine, photos):
-    people = {}
+    people: dict[str, Path] = {}
     for who, path in photos:
         people.setdefault(who, path)
         if len(people) == 2:
