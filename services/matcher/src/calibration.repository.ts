@@ -73,6 +73,12 @@ export class CalibrationRepository {
                   AND (SELECT count(*) FROM faces f WHERE f.person_id = p.id) >= 2)::int AS named,
                (SELECT count(*) FROM persons)::int AS gallery`,
     ]);
-    return { genuine: bin(genuine), impostor: bin(impostor), cannotLink: bin(cannotLink), namedPersons: counts.named, galleryPersons: counts.gallery };
+    return {
+      genuine: bin(genuine),
+      impostor: bin(impostor),
+      cannotLink: bin(cannotLink),
+      namedPersons: counts.named,
+      galleryPersons: counts.gallery,
+    };
   }
 }

@@ -1,12 +1,19 @@
 import type { CalibrationRepository, PairHistograms } from './calibration.repository';
 import { CalibrationService, HISTOGRAM } from './calibration.service';
-import { strictMock } from './testing/strict-mock';
+import { strictMock } from '@glimpse/testing';
 
 const bins = (at: Record<number, number>) => Array.from({ length: HISTOGRAM.bins }, (_, i) => at[i] ?? 0);
 
 function setup(h: Partial<PairHistograms>) {
   const repo = strictMock<CalibrationRepository>('calibration', {
-    histograms: jest.fn().mockResolvedValue({ genuine: bins({}), impostor: bins({}), cannotLink: bins({}), namedPersons: 0, galleryPersons: 0, ...h }),
+    histograms: jest.fn().mockResolvedValue({
+      genuine: bins({}),
+      impostor: bins({}),
+      cannotLink: bins({}),
+      namedPersons: 0,
+      galleryPersons: 0,
+      ...h,
+    }),
   });
   return { repo, service: new CalibrationService({ THRESHOLD: 0.6 }, repo) };
 }
@@ -16,7 +23,14 @@ describe('CalibrationService', () => {
     const { service, repo } = setup({ genuine: bins({ 80: 1 }), namedPersons: 1, galleryPersons: 5 });
     const reply = await service.calibrate({ far: 0.01 });
     expect(repo.histograms).toHaveBeenCalledWith(HISTOGRAM);
-    expect(reply).toMatchObject({ sufficient: false, suggested: null, current: null, curve: [], genuinePairs: 1, impostorPairs: 0 });
+    expect(reply).toMatchObject({
+      sufficient: false,
+      suggested: null,
+      current: null,
+      curve: [],
+      genuinePairs: 1,
+      impostorPairs: 0,
+    });
     expect(reply.reason).toMatch(/1 named person/);
   });
 
@@ -30,7 +44,14 @@ describe('CalibrationService', () => {
       galleryPersons: 1,
     });
     const reply = await service.calibrate({ far: 0.05 });
-    expect(reply).toMatchObject({ sufficient: true, genuinePairs: 10, impostorPairs: 100, cannotLinkPairs: 2, pairFar: expect.closeTo(0.05, 12), limitedByData: false });
+    expect(reply).toMatchObject({
+      sufficient: true,
+      genuinePairs: 10,
+      impostorPairs: 100,
+      cannotLinkPairs: 2,
+      pairFar: expect.closeTo(0.05, 12),
+      limitedByData: false,
+    });
     // 2% of impostors below 0.90: the largest threshold within 5% is the 0.90 edge
     expect(reply.suggested).toMatchObject({ threshold: 0.9, pairFar: 0.02, frr: 0 });
     expect(reply.current).toMatchObject({ threshold: 0.6, pairFar: 0.02, frr: 0 });

@@ -5,7 +5,13 @@ import { CalibrationRepository, type HistogramQuery } from './calibration.reposi
 import { MATCHER_CONFIG, type MatcherConfig } from './config';
 
 /** 0.005 wide bins up to 1.5: dlib distances of different people rarely exceed 1.2. */
-export const HISTOGRAM: HistogramQuery = { binWidth: 0.005, bins: 300, maxPersons: 500, genuineFaces: 30, impostorFaces: 3 };
+export const HISTOGRAM: HistogramQuery = {
+  binWidth: 0.005,
+  bins: 300,
+  maxPersons: 500,
+  genuineFaces: 30,
+  impostorFaces: 3,
+};
 const CURVE = { from: 0.2, to: 1.0, step: 0.01 };
 
 /** Calibrates the matching threshold from the operator's named persons and cannot-links. */

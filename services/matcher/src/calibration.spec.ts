@@ -18,7 +18,12 @@ describe('identification FAR', () => {
   });
 
   it('inverts: the per-comparison rate for a wanted FAR gives that FAR back', () => {
-    for (const [far, n] of [[0.01, 1], [0.01, 80], [0.05, 1080], [0.5, 7]]) {
+    for (const [far, n] of [
+      [0.01, 1],
+      [0.01, 80],
+      [0.05, 1080],
+      [0.5, 7],
+    ]) {
       expect(identificationFar(pairFarFor(far, n), n)).toBeCloseTo(far, 10);
     }
     expect(pairFarFor(0.01, 1)).toBeCloseTo(0.01, 12);

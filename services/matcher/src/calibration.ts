@@ -49,7 +49,8 @@ export class Calibration {
     private readonly h: Histograms,
     private readonly galleryPersons: number,
   ) {
-    if (h.genuine.length !== h.impostor.length) throw new RangeError('genuine and impostor histograms differ in length');
+    if (h.genuine.length !== h.impostor.length)
+      throw new RangeError('genuine and impostor histograms differ in length');
     this.gBelow = cumulative(h.genuine);
     this.iBelow = cumulative(h.impostor);
     this.genuinePairs = sum(h.genuine);
@@ -60,7 +61,12 @@ export class Calibration {
   private atEdge(j: number): RatePoint {
     const pairFar = this.impostorPairs ? this.iBelow[j] / this.impostorPairs : 0;
     const frr = this.genuinePairs ? (this.genuinePairs - this.gBelow[j]) / this.genuinePairs : 0;
-    return { threshold: round(j * this.h.binWidth), pairFar, identFar: identificationFar(pairFar, this.galleryPersons), frr };
+    return {
+      threshold: round(j * this.h.binWidth),
+      pairFar,
+      identFar: identificationFar(pairFar, this.galleryPersons),
+      frr,
+    };
   }
 
   private edgeOf(threshold: number): number {

@@ -1,6 +1,16 @@
 import { hostname } from 'node:os';
 import { DEFAULT_THRESHOLD, z } from '@glimpse/contracts';
-import { assertProductionSecret, baseEnv, ConfigError, databasePassword, envBool, envInt, envNumber, isKnownDefaultSecret, loadConfig } from '@glimpse/platform';
+import {
+  assertProductionSecret,
+  baseEnv,
+  ConfigError,
+  databasePassword,
+  envBool,
+  envInt,
+  envNumber,
+  isKnownDefaultSecret,
+  loadConfig,
+} from '@glimpse/platform';
 import { parseCropKeys } from './crops/crop-keys';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
@@ -12,7 +22,10 @@ export const matcherEnv = baseEnv
     /** A Postgres with pgvector instead of the embedded PGlite, e.g. postgres://user:pass@db:5432/glimpse. */
     DATABASE_URL: z.preprocess(
       emptyToUndefined,
-      z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL').optional(),
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
     ),
     /**
      * How a face is matched (docs/identity.md). `person` (default): each face against the centroids of
@@ -27,6 +40,11 @@ export const matcherEnv = baseEnv
      * (no person, face, encoding, crop or event; docs/privacy.md).
      */
     RECOGNITION_MODE: z.enum(['remember', 'watchlist']).default('remember'),
+    /**
+     * Blur bystanders in the crops it stores (docs/privacy.md): every face of the frame that is not a match
+     * with an enrolled, named person is made unrecognizable, the crop's own face included when it is not.
+     */
+    BLUR_UNKNOWN: envBool(false),
     /** `nearest` rule: Euclidean distance below which two encodings are the same person; a request may override it. */
     THRESHOLD: z.coerce.number().gt(0).lt(2).default(DEFAULT_THRESHOLD),
     /** Nearest stored faces fetched per query face; their persons are the candidates. */
@@ -100,7 +118,10 @@ export const matcherEnv = baseEnv
     /** How often the retention job runs (it also runs at start-up). */
     RETENTION_INTERVAL_MS: envInt(86_400_000, 1_000, 2_147_483_647),
     /** The audit trail (who read or wrote face data) keeps records this many days (0: forever; at least 1 otherwise). */
-    AUDIT_RETENTION_DAYS: envNumber(180, 0, 36_500).refine((d) => d === 0 || d >= 1, 'must be 0 (forever) or at least 1'),
+    AUDIT_RETENTION_DAYS: envNumber(180, 0, 36_500).refine(
+      (d) => d === 0 || d >= 1,
+      'must be 0 (forever) or at least 1',
+    ),
 
     /**
      * After a person is deleted, rewrite the tables that held their data (VACUUM FULL) and retire the
@@ -141,7 +162,9 @@ export function loadMatcherConfig(env: NodeJS.ProcessEnv = process.env): Matcher
   const cfg = loadConfig(matcherEnv, env);
   // production refuses a Postgres reachable with a well-known password (or none)
   if (cfg.NODE_ENV === 'production' && cfg.DATABASE_URL && isKnownDefaultSecret(databasePassword(cfg.DATABASE_URL))) {
-    throw new ConfigError('DATABASE_URL has no password or a well-known one (glimpse, postgres, password, changeme…): NODE_ENV=production needs a random one');
+    throw new ConfigError(
+      'DATABASE_URL has no password or a well-known one (glimpse, postgres, password, changeme…): NODE_ENV=production needs a random one',
+    );
   }
   // a copied data folder or backup must not show faces: production never stores crops in plaintext
   assertProductionSecret(cfg.NODE_ENV, 'CROP_KEY', cfg.CROP_KEY, 'e.g. openssl rand -hex 32');

@@ -22,7 +22,8 @@ export class ErasureService implements OnModuleDestroy {
 
   constructor(
     private readonly db: Database,
-    @Inject(MATCHER_CONFIG) private readonly config: Pick<MatcherConfig, 'ERASURE_COMPACT' | 'ERASURE_COMPACT_DELAY_MS'>,
+    @Inject(MATCHER_CONFIG)
+    private readonly config: Pick<MatcherConfig, 'ERASURE_COMPACT' | 'ERASURE_COMPACT_DELAY_MS'>,
   ) {}
 
   /** Called after a deletion committed. */

@@ -94,7 +94,12 @@ export class FaceRepository {
    * `perPerson` most recent stored faces (pgvector's avg). What the person rule scores a person by.
    * Reads through the (person_id, created_at) index, not HNSW.
    */
-  async personDistances(tx: Tx, encoding: readonly number[], personIds: readonly string[], perPerson: number): Promise<PersonDistance[]> {
+  async personDistances(
+    tx: Tx,
+    encoding: readonly number[],
+    personIds: readonly string[],
+    perPerson: number,
+  ): Promise<PersonDistance[]> {
     if (personIds.length === 0) return [];
     const v = toVectorLiteral(encoding);
     return tx.$queryRaw<PersonDistance[]>`
@@ -143,7 +148,19 @@ export class FaceRepository {
     if (f.source) conds.push(sql`source = ${f.source}`);
     const filter = where(conds);
     const [rows, [{ total }]] = await Promise.all([
-      this.db.prisma.$queryRaw<Array<{ id: string; personId: string; x: number; y: number; w: number; h: number; source: string; capturedAt: Date; createdAt: Date }>>`
+      this.db.prisma.$queryRaw<
+        Array<{
+          id: string;
+          personId: string;
+          x: number;
+          y: number;
+          w: number;
+          h: number;
+          source: string;
+          capturedAt: Date;
+          createdAt: Date;
+        }>
+      >`
         SELECT id::text, person_id::text AS "personId", box_x AS x, box_y AS y, box_width AS w, box_height AS h, source,
                captured_at AS "capturedAt", created_at AS "createdAt"
         FROM faces ${filter}
@@ -181,7 +198,10 @@ export class FaceRepository {
         SELECT id::text, crop, crop_key_id AS "keyId" FROM faces
         WHERE crop_key_id IS DISTINCT FROM ${current} ORDER BY id LIMIT ${limit}::int FOR UPDATE SKIP LOCKED`;
       for (const row of rows) {
-        const sealed = this.cipher.seal(row.id, this.cipher.open(row.id, { crop: Buffer.from(row.crop), keyId: row.keyId }));
+        const sealed = this.cipher.seal(
+          row.id,
+          this.cipher.open(row.id, { crop: Buffer.from(row.crop), keyId: row.keyId }),
+        );
         await tx.$executeRaw`UPDATE faces SET crop = ${sealed.crop}, crop_key_id = ${sealed.keyId} WHERE id = ${row.id}::uuid`;
       }
       return rows.length;

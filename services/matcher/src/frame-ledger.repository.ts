@@ -16,7 +16,9 @@ export class FrameLedgerRepository {
 
   /** The reply recorded for `frameId`, ABANDONED when its requester gave it up unstored, or null when neither. */
   async find(tx: Tx, frameId: string): Promise<MatchFaces.Reply | typeof ABANDONED | null> {
-    const rows = await tx.$queryRaw<Array<{ reply: string }>>`SELECT reply FROM matched_frames WHERE frame_id = ${frameId}`;
+    const rows = await tx.$queryRaw<
+      Array<{ reply: string }>
+    >`SELECT reply FROM matched_frames WHERE frame_id = ${frameId}`;
     if (!rows.length) return null;
     const json: unknown = JSON.parse(rows[0].reply);
     if ((json as { abandoned?: unknown })?.abandoned === true) return ABANDONED;

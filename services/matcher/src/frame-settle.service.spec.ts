@@ -5,7 +5,7 @@ import type { Database, Tx } from './database/database';
 import type { FaceRepository } from './face.repository';
 import { ABANDONED, type FrameLedgerRepository } from './frame-ledger.repository';
 import { FrameSettleService } from './frame-settle.service';
-import { strictMock } from './testing/strict-mock';
+import { strictMock } from '@glimpse/testing';
 
 const TX = { tx: 'the settle transaction' } as unknown as Tx;
 const FRAME_ID = 'frame_settle_0001';

@@ -34,7 +34,9 @@ export class FrameSettleService implements OnApplicationBootstrap {
       await this.ledger.abandon(tx, frameId);
       return { state: 'abandoned' };
     });
-    this.log.log(`frame ${frameId} given up by its requester: ${reply.state === 'stored' ? 'it was stored, answering its reply' : 'not stored, and now never will be'}`);
+    this.log.log(
+      `frame ${frameId} given up by its requester: ${reply.state === 'stored' ? 'it was stored, answering its reply' : 'not stored, and now never will be'}`,
+    );
     return reply;
   }
 }

@@ -12,9 +12,10 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   await app.init();
   const db = app.get(Database);
-  const rule = config.MATCH_RULE === 'nearest'
-    ? `nearest face < ${config.THRESHOLD}`
-    : `person: distance ${config.MATCH_DISTANCE} - ${config.MATCH_DISTANCE_SLOPE}/decade over ${config.MATCH_REFERENCE_PERSONS} persons, ratio ${config.MATCH_RATIO}`;
+  const rule =
+    config.MATCH_RULE === 'nearest'
+      ? `nearest face < ${config.THRESHOLD}`
+      : `person: distance ${config.MATCH_DISTANCE} - ${config.MATCH_DISTANCE_SLOPE}/decade over ${config.MATCH_REFERENCE_PERSONS} persons, ratio ${config.MATCH_RATIO}`;
   logger.log(`matcher ready (database ${db.detail}, rule ${rule}, k ${config.MATCH_K})`);
 }
 

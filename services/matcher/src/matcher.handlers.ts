@@ -14,6 +14,7 @@ import {
   PersonMerge,
   PersonRename,
   PersonsList,
+  PersonTimeline,
   ReviewDifferent,
   ReviewList,
   SightingGet,
@@ -23,6 +24,7 @@ import {
 } from '@glimpse/contracts';
 import { Bus, InjectBus } from '@glimpse/platform';
 import { Database } from './database/database';
+import { AuditService } from './audit/audit.service';
 import { CalibrationService } from './calibration.service';
 import { EventRelay } from './events/event-relay';
 import { EventStream } from './events/event-stream';
@@ -55,6 +57,7 @@ export class MatcherHandlers implements OnApplicationBootstrap {
     private readonly calibration: CalibrationService,
     private readonly settings: SettingsService,
     private readonly stream: EventStream,
+    private readonly audit: AuditService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -73,6 +76,7 @@ export class MatcherHandlers implements OnApplicationBootstrap {
     b.handle(FaceCrop.contract, (req) => this.persons.faceCrop(req), { queue: FaceCrop.queue });
     b.handle(SightingsList.contract, (req) => this.sightings.list(req), { queue: SightingsList.queue });
     b.handle(SightingGet.contract, (req) => this.sightings.get(req), { queue: SightingGet.queue });
+    b.handle(PersonTimeline.contract, (req) => this.sightings.timeline(req), { queue: PersonTimeline.queue });
     b.handle(FaceReject.contract, (req) => this.persons.rejectFace(req), { queue: FaceReject.queue });
     b.handle(ReviewDifferent.contract, (req) => this.persons.markDifferent(req), { queue: ReviewDifferent.queue });
     b.handle(ReviewList.contract, (req) => this.review.list(req), { queue: ReviewList.queue });
@@ -83,8 +87,12 @@ export class MatcherHandlers implements OnApplicationBootstrap {
     b.handle(HealthCheck.contractFor('matcher'), () => this.health());
     const subjects: string[] = [MatchFaces, FaceSearch, PersonsList, PersonGet, PersonDelete, PersonRename, PersonMerge]
       .map((c) => c.subject as string)
-      .concat([PersonEnroll, FaceMove, FacesList, FaceCrop, SightingsList, SightingGet].map((c) => c.subject))
-      .concat([FaceReject, ReviewDifferent, ReviewList, CalibrationGet, ThresholdGet, ThresholdSet].map((c) => c.subject));
+      .concat(
+        [PersonEnroll, FaceMove, FacesList, FaceCrop, SightingsList, SightingGet, PersonTimeline].map((c) => c.subject),
+      )
+      .concat(
+        [FaceReject, ReviewDifferent, ReviewList, CalibrationGet, ThresholdGet, ThresholdSet].map((c) => c.subject),
+      );
     this.log.log(`handling ${subjects.join(', ')} (queue ${queue})`);
   }
 
@@ -104,7 +112,7 @@ export class MatcherHandlers implements OnApplicationBootstrap {
     const events = this.relay.health();
     const nats = { ok: this.bus.isConnected(), detail: this.bus.serverDetail() };
     const ok = database.ok && events.ok && nats.ok && jetstream.ok;
-    return { service: 'matcher', instance: this.instance, ok, checks: { database, events, nats, jetstream } };
+    const audit = this.audit.health();
+    return { service: 'matcher', instance: this.instance, ok, checks: { database, events, nats, jetstream, audit } };
   }
-
 }

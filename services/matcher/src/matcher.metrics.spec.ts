@@ -2,19 +2,31 @@ import type { Database } from './database/database';
 import type { FaceRepository } from './face.repository';
 import { MatcherMetrics } from './matcher.metrics';
 import type { PersonRepository } from './person.repository';
-import { strictMock } from './testing/strict-mock';
+import { strictMock } from '@glimpse/testing';
 
 function setup() {
-  const db = strictMock<Database>('db', { transaction: jest.fn(async (fn: (tx: unknown) => Promise<unknown>) => fn('tx')) as never });
+  const db = strictMock<Database>('db', {
+    transaction: jest.fn(async (fn: (tx: unknown) => Promise<unknown>) => fn('tx')) as never,
+  });
   const faces = strictMock<FaceRepository>('faces', {
-    nearest: jest.fn(async () => [{ faceId: 'f', personId: 'p', personNumber: 1, personName: null, distance: 0.3 }]) as never,
+    nearest: jest.fn(async () => [
+      { faceId: 'f', personId: 'p', personNumber: 1, personName: null, distance: 0.3 },
+    ]) as never,
     insert: jest.fn(async () => 'face-1') as never,
   });
-  const persons = strictMock<PersonRepository>('persons', { create: jest.fn(async () => ({ id: 'p', number: 1 })) as never });
+  const persons = strictMock<PersonRepository>('persons', {
+    create: jest.fn(async () => ({ id: 'p', number: 1 })) as never,
+  });
   const metrics = new MatcherMetrics(false);
-  const originals = { transaction: db.transaction, nearest: faces.nearest, insert: faces.insert, create: persons.create };
+  const originals = {
+    transaction: db.transaction,
+    nearest: faces.nearest,
+    insert: faces.insert,
+    create: persons.create,
+  };
   metrics.instrument(db, faces, persons);
-  const lines = async (name: string) => (await metrics.registry.metrics()).split('\n').filter((l) => l.startsWith(name));
+  const lines = async (name: string) =>
+    (await metrics.registry.metrics()).split('\n').filter((l) => l.startsWith(name));
   return { db, faces, persons, metrics, originals, lines };
 }
 
@@ -48,7 +60,10 @@ describe('MatcherMetrics', () => {
 
   it('reads the outbox backlog on scrape and keeps the last value when the count does not answer', async () => {
     const { metrics, lines } = setup();
-    const pending = jest.fn<Promise<number>, []>().mockResolvedValueOnce(7).mockReturnValueOnce(new Promise(() => undefined));
+    const pending = jest
+      .fn<Promise<number>, []>()
+      .mockResolvedValueOnce(7)
+      .mockReturnValueOnce(new Promise(() => undefined));
     metrics.countOutboxWith(pending);
     expect(await lines('glimpse_matcher_outbox_pending')).toEqual(['glimpse_matcher_outbox_pending 7']);
     const started = Date.now();

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Bus, Counter, FAST_BUCKETS, Gauge, Histogram, InjectBus, ServiceMetrics } from '@glimpse/platform';
+import { Bus, Counter, FAST_BUCKETS, InjectBus, ServiceMetrics } from '@glimpse/platform';
 import { MATCHER_CONFIG, type MatcherConfig } from './config';
 import { Database } from './database/database';
 import { OutboxRepository } from './events/outbox.repository';
@@ -17,38 +17,42 @@ const OUTBOX_COUNT_TIMEOUT_MS = 1000;
 export class MatcherMetrics extends ServiceMetrics {
   private readonly r = [this.registry];
   private pendingSource?: () => Promise<number>;
-  readonly facesStored = new Counter({ name: 'glimpse_matcher_faces_stored_total', help: 'Faces inserted (with encoding and crop)', registers: this.r });
-  readonly personsCreated = new Counter({ name: 'glimpse_matcher_persons_created_total', help: 'Persons created (recognition, enrollment, face moves)', registers: this.r });
-  readonly nearest = new Histogram({
-    name: 'glimpse_matcher_nearest_seconds',
-    help: 'One nearest-face search (HNSW index) per query face',
-    buckets: FAST_BUCKETS,
+  readonly facesStored = new Counter({
+    name: 'glimpse_matcher_faces_stored_total',
+    help: 'Faces inserted (with encoding and crop)',
     registers: this.r,
   });
-  readonly transaction = new Histogram({
-    name: 'glimpse_matcher_db_transaction_seconds',
-    help: 'Database transactions (waiting for the connection included), by outcome',
-    labelNames: ['outcome'],
-    buckets: FAST_BUCKETS,
+  readonly personsCreated = new Counter({
+    name: 'glimpse_matcher_persons_created_total',
+    help: 'Persons created (recognition, enrollment, face moves)',
     registers: this.r,
   });
+  readonly nearest = this.seconds(
+    'glimpse_matcher_nearest_seconds',
+    'One nearest-face search (HNSW index) per query face',
+    [],
+    FAST_BUCKETS,
+  );
+  readonly transaction = this.seconds(
+    'glimpse_matcher_db_transaction_seconds',
+    'Database transactions (waiting for the connection included), by outcome',
+    ['outcome'],
+    FAST_BUCKETS,
+  );
 
   constructor(defaults = true) {
     super('matcher', { defaults });
-    const metrics = this;
-    new Gauge({
-      name: 'glimpse_matcher_outbox_pending',
-      help: 'Events written but not yet acknowledged by JetStream',
-      registers: this.r,
-      async collect() {
-        const n = await metrics.countPending();
-        if (n !== undefined) this.set(n);
-      },
-    });
+    this.gaugeOf('glimpse_matcher_outbox_pending', 'Events written but not yet acknowledged by JetStream', () =>
+      this.countPending(),
+    );
   }
 
   /** Times and counts the repositories' calls from now on; their behaviour is unchanged. */
-  instrument(db: Pick<Database, 'transaction'>, faces: Pick<FaceRepository, 'nearest' | 'insert'>, persons: Pick<PersonRepository, 'create'>): void {
+  instrument(
+    db: Pick<Database, 'transaction'>,
+    faces: Pick<FaceRepository, 'nearest' | 'insert'>,
+    persons: Pick<PersonRepository, 'create'>,
+  ): void {
     around(db, 'transaction', (s, ok) => this.transaction.observe({ outcome: ok ? 'commit' : 'rollback' }, s));
     around(faces, 'nearest', (s, ok) => ok && this.nearest.observe(s));
     around(faces, 'insert', (_, ok) => ok && this.facesStored.inc());
@@ -75,7 +79,11 @@ export class MatcherMetrics extends ServiceMetrics {
  * Replaces `obj[key]` by a wrapper that reports each call's duration and success. Wrapping the
  * instances (rather than adding calls to the repositories) keeps the data code free of metrics.
  */
-function around<T extends object, K extends keyof T>(obj: T, key: K, report: (seconds: number, ok: boolean) => unknown): void {
+function around<T extends object, K extends keyof T>(
+  obj: T,
+  key: K,
+  report: (seconds: number, ok: boolean) => unknown,
+): void {
   const original = obj[key] as unknown as (...args: unknown[]) => Promise<unknown>;
   const wrapped = async function (this: unknown, ...args: unknown[]) {
     const started = performance.now();

@@ -12,7 +12,7 @@ import { ABANDONED, type FrameLedgerRepository } from './frame-ledger.repository
 import { MatcherService } from './matcher.service';
 import type { PersonRepository } from './person.repository';
 import type { SightingService, StreamFace } from './sighting.service';
-import { strictMock } from './testing/strict-mock';
+import { strictMock } from '@glimpse/testing';
 
 const TX = { tx: 'the one transaction' } as unknown as Tx;
 /** The seed's rule: these tests pin its behaviour (the person rule: describe blocks further down). */
@@ -42,7 +42,11 @@ const SIGHTING_EVENT = { eventId: 'sighting.started:s1', subject: 's', personId:
 
 const enc = (x: number) => Array.from({ length: 128 }, (_, i) => (i === 0 ? x : 0));
 const box = { x: 1, y: 2, width: 30, height: 40 };
-const request = (over: Partial<MatchFaces.Request> = {}, encodings = [enc(0)], source = 'upload'): MatchFaces.Request => ({
+const request = (
+  over: Partial<MatchFaces.Request> = {},
+  encodings = [enc(0)],
+  source = 'upload',
+): MatchFaces.Request => ({
   frame: { source, seq: 7, capturedAt: '2026-11-28T10:00:00.000Z', width: 640, height: 480 },
   store: true,
   faces: encodings.map((encoding) => ({ box, encoding, crop: CROP.toString('base64') })),
@@ -56,7 +60,11 @@ const near = (distance: number, personId = ALICE.id, faceId = 'f0000000-0000-400
   distance,
 });
 
-function setup(nearest: NearestFace[] = [], recorded: MatchFaces.Reply | typeof ABANDONED | null = null, config: DeciderConfig = CONFIG) {
+function setup(
+  nearest: NearestFace[] = [],
+  recorded: MatchFaces.Reply | typeof ABANDONED | null = null,
+  config: DeciderConfig = CONFIG,
+) {
   const db = strictMock<Database>('db', { transaction: jest.fn((fn: (tx: Tx) => unknown) => fn(TX)) as never });
   const faces = strictMock<FaceRepository>('faces', {
     lockForMatching: jest.fn().mockResolvedValue(undefined),
@@ -94,13 +102,29 @@ describe('MatcherService.matchFaces', () => {
     const { faces: out } = await service.matchFaces(req);
 
     expect(out).toEqual([
-      { faceId: FACE_ID, box, personId: ALICE.id, personNumber: 1, personName: 'Alice', isNew: false, distance: 0.3, similarity: 97, decision: 'match' },
+      {
+        faceId: FACE_ID,
+        box,
+        personId: ALICE.id,
+        personNumber: 1,
+        personName: 'Alice',
+        isNew: false,
+        distance: 0.3,
+        similarity: 97,
+        decision: 'match',
+      },
     ]);
     expect(faces.lockForMatching).toHaveBeenCalledWith(TX);
     expect(faces.nearest).toHaveBeenCalledWith(TX, req.faces[0].encoding, 1, 100);
     expect(persons.touch).toHaveBeenCalledWith(TX, ALICE.id, new Date(req.frame.capturedAt));
     const stored: NewFace = faces.insert.mock.calls[0][1];
-    expect(stored).toMatchObject({ personId: ALICE.id, box, source: 'upload', frameSeq: 7, capturedAt: new Date(req.frame.capturedAt) });
+    expect(stored).toMatchObject({
+      personId: ALICE.id,
+      box,
+      source: 'upload',
+      frameSeq: 7,
+      capturedAt: new Date(req.frame.capturedAt),
+    });
     expect(Buffer.from(stored.crop)).toEqual(CROP);
     expect(bus.publish).toHaveBeenCalledWith(RecognitionEvent.contract, ['upload'], { frame: req.frame, faces: out });
     expect(addedEvents(outbox)).toEqual([]); // a known face in an upload changes nothing events tell
@@ -116,12 +140,24 @@ describe('MatcherService.matchFaces', () => {
     const { faces: out } = await service.matchFaces(request());
 
     expect(out).toEqual([
-      { faceId: FACE_ID, box, personId: NEW_ID, personNumber: 2, personName: null, isNew: true, distance: null, similarity: null, decision: 'new' },
+      {
+        faceId: FACE_ID,
+        box,
+        personId: NEW_ID,
+        personNumber: 2,
+        personName: null,
+        isNew: true,
+        distance: null,
+        similarity: null,
+        decision: 'new',
+      },
     ]);
     expect(persons.create).toHaveBeenCalledWith(TX, new Date('2026-11-28T10:00:00.000Z'));
     expect(persons.touch).not.toHaveBeenCalled();
     expect(faces.insert.mock.calls[0][1].personId).toBe(NEW_ID);
-    expect(outbox.add).toHaveBeenCalledWith(TX, [expect.objectContaining({ eventId: `person.created:${NEW_ID}`, personId: NEW_ID })]);
+    expect(outbox.add).toHaveBeenCalledWith(TX, [
+      expect.objectContaining({ eventId: `person.created:${NEW_ID}`, personId: NEW_ID }),
+    ]);
     expect(addedEvents(outbox)[0].payload).toMatchObject({
       type: 'person.created',
       occurredAt: NOW.toISOString(),
@@ -138,7 +174,12 @@ describe('MatcherService.matchFaces', () => {
 
     expect(sightings.track).toHaveBeenCalledWith(
       TX,
-      expect.objectContaining({ person: { id: NEW_ID, number: 2, name: null }, isNew: true, source: 'cam-1', score: 30 * 40 * 0.5 }),
+      expect.objectContaining({
+        person: { id: NEW_ID, number: 2, name: null },
+        isNew: true,
+        source: 'cam-1',
+        score: 30 * 40 * 0.5,
+      }),
       expect.any(Set),
     );
     expect(faces.insert).toHaveBeenCalledTimes(1);
@@ -177,8 +218,28 @@ describe('MatcherService.matchFaces', () => {
     const { faces: out } = await service.matchFaces(request({ store: false }, [enc(0), enc(5)], 'cam-1'));
 
     expect(out).toEqual([
-      { faceId: null, box, personId: ALICE.id, personNumber: 1, personName: 'Alice', isNew: false, distance: 0.2, similarity: similarity(0.2), decision: 'match' },
-      { faceId: null, box, personId: null, personNumber: null, personName: null, isNew: true, distance: null, similarity: null, decision: 'new' },
+      {
+        faceId: null,
+        box,
+        personId: ALICE.id,
+        personNumber: 1,
+        personName: 'Alice',
+        isNew: false,
+        distance: 0.2,
+        similarity: similarity(0.2),
+        decision: 'match',
+      },
+      {
+        faceId: null,
+        box,
+        personId: null,
+        personNumber: null,
+        personName: null,
+        isNew: true,
+        distance: null,
+        similarity: null,
+        decision: 'new',
+      },
     ]);
     expect(faces.lockForMatching).not.toHaveBeenCalled();
     expect(faces.insert).not.toHaveBeenCalled();
@@ -200,7 +261,13 @@ describe('MatcherService.matchFaces', () => {
     });
     faces.nearest.mockImplementation(async (_tx, e: readonly number[]) =>
       stored
-        .map((s) => ({ faceId: s.id, personId: s.personId, personNumber: 2, personName: null, distance: euclidean(e, s.encoding) }))
+        .map((s) => ({
+          faceId: s.id,
+          personId: s.personId,
+          personNumber: 2,
+          personName: null,
+          distance: euclidean(e, s.encoding),
+        }))
         .sort((x, y) => x.distance - y.distance)
         .slice(0, 1),
     );
@@ -216,7 +283,10 @@ describe('MatcherService.matchFaces', () => {
     const { service, faces, persons } = setup();
     faces.nearest.mockResolvedValueOnce([near(0.4)]).mockResolvedValueOnce([near(0.3)]);
     const { faces: out } = await service.matchFaces(request({}, [enc(0), enc(1)]));
-    expect(out.map((f) => [f.decision, f.personId])).toEqual([['new', NEW_ID], ['match', ALICE.id]]);
+    expect(out.map((f) => [f.decision, f.personId])).toEqual([
+      ['new', NEW_ID],
+      ['match', ALICE.id],
+    ]);
     expect(persons.create).toHaveBeenCalledTimes(1);
   });
 
@@ -266,7 +336,18 @@ describe('MatcherService.matchFaces with a frame id (retries)', () => {
 
   it('answers a frame it already stored with the recorded reply, and stores, publishes and relays nothing', async () => {
     const recorded: MatchFaces.Reply = {
-      faces: [{ faceId: FACE_ID, box, personId: NEW_ID, personNumber: 2, personName: null, isNew: true, distance: null, similarity: null }],
+      faces: [
+        {
+          faceId: FACE_ID,
+          box,
+          personId: NEW_ID,
+          personNumber: 2,
+          personName: null,
+          isNew: true,
+          distance: null,
+          similarity: null,
+        },
+      ],
     }; // recorded before decisions existed: answered as it was
     // A stored face now lies at distance 0: a second run would answer isNew: false, and store it again.
     const { service, faces, persons, outbox, relay, bus, ledger } = setup([near(0, NEW_ID)], recorded);
@@ -292,7 +373,10 @@ describe('MatcherService.matchFaces with a frame id (retries)', () => {
 
   it('stores nothing for a frame its requester gave up (FrameSettle), and says so', async () => {
     const { service, faces, outbox, ledger, bus } = setup([near(0.3)], ABANDONED);
-    await expect(service.matchFaces(withId())).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/given up/) });
+    await expect(service.matchFaces(withId())).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/given up/),
+    });
     expect(faces.insert).not.toHaveBeenCalled();
     expect(outbox.add).not.toHaveBeenCalled();
     expect(ledger.record).not.toHaveBeenCalled();
@@ -311,10 +395,17 @@ describe('MatcherService.matchFaces with the person rule', () => {
   const PERSON: DeciderConfig = { ...CONFIG, MATCH_RULE: 'person', MATCH_K: 64 };
   const BOB = '44444444-4444-4444-8444-444444444444';
   /** The gallery behind the seam: nearest faces, each candidate's centroid distance, and its size. */
-  function gallery(nearest: NearestFace[], centroids: Record<string, number>, persons = 10, config: Partial<DeciderConfig> = {}) {
+  function gallery(
+    nearest: NearestFace[],
+    centroids: Record<string, number>,
+    persons = 10,
+    config: Partial<DeciderConfig> = {},
+  ) {
     const t = setup(nearest, null, { ...PERSON, ...config });
     t.faces.personDistances = jest.fn(async (_tx: Tx, _e: readonly number[], ids: readonly string[]) =>
-      ids.filter((id) => centroids[id] !== undefined).map((personId) => ({ personId, distance: centroids[personId], faces: 3 })),
+      ids
+        .filter((id) => centroids[id] !== undefined)
+        .map((personId) => ({ personId, distance: centroids[personId], faces: 3 })),
     ) as never;
     t.faces.countPersons = jest.fn().mockResolvedValue(persons) as never;
     return t;
@@ -330,7 +421,13 @@ describe('MatcherService.matchFaces with the person rule', () => {
     // Bob owns the single nearest face, but Alice's faces as a whole are closer
     const { service, faces } = gallery([near(0.3, BOB), near(0.32)], { [ALICE.id]: 0.25, [BOB]: 0.45 });
     const [face] = (await service.matchFaces(upload())).faces;
-    expect(face).toMatchObject({ decision: 'match', personId: ALICE.id, isNew: false, faceId: FACE_ID, distance: 0.25 });
+    expect(face).toMatchObject({
+      decision: 'match',
+      personId: ALICE.id,
+      isNew: false,
+      faceId: FACE_ID,
+      distance: 0.25,
+    });
     expect(face.similarity).toBe(similarity(0.25, 0.5));
     expect(faces.nearest).toHaveBeenCalledWith(TX, enc(0), 64, 100);
     expect(faces.personDistances).toHaveBeenCalledWith(TX, enc(0), [BOB, ALICE.id], 50);
@@ -348,7 +445,12 @@ describe('MatcherService.matchFaces with the person rule', () => {
   });
 
   it('is unsure between two look-alikes when so set: stores nothing and creates nobody', async () => {
-    const { service, faces, persons, outbox } = gallery([near(0.3), near(0.32, BOB)], { [ALICE.id]: 0.3, [BOB]: 0.32 }, 10, { MATCH_AMBIGUOUS: 'unsure' });
+    const { service, faces, persons, outbox } = gallery(
+      [near(0.3), near(0.32, BOB)],
+      { [ALICE.id]: 0.3, [BOB]: 0.32 },
+      10,
+      { MATCH_AMBIGUOUS: 'unsure' },
+    );
     const [face] = (await service.matchFaces(upload())).faces;
     expect(face).toMatchObject({ decision: 'unsure', personId: null, guess: { personId: ALICE.id } });
     expect(faces.insert).not.toHaveBeenCalled();
@@ -407,8 +509,24 @@ describe('MatcherService.search', () => {
     expect(res).toEqual({
       threshold: 0.6,
       results: [
-        { personId: ALICE.id, personNumber: 1, personName: 'Alice', faceId: 'a0000000-0000-4000-8000-000000000001', distance: 0.1, similarity: similarity(0.1), match: true },
-        { personId: B, personNumber: 9, personName: null, faceId: 'b0000000-0000-4000-8000-000000000001', distance: 0.5, similarity: similarity(0.5), match: true },
+        {
+          personId: ALICE.id,
+          personNumber: 1,
+          personName: 'Alice',
+          faceId: 'a0000000-0000-4000-8000-000000000001',
+          distance: 0.1,
+          similarity: similarity(0.1),
+          match: true,
+        },
+        {
+          personId: B,
+          personNumber: 9,
+          personName: null,
+          faceId: 'b0000000-0000-4000-8000-000000000001',
+          distance: 0.5,
+          similarity: similarity(0.5),
+          match: true,
+        },
       ],
     });
     // Ten faces per wanted person, and an HNSW breadth that can return them all.

@@ -25,10 +25,11 @@ import { ABANDONED, FrameLedgerRepository } from './frame-ledger.repository';
 import { Periodic } from './periodic';
 import { PersonRepository, type PersonRef } from './person.repository';
 import { SightingService, type FrameSightings } from './sighting.service';
-import { unknownFace, watchlistVerdict } from './privacy/watchlist';
+import { nobody } from './decision/nobody';
+import { blurBystanders } from './privacy/bystander-blur';
+import { watchlistVerdict, type WatchlistVerdict } from './privacy/watchlist';
 
 type QueryFace = MatchFaces.Request['faces'][number];
-
 
 /** How many stored faces a search looks at per wanted person, so one person's many faces cannot crowd out others. */
 const SEARCH_FACES_PER_PERSON = 10;
@@ -54,7 +55,9 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(MATCHER_CONFIG)
-    private readonly config: Pick<MatcherConfig, 'THRESHOLD' | 'MATCH_K' | 'HNSW_EF_SEARCH'> & TrackConfig & Partial<Pick<MatcherConfig, 'RECOGNITION_MODE'>>,
+    private readonly config: Pick<MatcherConfig, 'THRESHOLD' | 'MATCH_K' | 'HNSW_EF_SEARCH'> &
+      TrackConfig &
+      Partial<Pick<MatcherConfig, 'RECOGNITION_MODE' | 'BLUR_UNKNOWN'>>,
     private readonly db: Database,
     private readonly faces: FaceRepository,
     private readonly persons: PersonRepository,
@@ -66,7 +69,12 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly ledger: FrameLedgerRepository,
     private readonly decider: Decider,
   ) {
-    this.pruner = new Periodic('frame ledger pruning', FRAME_LEDGER_PRUNE_MS, () => this.ledger.prune(FRAME_LEDGER_KEEP_MS), this.log);
+    this.pruner = new Periodic(
+      'frame ledger pruning',
+      FRAME_LEDGER_PRUNE_MS,
+      () => this.ledger.prune(FRAME_LEDGER_KEEP_MS),
+      this.log,
+    );
     this.tracks = config.MATCH_TRACKS
       ? new TrackPool({
           faces: config.MATCH_TRACK_FACES ?? 10,
@@ -101,7 +109,10 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
       // After the lock: a retry racing its first attempt waits for that commit, then finds it here.
       const recorded = frameId ? await this.ledger.find(tx, frameId) : null;
       if (recorded === ABANDONED) {
-        throw new GlimpseError('CONFLICT', `frame ${frameId} was given up by its requester before it was stored; not storing it now`);
+        throw new GlimpseError(
+          'CONFLICT',
+          `frame ${frameId} was given up by its requester before it was stored; not storing it now`,
+        );
       }
       if (recorded) return { faces: recorded.faces, replayed: true };
       const counted: FrameSightings = new Set();
@@ -109,9 +120,11 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
       const keys = this.trackKeys(req);
       const pooled = keys.map((key, i) => (key ? this.pool(key, req.faces[i], now) : undefined));
       const { decisions, threshold } = await this.decider.decide(tx, req.faces, req.threshold, pooled);
+      const verdicts = decisions.map((d) => this.inMode(d.verdict));
+      const frame = { events, counted, bystanders: this.bystanders(req.faces, verdicts) };
       const out: RecognizedFace[] = [];
       for (const [i, face] of req.faces.entries()) {
-        out.push(await this.apply(tx, req, face, { ...decisions[i], threshold }, events, counted));
+        out.push(await this.apply(tx, req, face, { ...decisions[i], verdict: verdicts[i], threshold }, frame));
         const key = keys[i];
         if (key) trackUpdates.push(trackUpdate(key, face, decisions[i], out[i], now));
       }
@@ -120,7 +133,9 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
       return { faces: out, replayed: false };
     });
     if (replayed) {
-      this.log.log(`frame ${req.frame.source}#${req.frame.seq} (${frameId}) was already stored: answering its recorded reply`);
+      this.log.log(
+        `frame ${req.frame.source}#${req.frame.seq} (${frameId}) was already stored: answering its recorded reply`,
+      );
       return { faces };
     }
     for (const u of trackUpdates) this.tracks?.apply(u);
@@ -172,20 +187,28 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** watchlist mode (docs/privacy.md): only named persons match; for anyone else nothing is stored. */
+  private inMode(verdict: FaceDecision['verdict']): WatchlistVerdict {
+    return this.config.RECOGNITION_MODE === 'watchlist' ? watchlistVerdict(verdict) : verdict;
+  }
+
+  /** BLUR_UNKNOWN: the frame's faces that are no match with a named person, to be blurred in stored crops. */
+  private bystanders(faces: readonly QueryFace[], verdicts: readonly WatchlistVerdict[]): Box[] {
+    if (!this.config.BLUR_UNKNOWN) return [];
+    return faces.filter((_, i) => !namedMatch(verdicts[i])).map((f) => f.box);
+  }
+
   /** Carries out one face's decision: a person created or touched, the face stored or not, sightings. */
   private async apply(
     tx: Tx,
     req: MatchFaces.Request,
     face: QueryFace,
-    d: FaceDecision & { threshold: number },
-    events: OutboxEvent[],
-    counted: FrameSightings,
+    d: Omit<FaceDecision, 'verdict'> & { verdict: WatchlistVerdict; threshold: number },
+    { events, counted, bystanders }: { events: OutboxEvent[]; counted: FrameSightings; bystanders: Box[] },
   ): Promise<RecognizedFace> {
-    const { threshold } = d;
-    // watchlist mode (docs/privacy.md): only named persons match; for anyone else nothing is stored
-    const verdict = this.config.RECOGNITION_MODE === 'watchlist' ? watchlistVerdict(d.verdict) : d.verdict;
-    if (verdict.kind === 'unknown') return unknownFace(face.box);
-    if (verdict.kind === 'unsure') return unsure(face.box, verdict.guess, threshold);
+    const { threshold, verdict } = d;
+    if (verdict.kind === 'unknown') return nobody(face.box, { decision: 'unknown' });
+    if (verdict.kind === 'unsure') return nobody(face.box, { decision: 'unsure', guess: verdict.guess, threshold });
     const hit = verdict.kind === 'match' ? verdict.person : undefined;
     if (!req.store) return hit ? matched(face.box, null, hit, threshold) : unmatched(face.box, null, null);
 
@@ -204,7 +227,7 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
         source: req.frame.source,
         frameSeq: req.frame.seq,
         capturedAt: seenAt,
-        crop: Buffer.from(face.crop, 'base64'),
+        crop: await blurBystanders(Buffer.from(face.crop, 'base64'), face.box, face.cropBox, bystanders),
       });
     };
 
@@ -216,7 +239,11 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
       faceId = await store();
     } else {
       const score = cropScore(face.box, face.quality);
-      const t = await this.sightings.track(tx, { person, isNew: !hit, source: req.frame.source, seenAt, score, store }, counted);
+      const t = await this.sightings.track(
+        tx,
+        { person, isNew: !hit, source: req.frame.source, seenAt, score, store },
+        counted,
+      );
       faceId = t.faceId;
       sightingId = t.sightingId;
       sightingEvents = t.events;
@@ -233,6 +260,8 @@ export class MatcherService implements OnApplicationBootstrap, OnModuleDestroy {
     return personCreated(person, { createdAt: seenAt, origin: 'recognition', source, faceIds }, this.clock.now());
   }
 }
+
+const namedMatch = (v: WatchlistVerdict): boolean => v.kind === 'match' && v.person.personName !== null;
 
 function trackUpdate(key: string, face: QueryFace, d: FaceDecision, out: RecognizedFace, at: number): TrackUpdate {
   return {
@@ -271,27 +300,5 @@ function unmatched(box: Box, faceId: string | null, person: PersonRef | null): R
     distance: null,
     similarity: null,
     decision: 'new',
-  };
-}
-
-/** Neither a match nor safely new: nothing is stored; the closest person is the guess. */
-function unsure(box: Box, guess: PersonCandidate | null, threshold: number): RecognizedFace {
-  return {
-    faceId: null,
-    box,
-    personId: null,
-    personNumber: null,
-    personName: null,
-    isNew: false,
-    distance: null,
-    similarity: null,
-    decision: 'unsure',
-    guess: guess && {
-      personId: guess.personId,
-      personNumber: guess.personNumber,
-      personName: guess.personName,
-      distance: guess.distance,
-      similarity: similarity(guess.distance, threshold),
-    },
   };
 }

@@ -28,7 +28,9 @@ export class Periodic {
     if (this.stopped) return Promise.resolve();
     this.current ??= this.task()
       .then(() => undefined)
-      .catch((err: unknown) => this.log.warn(`${this.name} failed: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) =>
+        this.log.warn(`${this.name} failed: ${err instanceof Error ? err.message : String(err)}`),
+      )
       .finally(() => (this.current = undefined));
     return this.current;
   }

@@ -55,7 +55,11 @@ export class PersonRepository {
 
   /** Sets the name and returns the new version. */
   async rename(tx: Tx, id: string, name: string | null): Promise<number> {
-    const p = await tx.person.update({ where: { id }, data: { name, version: { increment: 1 } }, select: { version: true } });
+    const p = await tx.person.update({
+      where: { id },
+      data: { name, version: { increment: 1 } },
+      select: { version: true },
+    });
     return p.version;
   }
 
@@ -70,9 +74,15 @@ export class PersonRepository {
    * name if it has none, the earlier creation and the later last-seen time; then deletes the source and
    * remembers its id (and its own aliases) as aliases of the target.
    */
-  async merge(tx: Tx, target: PersonRef, source: PersonRef): Promise<{ faces: number; sightings: number; version: number; name: string | null }> {
-    const faces = await tx.$executeRaw`UPDATE faces SET person_id = ${target.id}::uuid WHERE person_id = ${source.id}::uuid`;
-    const sightings = await tx.$executeRaw`UPDATE sightings SET person_id = ${target.id}::uuid WHERE person_id = ${source.id}::uuid`;
+  async merge(
+    tx: Tx,
+    target: PersonRef,
+    source: PersonRef,
+  ): Promise<{ faces: number; sightings: number; version: number; name: string | null }> {
+    const faces =
+      await tx.$executeRaw`UPDATE faces SET person_id = ${target.id}::uuid WHERE person_id = ${source.id}::uuid`;
+    const sightings =
+      await tx.$executeRaw`UPDATE sightings SET person_id = ${target.id}::uuid WHERE person_id = ${source.id}::uuid`;
     await tx.$executeRaw`UPDATE person_aliases SET person_id = ${target.id}::uuid WHERE person_id = ${source.id}::uuid`;
     const [merged] = await tx.$queryRaw<Array<{ version: number; name: string | null }>>`
       UPDATE persons t SET
@@ -144,7 +154,16 @@ export class PersonRepository {
       where: { personId: id },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: PERSON_FACES_LIMIT,
-      select: { id: true, boxX: true, boxY: true, boxWidth: true, boxHeight: true, source: true, capturedAt: true, createdAt: true },
+      select: {
+        id: true,
+        boxX: true,
+        boxY: true,
+        boxWidth: true,
+        boxHeight: true,
+        source: true,
+        capturedAt: true,
+        createdAt: true,
+      },
     });
     return {
       ...person,

@@ -10,7 +10,7 @@ import type { FaceRepository, NearestFace } from './face.repository';
 import type { PersonRepository } from './person.repository';
 import { PersonService, type PersonsConfig } from './person.service';
 import type { SightingRepository } from './sighting.repository';
-import { strictMock } from './testing/strict-mock';
+import { strictMock } from '@glimpse/testing';
 
 const TX = { tx: 'tx' } as unknown as Tx;
 const NOW = new Date('2026-11-28T12:00:00.000Z');
@@ -71,8 +71,13 @@ function setup(config: Partial<PersonsConfig> = {}) {
     get: jest.fn(),
     unnamedNotSeenSince: jest.fn(),
   });
-  const sightings = strictMock<SightingRepository>('sightings', { forgetBestFace: jest.fn().mockResolvedValue(undefined) });
-  const outbox = strictMock<OutboxRepository>('outbox', { add: jest.fn().mockResolvedValue(undefined), erase: jest.fn().mockResolvedValue(undefined) });
+  const sightings = strictMock<SightingRepository>('sightings', {
+    forgetBestFace: jest.fn().mockResolvedValue(undefined),
+  });
+  const outbox = strictMock<OutboxRepository>('outbox', {
+    add: jest.fn().mockResolvedValue(undefined),
+    erase: jest.fn().mockResolvedValue(undefined),
+  });
   const relay = strictMock<EventRelay>('relay', { kick: jest.fn() });
   const erasure = strictMock<ErasureService>('erasure', { schedule: jest.fn() });
   const clock = strictMock<Clock>('clock', { now: jest.fn(() => NOW) });
@@ -82,10 +87,24 @@ function setup(config: Partial<PersonsConfig> = {}) {
     linkFaceToPerson: jest.fn().mockResolvedValue(1),
     linkPersons: jest.fn().mockResolvedValue(4),
   });
-  const service = new PersonService({ ...CONFIG, ...config }, db, faces, persons, sightings, outbox, relay, erasure, clock, links);
+  const service = new PersonService(
+    { ...CONFIG, ...config },
+    db,
+    faces,
+    persons,
+    sightings,
+    outbox,
+    relay,
+    erasure,
+    clock,
+    links,
+  );
   /** Every outbox write in order, erasures included, as [kind, id] pairs. */
   const writes = () =>
-    [...outbox.add.mock.invocationCallOrder.map((o, i) => [o, 'add', i] as const), ...outbox.erase.mock.invocationCallOrder.map((o, i) => [o, 'erase', i] as const)]
+    [
+      ...outbox.add.mock.invocationCallOrder.map((o, i) => [o, 'add', i] as const),
+      ...outbox.erase.mock.invocationCallOrder.map((o, i) => [o, 'erase', i] as const),
+    ]
       .sort((a, b) => a[0] - b[0])
       .flatMap(([, kind, i]) =>
         kind === 'add'
@@ -103,8 +122,16 @@ describe('PersonService.rename', () => {
     expect(faces.lockForMatching).toHaveBeenCalledWith(TX);
     expect(persons.rename).toHaveBeenCalledWith(TX, ALICE.id, 'Alicia');
     const [[, [event]]] = outbox.add.mock.calls;
-    expect(event).toMatchObject({ eventId: `person.renamed:${ALICE.id}:4`, subject: `glimpse.events.person.renamed.${ALICE.id}` });
-    expect(event.payload.data).toEqual({ personId: ALICE.id, personNumber: 1, personName: 'Alicia', previousName: 'Alice' });
+    expect(event).toMatchObject({
+      eventId: `person.renamed:${ALICE.id}:4`,
+      subject: `glimpse.events.person.renamed.${ALICE.id}`,
+    });
+    expect(event.payload.data).toEqual({
+      personId: ALICE.id,
+      personNumber: 1,
+      personName: 'Alicia',
+      previousName: 'Alice',
+    });
     expect(relay.kick).toHaveBeenCalled();
   });
 
@@ -130,7 +157,13 @@ describe('PersonService.merge', () => {
     expect(persons.merge).toHaveBeenCalledWith(TX, ALICE, BOB);
     const [[, [event]]] = outbox.add.mock.calls;
     expect(event.eventId).toBe(`person.merged:${ALICE.id}:4`);
-    expect(event.payload.data).toMatchObject({ personId: ALICE.id, sourceId: BOB.id, sourceNumber: 2, movedFaces: 3, movedSightings: 2 });
+    expect(event.payload.data).toMatchObject({
+      personId: ALICE.id,
+      sourceId: BOB.id,
+      sourceNumber: 2,
+      movedFaces: 3,
+      movedSightings: 2,
+    });
   });
 
   it('is NOT_FOUND when either person is missing', async () => {
@@ -149,13 +182,20 @@ describe('PersonService.moveFace', () => {
     faces.find.mockResolvedValue(face);
     faces.countOf.mockResolvedValue(2);
     await expect(service.moveFace({ faceId: FACE, toPersonId: null })).resolves.toEqual({
-      faceId: FACE, fromPersonId: ALICE.id, person: summary(NEW), createdPerson: true, fromPersonDeleted: false,
+      faceId: FACE,
+      fromPersonId: ALICE.id,
+      person: summary(NEW),
+      createdPerson: true,
+      fromPersonDeleted: false,
     });
     expect(persons.create).toHaveBeenCalledWith(TX, face.capturedAt);
     expect(faces.moveTo).toHaveBeenCalledWith(TX, FACE, NEW.id);
     expect(sightings.forgetBestFace).toHaveBeenCalledWith(TX, FACE);
     expect(persons.bump.mock.calls.map(([, id]) => id)).toEqual([NEW.id, ALICE.id]);
-    expect(writes()).toEqual([['event', `person.created:${NEW.id}`], ['event', `face.moved:${FACE}:${NEW.id}.5`]]);
+    expect(writes()).toEqual([
+      ['event', `person.created:${NEW.id}`],
+      ['event', `face.moved:${FACE}:${NEW.id}.5`],
+    ]);
     expect(erasure.schedule).not.toHaveBeenCalled();
   });
 
@@ -178,7 +218,10 @@ describe('PersonService.moveFace', () => {
   it('does nothing when the face already belongs there, and NOT_FOUND for unknown faces or persons', async () => {
     const { service, faces } = setup();
     faces.find.mockResolvedValueOnce(face);
-    await expect(service.moveFace({ faceId: FACE, toPersonId: ALICE.id })).resolves.toMatchObject({ createdPerson: false, fromPersonDeleted: false });
+    await expect(service.moveFace({ faceId: FACE, toPersonId: ALICE.id })).resolves.toMatchObject({
+      createdPerson: false,
+      fromPersonDeleted: false,
+    });
     expect(faces.moveTo).not.toHaveBeenCalled();
     faces.find.mockResolvedValueOnce(null);
     await expect(service.moveFace({ faceId: FACE, toPersonId: null })).rejects.toEqual(notFound);
@@ -208,19 +251,37 @@ describe('PersonService.enroll', () => {
 
   it('creates a named person with every face, and reports other persons within the threshold', async () => {
     const { service, faces, persons, outbox } = setup();
-    const near = (personId: string, distance: number): NearestFace => ({ faceId: FACE, personId, personNumber: 2, personName: null, distance });
-    faces.nearest.mockResolvedValueOnce([near(BOB.id, 0.5), near(BOB.id, 0.55)]).mockResolvedValueOnce([near(NEW.id, 0.1), near(BOB.id, 0.4), near(ALIAS, 0.7)]);
+    const near = (personId: string, distance: number): NearestFace => ({
+      faceId: FACE,
+      personId,
+      personNumber: 2,
+      personName: null,
+      distance,
+    });
+    faces.nearest
+      .mockResolvedValueOnce([near(BOB.id, 0.5), near(BOB.id, 0.55)])
+      .mockResolvedValueOnce([near(NEW.id, 0.1), near(BOB.id, 0.4), near(ALIAS, 0.7)]);
     const reply = await service.enroll({ name: 'Carol', faces: [enrollFace(), enrollFace()] });
 
     expect(persons.create).toHaveBeenCalledWith(TX, NOW, 'Carol');
     expect(faces.insert).toHaveBeenCalledTimes(2);
-    expect(faces.insert.mock.calls[0][1]).toMatchObject({ personId: NEW.id, source: 'enroll', frameSeq: 0, capturedAt: NOW });
+    expect(faces.insert.mock.calls[0][1]).toMatchObject({
+      personId: NEW.id,
+      source: 'enroll',
+      frameSeq: 0,
+      capturedAt: NOW,
+    });
     // Nearest faces are looked up before each insert, so a face never finds itself; the new person is skipped.
     expect(faces.nearest.mock.invocationCallOrder[1]).toBeLessThan(faces.insert.mock.invocationCallOrder[1]);
     expect(reply).toMatchObject({ created: true, faceIds: [FACE, FACE2] });
-    expect(reply.similarPersons).toEqual([{ personId: BOB.id, personNumber: 2, personName: null, distance: 0.4, similarity: expect.any(Number) }]);
+    expect(reply.similarPersons).toEqual([
+      { personId: BOB.id, personNumber: 2, personName: null, distance: 0.4, similarity: expect.any(Number) },
+    ]);
     const [[, [event]]] = outbox.add.mock.calls;
-    expect(event.payload).toMatchObject({ type: 'person.created', data: { origin: 'enrollment', source: 'enroll', faceIds: [FACE, FACE2] } });
+    expect(event.payload).toMatchObject({
+      type: 'person.created',
+      data: { origin: 'enrollment', source: 'enroll', faceIds: [FACE, FACE2] },
+    });
   });
 
   it('adds faces to an existing person with person.enrolled, and NOT_FOUND for a stranger', async () => {
@@ -241,7 +302,10 @@ describe('PersonService.delete', () => {
     persons.delete.mockResolvedValue({ deletedFaces: 4 });
     await expect(service.delete({ id: ALICE.id })).resolves.toEqual({ id: ALICE.id, deletedFaces: 4 });
     expect(outbox.erase).toHaveBeenCalledWith(TX, [ALICE.id, ALIAS], `person.erase:${ALICE.id}`);
-    expect(writes()).toEqual([['erase', `${ALICE.id},${ALIAS}`], ['event', `person.deleted:${ALICE.id}`]]);
+    expect(writes()).toEqual([
+      ['erase', `${ALICE.id},${ALIAS}`],
+      ['event', `person.deleted:${ALICE.id}`],
+    ]);
     const deleted = outbox.add.mock.calls.flatMap(([, e]) => e).find((e) => e.payload.type === 'person.deleted')!;
     expect(deleted.payload.data).toEqual({ personId: ALICE.id, reason: 'request', deletedFaces: 4 });
     expect(erasure.schedule).toHaveBeenCalled();
@@ -280,10 +344,21 @@ describe('PersonService catalogue', () => {
   it('passes list filters through as dates and pages', async () => {
     const { service, persons } = setup();
     persons.list.mockResolvedValue({ items: [], total: 7 });
-    await expect(service.list({ page: 2, pageSize: 5, named: false, seenSince: '2026-11-01T00:00:00.000Z' })).resolves.toEqual({
-      items: [], total: 7, page: 2, pageSize: 5,
+    await expect(
+      service.list({ page: 2, pageSize: 5, named: false, seenSince: '2026-11-01T00:00:00.000Z' }),
+    ).resolves.toEqual({
+      items: [],
+      total: 7,
+      page: 2,
+      pageSize: 5,
     });
-    expect(persons.list).toHaveBeenCalledWith({ page: 2, pageSize: 5, named: false, seenSince: new Date('2026-11-01T00:00:00.000Z'), seenBefore: undefined });
+    expect(persons.list).toHaveBeenCalledWith({
+      page: 2,
+      pageSize: 5,
+      named: false,
+      seenSince: new Date('2026-11-01T00:00:00.000Z'),
+      seenBefore: undefined,
+    });
   });
 
   it('maps unknown persons and faces to NOT_FOUND, and returns crops as base64', async () => {
@@ -307,7 +382,10 @@ describe('PersonService cannot-links', () => {
     faces.countOf.mockResolvedValue(3);
     links.linkFaceToPerson.mockResolvedValue(2);
     await expect(service.rejectFace({ faceId: FACE, personId: ALICE.id })).resolves.toEqual({
-      faceId: FACE, fromPersonId: ALICE.id, person: summary(NEW), cannotLinks: 2,
+      faceId: FACE,
+      fromPersonId: ALICE.id,
+      person: summary(NEW),
+      cannotLinks: 2,
     });
     expect(faces.moveTo).toHaveBeenCalledWith(TX, FACE, NEW.id);
     // linked after the move, so the face is not linked with itself and the faces left behind are what remains
@@ -320,7 +398,7 @@ describe('PersonService cannot-links', () => {
     ]);
   });
 
-  it('refuses to reject a face from a person it no longer belongs to, or a person\'s only face, writing nothing', async () => {
+  it("refuses to reject a face from a person it no longer belongs to, or a person's only face, writing nothing", async () => {
     const { service, faces, links, outbox } = setup();
     faces.find.mockResolvedValue(face);
     await expect(service.rejectFace({ faceId: FACE, personId: BOB.id })).rejects.toEqual(conflict);
@@ -352,7 +430,10 @@ describe('PersonService cannot-links', () => {
 
   it('"different people" links the persons, NOT_FOUND when one is unknown', async () => {
     const { service, links } = setup();
-    await expect(service.markDifferent({ personIds: [ALICE.id, BOB.id] })).resolves.toEqual({ personIds: [ALICE.id, BOB.id], cannotLinks: 4 });
+    await expect(service.markDifferent({ personIds: [ALICE.id, BOB.id] })).resolves.toEqual({
+      personIds: [ALICE.id, BOB.id],
+      cannotLinks: 4,
+    });
     expect(links.linkPersons).toHaveBeenCalledWith(TX, [ALICE.id, BOB.id]);
     links.linkPersons.mockClear();
     await expect(service.markDifferent({ personIds: [ALICE.id, NEW.id] })).rejects.toEqual(notFound);

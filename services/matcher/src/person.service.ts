@@ -21,10 +21,19 @@ import { Clock } from './clock';
 import { MATCHER_CONFIG, type MatcherConfig } from './config';
 import { Database, type Tx } from './database/database';
 import { ErasureService } from './erasure.service';
-import { faceMoved, faceRejected, personCreated, personDeleted, personEnrolled, personMerged, personRenamed } from './events/event-factory';
+import {
+  faceMoved,
+  faceRejected,
+  personCreated,
+  personDeleted,
+  personEnrolled,
+  personMerged,
+  personRenamed,
+} from './events/event-factory';
 import { EventRelay } from './events/event-relay';
 import { OutboxRepository, type OutboxEvent } from './events/outbox.repository';
 import { FaceRepository, type FaceRef } from './face.repository';
+import { optionalDate, pageOf } from './paging';
 import { Periodic } from './periodic';
 import { PersonRepository, type PersonRef } from './person.repository';
 import { SightingRepository } from './sighting.repository';
@@ -80,12 +89,14 @@ export class PersonService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async list(req: z.output<typeof PersonsList.request>): Promise<PersonsList.Reply> {
-    const { items, total } = await this.persons.list({
-      ...req,
-      seenSince: req.seenSince ? new Date(req.seenSince) : undefined,
-      seenBefore: req.seenBefore ? new Date(req.seenBefore) : undefined,
-    });
-    return { items, total, page: req.page, pageSize: req.pageSize };
+    return pageOf(
+      req,
+      await this.persons.list({
+        ...req,
+        seenSince: optionalDate(req.seenSince),
+        seenBefore: optionalDate(req.seenBefore),
+      }),
+    );
   }
 
   async get(req: PersonGet.Request): Promise<PersonGet.Reply> {
@@ -127,7 +138,12 @@ export class PersonService implements OnApplicationBootstrap, OnModuleDestroy {
       const m = await this.persons.merge(tx, target, source);
       const moved = { faces: m.faces, sightings: m.sightings };
       events.push(personMerged({ ...target, name: m.name }, source, moved, m.version, this.clock.now()));
-      return { person: await this.summary(tx, target.id), sourceId: source.id, movedFaces: m.faces, movedSightings: m.sightings };
+      return {
+        person: await this.summary(tx, target.id),
+        sourceId: source.id,
+        movedFaces: m.faces,
+        movedSightings: m.sightings,
+      };
     });
   }
 
@@ -137,15 +153,32 @@ export class PersonService implements OnApplicationBootstrap, OnModuleDestroy {
       const face = (await this.faces.find(tx, req.faceId)) ?? notFound('face', req.faceId);
       const from = face.personId;
       if (req.toPersonId === from) {
-        return { faceId: face.id, fromPersonId: from, person: await this.summary(tx, from), createdPerson: false, fromPersonDeleted: false };
+        return {
+          faceId: face.id,
+          fromPersonId: from,
+          person: await this.summary(tx, from),
+          createdPerson: false,
+          fromPersonDeleted: false,
+        };
       }
-      const existing = req.toPersonId ? ((await this.persons.find(tx, req.toPersonId)) ?? notFound('person', req.toPersonId)) : null;
+      const existing = req.toPersonId
+        ? ((await this.persons.find(tx, req.toPersonId)) ?? notFound('person', req.toPersonId))
+        : null;
       if (existing && (await this.links.forbiddenPersons({ faceIds: [face.id] }, tx)).has(existing.id)) {
-        throw new GlimpseError('CONFLICT', `face ${face.id} was marked as not person #${existing.number}: not moving it there`);
+        throw new GlimpseError(
+          'CONFLICT',
+          `face ${face.id} was marked as not person #${existing.number}: not moving it there`,
+        );
       }
       const moved = await this.moveIn(tx, face, existing, events);
       erased = moved.erased;
-      return { faceId: face.id, fromPersonId: from, person: await this.summary(tx, moved.to.id), createdPerson: !existing, fromPersonDeleted: moved.emptied };
+      return {
+        faceId: face.id,
+        fromPersonId: from,
+        person: await this.summary(tx, moved.to.id),
+        createdPerson: !existing,
+        fromPersonDeleted: moved.emptied,
+      };
     });
     if (erased) this.erasure.schedule();
     return reply;
@@ -159,10 +192,16 @@ export class PersonService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.change(async (tx, events) => {
       const face = (await this.faces.find(tx, req.faceId)) ?? notFound('face', req.faceId);
       if (face.personId !== req.personId) {
-        throw new GlimpseError('CONFLICT', `face ${face.id} does not belong to person ${req.personId} (any more): reload and try again`);
+        throw new GlimpseError(
+          'CONFLICT',
+          `face ${face.id} does not belong to person ${req.personId} (any more): reload and try again`,
+        );
       }
       if ((await this.faces.countOf(tx, face.personId)) < 2) {
-        throw new GlimpseError('CONFLICT', `face ${face.id} is its person's only face: rename or delete the person instead`);
+        throw new GlimpseError(
+          'CONFLICT',
+          `face ${face.id} is its person's only face: rename or delete the person instead`,
+        );
       }
       const moved = await this.moveIn(tx, face, null, events);
       const cannotLinks = await this.links.linkFaceToPerson(tx, face.id, req.personId);
@@ -190,7 +229,9 @@ export class PersonService implements OnApplicationBootstrap, OnModuleDestroy {
     await this.persons.touch(tx, to.id, face.capturedAt);
     const version = await this.persons.bump(tx, to.id);
     if (!existing) {
-      events.push(personCreated(to, { createdAt: now, origin: 'face-move', source: face.source, faceIds: [face.id] }, now));
+      events.push(
+        personCreated(to, { createdAt: now, origin: 'face-move', source: face.source, faceIds: [face.id] }, now),
+      );
     }
     events.push(faceMoved(face.id, from, to, version, now));
     const emptied = (await this.faces.countOf(tx, from)) === 0;
@@ -205,7 +246,9 @@ export class PersonService implements OnApplicationBootstrap, OnModuleDestroy {
     req.faces.forEach((f, i) => this.checkQuality(f.quality, i, req.faces.length));
     return this.change(async (tx, events) => {
       const now = this.clock.now();
-      const existing = req.personId ? ((await this.persons.find(tx, req.personId)) ?? notFound('person', req.personId)) : null;
+      const existing = req.personId
+        ? ((await this.persons.find(tx, req.personId)) ?? notFound('person', req.personId))
+        : null;
       const person = existing ?? (await this.persons.create(tx, now, req.name ?? null));
       const similar = new Map<string, PersonEnroll.Reply['similarPersons'][number]>();
       const faceIds: string[] = [];
@@ -238,7 +281,9 @@ export class PersonService implements OnApplicationBootstrap, OnModuleDestroy {
       if (existing) {
         events.push(personEnrolled(person, await this.persons.bump(tx, person.id), faceIds, now));
       } else {
-        events.push(personCreated(person, { createdAt: now, origin: 'enrollment', source: ENROLL_SOURCE, faceIds }, now));
+        events.push(
+          personCreated(person, { createdAt: now, origin: 'enrollment', source: ENROLL_SOURCE, faceIds }, now),
+        );
       }
       return {
         person: await this.summary(tx, person.id),
@@ -281,7 +326,12 @@ export class PersonService implements OnApplicationBootstrap, OnModuleDestroy {
    * unpublished events are dropped and the published ones (also those under merged-in ids) are erased
    * from the stream before `person.deleted` is published. Null when there is no such person.
    */
-  private async deleteIn(tx: Tx, id: string, reason: DeleteReason, events: OutboxEvent[]): Promise<{ deletedFaces: number } | null> {
+  private async deleteIn(
+    tx: Tx,
+    id: string,
+    reason: DeleteReason,
+    events: OutboxEvent[],
+  ): Promise<{ deletedFaces: number } | null> {
     const aliases = await this.persons.aliases(tx, id);
     const deleted = await this.persons.delete(tx, id);
     if (!deleted) return null;

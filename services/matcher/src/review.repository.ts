@@ -21,7 +21,12 @@ export class ReviewRepository {
   async unnamed(limit: number): Promise<{ ids: string[]; total: number }> {
     const p = this.db.prisma;
     const [rows, total] = await Promise.all([
-      p.person.findMany({ where: { name: null }, orderBy: [{ lastSeenAt: 'desc' }, { number: 'desc' }], take: limit, select: { id: true } }),
+      p.person.findMany({
+        where: { name: null },
+        orderBy: [{ lastSeenAt: 'desc' }, { number: 'desc' }],
+        take: limit,
+        select: { id: true },
+      }),
       p.person.count({ where: { name: null } }),
     ]);
     return { ids: rows.map((r) => r.id), total };

@@ -44,7 +44,12 @@ export class ReviewService {
       if (group) groups.push(group);
     }
     groups.sort((a, b) => a.distance - b.distance);
-    return { maxDistance, consideredPersons: ids.length, truncated: total > ids.length, groups: groups.slice(0, req.limit) };
+    return {
+      maxDistance,
+      consideredPersons: ids.length,
+      truncated: total > ids.length,
+      groups: groups.slice(0, req.limit),
+    };
   }
 
   /** A group as the client shows it, or null when every member is named (nothing to ask) or one is gone. */
@@ -64,7 +69,9 @@ export class ReviewService {
       return [...new Set([...fromPairs, ...(newest.get(id) ?? [])])].slice(0, FACES_SHOWN);
     };
     // named persons first: the group is most likely them
-    people.sort((x, y) => Number(x.name === null) - Number(y.name === null) || y.faceCount - x.faceCount || x.number - y.number);
+    people.sort(
+      (x, y) => Number(x.name === null) - Number(y.name === null) || y.faceCount - x.faceCount || x.number - y.number,
+    );
     return {
       distance: pairs[0]?.distance ?? 0,
       persons: people.map((person) => ({ person, faceIds: shown(person.id) })),

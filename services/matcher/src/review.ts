@@ -32,7 +32,8 @@ export function personEdges(faces: readonly FaceEdge[], forbidden: ReadonlySet<s
     const key = pairKey(f.personA, f.personB);
     if (forbidden.has(key)) continue;
     const seen = best.get(key);
-    if (!seen || f.distance < seen.distance) best.set(key, { a: f.personA, b: f.personB, distance: f.distance, faceA: f.faceA, faceB: f.faceB });
+    if (!seen || f.distance < seen.distance)
+      best.set(key, { a: f.personA, b: f.personB, distance: f.distance, faceA: f.faceA, faceB: f.faceB });
   }
   return [...best.values()];
 }

@@ -2,7 +2,7 @@ import { ThresholdSet } from '@glimpse/contracts';
 import type { Bus } from '@glimpse/platform';
 import { SETTING_THRESHOLD, type SettingsRepository } from './settings.repository';
 import { SettingsService } from './settings.service';
-import { strictMock } from './testing/strict-mock';
+import { strictMock } from '@glimpse/testing';
 
 const AT = new Date('2026-12-06T07:00:00.000Z');
 
@@ -41,11 +41,19 @@ describe('SettingsService', () => {
   it('stores, applies and announces a new threshold; null goes back to THRESHOLD', async () => {
     const { config, repo, bus, service } = setup(null);
     await service.onModuleInit();
-    await expect(service.set({ threshold: 0.5 })).resolves.toEqual({ threshold: 0.5, origin: 'applied', updatedAt: AT.toISOString() });
+    await expect(service.set({ threshold: 0.5 })).resolves.toEqual({
+      threshold: 0.5,
+      origin: 'applied',
+      updatedAt: AT.toISOString(),
+    });
     expect(repo.put).toHaveBeenCalledWith(SETTING_THRESHOLD, '0.5');
     expect(config.THRESHOLD).toBe(0.5);
     expect(bus.publish).toHaveBeenCalledWith(ThresholdSet.changed, [], { threshold: 0.5 });
-    await expect(service.set({ threshold: null })).resolves.toEqual({ threshold: 0.6, origin: 'config', updatedAt: null });
+    await expect(service.set({ threshold: null })).resolves.toEqual({
+      threshold: 0.6,
+      origin: 'config',
+      updatedAt: null,
+    });
     expect(repo.remove).toHaveBeenCalledWith(SETTING_THRESHOLD);
     expect(config.THRESHOLD).toBe(0.6);
   });

@@ -28,11 +28,14 @@ export class SettingsService implements OnModuleInit, OnApplicationBootstrap {
   /** Before the handlers start (onApplicationBootstrap), so the first frame already sees the applied value. */
   async onModuleInit(): Promise<void> {
     await this.reload();
-    if (this.applied) this.log.log(`applied threshold ${this.config.THRESHOLD} (THRESHOLD variable: ${this.configured})`);
+    if (this.applied)
+      this.log.log(`applied threshold ${this.config.THRESHOLD} (THRESHOLD variable: ${this.configured})`);
   }
 
   onApplicationBootstrap(): void {
-    this.bus.subscribe(ThresholdSet.changed, () => this.reload().catch((err) => this.log.warn(`threshold not reloaded: ${String(err)}`)));
+    this.bus.subscribe(ThresholdSet.changed, () =>
+      this.reload().catch((err) => this.log.warn(`threshold not reloaded: ${String(err)}`)),
+    );
   }
 
   get threshold(): number {

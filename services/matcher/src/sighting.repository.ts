@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Sighting } from '@glimpse/contracts';
+import { UPLOAD_SOURCE, type PersonTimeline, type Sighting } from '@glimpse/contracts';
 import { Database, type Tx } from './database/database';
 import { sql, where, type Sql } from './database/sql';
 import type { PersonInfo, SightingInfo } from './events/event-factory';
@@ -53,7 +53,14 @@ export class SightingRepository {
 
   async create(
     tx: Tx,
-    s: { personId: string; source: string; seenAt: Date; bestFaceId: string | null; bestScore: number; announcedAt: Date },
+    s: {
+      personId: string;
+      source: string;
+      seenAt: Date;
+      bestFaceId: string | null;
+      bestScore: number;
+      announcedAt: Date;
+    },
   ): Promise<SightingRow> {
     const [row] = await tx.$queryRaw<SightingRow[]>`
       INSERT INTO sightings AS s (id, person_id, source, started_at, last_seen_at, frames, best_face_id, best_score, announced_at)
@@ -125,6 +132,57 @@ export class SightingRepository {
     ]);
     return { items: rows.map(toSighting), total };
   }
+
+  /**
+   * One person's stream sightings and uploaded faces, newest first; null when there is no such person.
+   * from/to select entries overlapping that interval, `source` one camera/stream id or `upload`.
+   */
+  async timeline(f: TimelineFilter): Promise<{ items: PersonTimeline.Entry[]; total: number } | null> {
+    const [person] = await this.db.prisma.$queryRaw<unknown[]>`SELECT 1 FROM persons WHERE id = ${f.personId}::uuid`;
+    if (!person) return null;
+    const streams: Sql[] = [sql`s.person_id = ${f.personId}::uuid`];
+    const uploads: Sql[] = [sql`f.person_id = ${f.personId}::uuid`, sql`f.source = ${UPLOAD_SOURCE}`];
+    if (f.source) (streams.push(sql`s.source = ${f.source}`), uploads.push(sql`f.source = ${f.source}`));
+    if (f.from) (streams.push(sql`s.last_seen_at >= ${f.from}`), uploads.push(sql`f.captured_at >= ${f.from}`));
+    if (f.to) (streams.push(sql`s.started_at <= ${f.to}`), uploads.push(sql`f.captured_at <= ${f.to}`));
+    const entries = sql`
+      SELECT 'stream' AS kind, s.id, s.source, s.started_at, s.last_seen_at, s.ended_at, s.frames, s.best_face_id
+        FROM sightings s ${where(streams)}
+      UNION ALL
+      SELECT 'upload', f.id, f.source, f.captured_at, f.captured_at, f.captured_at, 1, f.id
+        FROM faces f ${where(uploads)}`;
+    const [rows, [{ total }]] = await Promise.all([
+      this.db.prisma.$queryRaw<TimelineRow[]>`
+        SELECT kind, id::text AS id, source, started_at AS "startedAt", last_seen_at AS "lastSeenAt", ended_at AS "endedAt",
+               frames, best_face_id::text AS "bestFaceId"
+        FROM (${entries}) e ORDER BY started_at DESC, id DESC
+        LIMIT ${f.pageSize}::int OFFSET ${(f.page - 1) * f.pageSize}::int`,
+      this.db.prisma.$queryRaw<Array<{ total: number }>>`SELECT count(*)::int AS total FROM (${entries}) e`,
+    ]);
+    const iso = (d: Date | null) => d?.toISOString() ?? null;
+    const items = rows.map((r) => ({
+      ...r,
+      startedAt: r.startedAt.toISOString(),
+      lastSeenAt: r.lastSeenAt.toISOString(),
+      endedAt: iso(r.endedAt),
+    }));
+    return { items, total };
+  }
+}
+
+export interface TimelineFilter {
+  personId: string;
+  page: number;
+  pageSize: number;
+  source?: string;
+  from?: Date;
+  to?: Date;
+}
+
+interface TimelineRow extends Omit<PersonTimeline.Entry, 'startedAt' | 'lastSeenAt' | 'endedAt'> {
+  startedAt: Date;
+  lastSeenAt: Date;
+  endedAt: Date | null;
 }
 
 type ListedRow = SightingRow & { number: number; name: string | null };

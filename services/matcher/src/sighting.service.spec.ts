@@ -5,7 +5,7 @@ import type { OutboxEvent, OutboxRepository } from './events/outbox.repository';
 import type { FaceRepository } from './face.repository';
 import type { SightingRepository, SightingRow } from './sighting.repository';
 import { SightingService, type SightingsConfig, type StreamFace } from './sighting.service';
-import { strictMock } from './testing/strict-mock';
+import { strictMock } from '@glimpse/testing';
 
 const TX = { tx: 'tx' } as unknown as Tx;
 const T0 = new Date('2026-11-28T10:00:00.000Z');
@@ -39,9 +39,22 @@ function setup(open: SightingRow | null, now = at(1000), config: Partial<Sightin
   const db = strictMock<Database>('db', { transaction: jest.fn((fn: (tx: Tx) => unknown) => fn(TX)) as never });
   const sightings = strictMock<SightingRepository>('sightings', {
     findOpen: jest.fn().mockResolvedValue(open),
-    create: jest.fn(async (_tx, s) => row({ startedAt: s.seenAt, lastSeenAt: s.seenAt, bestFaceId: s.bestFaceId, bestScore: s.bestScore, announcedAt: s.announcedAt })),
+    create: jest.fn(async (_tx, s) =>
+      row({
+        startedAt: s.seenAt,
+        lastSeenAt: s.seenAt,
+        bestFaceId: s.bestFaceId,
+        bestScore: s.bestScore,
+        announcedAt: s.announcedAt,
+      }),
+    ),
     update: jest.fn(async (_tx, _id, c) =>
-      row({ ...open, lastSeenAt: c.seenAt, frames: (open?.frames ?? 0) + c.addFrames, ...(c.best ? { bestFaceId: c.best.faceId, bestScore: c.best.score } : {}) }),
+      row({
+        ...open,
+        lastSeenAt: c.seenAt,
+        frames: (open?.frames ?? 0) + c.addFrames,
+        ...(c.best ? { bestFaceId: c.best.faceId, bestScore: c.best.score } : {}),
+      }),
     ),
   });
   const faces = strictMock<FaceRepository>('faces', { lockForMatching: jest.fn().mockResolvedValue(undefined) });
@@ -72,13 +85,27 @@ describe('SightingService.track', () => {
     expect(sightings.findOpen).toHaveBeenCalledWith(TX, PERSON.id, 'cam-1', at(900 - 10_000));
     expect(store).toHaveBeenCalledTimes(1);
     expect(sightings.create).toHaveBeenCalledWith(TX, {
-      personId: PERSON.id, source: 'cam-1', seenAt: at(900), bestFaceId: FACE, bestScore: 500, announcedAt: at(1000),
+      personId: PERSON.id,
+      source: 'cam-1',
+      seenAt: at(900),
+      bestFaceId: FACE,
+      bestScore: 500,
+      announcedAt: at(1000),
     });
     expect(out.faceId).toBe(FACE);
     expect(out.sightingId).toBe(SIGHTING);
     expect(types(out.events)).toEqual(['sighting.started']);
-    expect(out.events[0]).toMatchObject({ eventId: `sighting.started:${SIGHTING}`, subject: `glimpse.events.sighting.started.${PERSON.id}` });
-    expect(out.events[0].payload.data).toMatchObject({ frames: 1, bestFaceId: FACE, cropUrl: `/api/v1/faces/${FACE}/crop`, personName: 'Alice', streamId: 'cam-1' });
+    expect(out.events[0]).toMatchObject({
+      eventId: `sighting.started:${SIGHTING}`,
+      subject: `glimpse.events.sighting.started.${PERSON.id}`,
+    });
+    expect(out.events[0].payload.data).toMatchObject({
+      frames: 1,
+      bestFaceId: FACE,
+      cropUrl: `/api/v1/faces/${FACE}/crop`,
+      personName: 'Alice',
+      streamId: 'cam-1',
+    });
     expect(counted.has(SIGHTING)).toBe(true);
   });
 
@@ -93,7 +120,12 @@ describe('SightingService.track', () => {
     const { service, sightings, store, face } = setup(row());
     const out = await service.track(TX, face({ score: 2000 }), new Set());
     expect(store).toHaveBeenCalled();
-    expect(sightings.update).toHaveBeenCalledWith(TX, SIGHTING, { seenAt: at(900), addFrames: 1, best: { faceId: FACE, score: 2000 }, announcedAt: undefined });
+    expect(sightings.update).toHaveBeenCalledWith(TX, SIGHTING, {
+      seenAt: at(900),
+      addFrames: 1,
+      best: { faceId: FACE, score: 2000 },
+      announcedAt: undefined,
+    });
     expect(out).toEqual({ faceId: FACE, sightingId: SIGHTING, events: [] }); // within the throttle: no update event
   });
 
@@ -102,11 +134,17 @@ describe('SightingService.track', () => {
     const out = await service.track(TX, face({ score: 1000 }), new Set());
     expect(store).not.toHaveBeenCalled();
     expect(out.faceId).toBeNull();
-    expect(sightings.update).toHaveBeenCalledWith(TX, SIGHTING, expect.objectContaining({ addFrames: 1, best: undefined }));
+    expect(sightings.update).toHaveBeenCalledWith(
+      TX,
+      SIGHTING,
+      expect.objectContaining({ addFrames: 1, best: undefined }),
+    );
   });
 
   it('with STORE_STREAM_FACES=all keeps every face, but only a better one becomes the best crop', async () => {
-    const { service, sightings, store, face } = setup(row({ bestScore: 1000 }), at(1000), { STORE_STREAM_FACES: 'all' });
+    const { service, sightings, store, face } = setup(row({ bestScore: 1000 }), at(1000), {
+      STORE_STREAM_FACES: 'all',
+    });
     const out = await service.track(TX, face({ score: 10 }), new Set());
     expect(store).toHaveBeenCalled();
     expect(out.faceId).toBe(FACE);

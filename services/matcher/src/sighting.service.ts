@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { GlimpseError } from '@glimpse/platform';
-import type { SightingGet, SightingsList, z } from '@glimpse/contracts';
+import type { PersonTimeline, SightingGet, SightingsList, z } from '@glimpse/contracts';
 import { Clock } from './clock';
 import { MATCHER_CONFIG, type MatcherConfig } from './config';
 import { Database, type Tx } from './database/database';
@@ -8,6 +8,7 @@ import { sightingEvent, type PersonInfo } from './events/event-factory';
 import { EventRelay } from './events/event-relay';
 import { OutboxRepository, type OutboxEvent } from './events/outbox.repository';
 import { FaceRepository } from './face.repository';
+import { optionalDate, pageOf } from './paging';
 import { Periodic } from './periodic';
 import { SightingRepository } from './sighting.repository';
 
@@ -66,11 +67,20 @@ export class SightingService implements OnApplicationBootstrap, OnModuleDestroy 
    * Records one stream face in its person's sighting, inside the caller's transaction (which holds the
    * MATCHING lock). Returns the stored face id (null when this frame's face was not kept) and the events.
    */
-  async track(tx: Tx, f: StreamFace, counted: FrameSightings): Promise<{ faceId: string | null; sightingId?: string; events: OutboxEvent[] }> {
+  async track(
+    tx: Tx,
+    f: StreamFace,
+    counted: FrameSightings,
+  ): Promise<{ faceId: string | null; sightingId?: string; events: OutboxEvent[] }> {
     const now = this.clock.now();
     const open = f.isNew
       ? null
-      : await this.sightings.findOpen(tx, f.person.id, f.source, new Date(f.seenAt.getTime() - this.config.SIGHTING_QUIET_MS));
+      : await this.sightings.findOpen(
+          tx,
+          f.person.id,
+          f.source,
+          new Date(f.seenAt.getTime() - this.config.SIGHTING_QUIET_MS),
+        );
     const improves = !open || f.score > open.bestScore;
     const keep = f.isNew || improves || this.config.STORE_STREAM_FACES === 'all';
     const faceId = keep ? await f.store() : null;
@@ -92,7 +102,12 @@ export class SightingService implements OnApplicationBootstrap, OnModuleDestroy 
     const announce = now.getTime() - open.announcedAt.getTime() >= this.config.SIGHTING_UPDATE_THROTTLE_MS;
     const addFrames = counted.has(open.id) ? 0 : 1;
     counted.add(open.id);
-    const s = await this.sightings.update(tx, open.id, { seenAt: f.seenAt, addFrames, best, announcedAt: announce ? now : undefined });
+    const s = await this.sightings.update(tx, open.id, {
+      seenAt: f.seenAt,
+      addFrames,
+      best,
+      announcedAt: announce ? now : undefined,
+    });
     return { faceId, sightingId: s.id, events: announce ? [sightingEvent('sighting.updated', s, f.person, now)] : [] };
   }
 
@@ -104,7 +119,10 @@ export class SightingService implements OnApplicationBootstrap, OnModuleDestroy 
     const ended = await this.db.transaction(async (tx) => {
       await this.faces.lockForMatching(tx);
       const rows = await this.sightings.endQuiet(tx, cutoff);
-      await this.outbox.add(tx, rows.map((s) => sightingEvent('sighting.ended', s, s.person, now)));
+      await this.outbox.add(
+        tx,
+        rows.map((s) => sightingEvent('sighting.ended', s, s.person, now)),
+      );
       return rows.length;
     });
     if (ended) this.relay.kick();
@@ -112,12 +130,20 @@ export class SightingService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   async list(req: z.output<typeof SightingsList.request>): Promise<SightingsList.Reply> {
-    const { items, total } = await this.sightings.list({
+    return pageOf(
+      req,
+      await this.sightings.list({ ...req, since: optionalDate(req.since), until: optionalDate(req.until) }),
+    );
+  }
+
+  async timeline(req: z.output<typeof PersonTimeline.request>): Promise<PersonTimeline.Reply> {
+    const found = await this.sightings.timeline({
       ...req,
-      since: req.since ? new Date(req.since) : undefined,
-      until: req.until ? new Date(req.until) : undefined,
+      from: req.from ? new Date(req.from) : undefined,
+      to: req.to ? new Date(req.to) : undefined,
     });
-    return { items, total, page: req.page, pageSize: req.pageSize };
+    if (!found) throw new GlimpseError('NOT_FOUND', `no person ${req.personId}`);
+    return { ...found, page: req.page, pageSize: req.pageSize };
   }
 
   async get(req: SightingGet.Request): Promise<SightingGet.Reply> {

@@ -17,6 +17,9 @@ interface AuditRow {
   ip: string | null;
 }
 
+/** sealed: the table is glimpse_audit's; unsealed: the application role owns it (Postgres); trigger-only: PGlite. */
+export type AuditSeal = 'sealed' | 'unsealed' | 'trigger-only';
+
 export interface AuditFilter {
   page: number;
   pageSize: number;
@@ -26,7 +29,10 @@ export interface AuditFilter {
   until?: Date;
 }
 
-/** The audit_log table: inserts, filtered reads, and the retention job's pruning (the only deletes its trigger allows). */
+/**
+ * The audit.audit_log table: inserts, filtered reads, and the retention job's pruning through audit.prune(),
+ * the only delete its trigger allows (and, on Postgres, the only one the application role may run).
+ */
 @Injectable()
 export class AuditRepository {
   constructor(private readonly db: Database) {}
@@ -37,11 +43,20 @@ export class AuditRepository {
    */
   async append(records: readonly AuditRecord[]): Promise<number> {
     const rows = records.map((r) => ({
-      id: r.id, at: r.at, actor_kind: r.actor.kind, actor_id: r.actor.id, method: r.method, route: r.route, status: r.status,
-      person_ids: r.personIds, persons_truncated: r.personsTruncated, faces: r.faces, ip: r.ip,
+      id: r.id,
+      at: r.at,
+      actor_kind: r.actor.kind,
+      actor_id: r.actor.id,
+      method: r.method,
+      route: r.route,
+      status: r.status,
+      person_ids: r.personIds,
+      persons_truncated: r.personsTruncated,
+      faces: r.faces,
+      ip: r.ip,
     }));
     return this.db.prisma.$executeRaw`
-      INSERT INTO audit_log (id, at, actor_kind, actor_id, method, route, status, person_ids, persons_truncated, faces, ip)
+      INSERT INTO audit.audit_log (id, at, actor_kind, actor_id, method, route, status, person_ids, persons_truncated, faces, ip)
       SELECT id, at, actor_kind, actor_id, method, route, status, person_ids, persons_truncated, faces, ip
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
         id uuid, at timestamptz, actor_kind text, actor_id text, method text, route text, status int,
@@ -61,20 +76,48 @@ export class AuditRepository {
       this.db.prisma.$queryRaw<AuditRow[]>`
         SELECT id::text, at, actor_kind AS "actorKind", actor_id AS "actorId", method, route, status,
                person_ids::text[] AS "personIds", persons_truncated AS "personsTruncated", faces, ip
-        FROM audit_log ${filter}
+        FROM audit.audit_log ${filter}
         ORDER BY at DESC, id DESC
         LIMIT ${f.pageSize}::int OFFSET ${(f.page - 1) * f.pageSize}::int`,
-      this.db.prisma.$queryRaw<Array<{ total: number }>>`SELECT count(*)::int AS total FROM audit_log ${filter}`,
+      this.db.prisma.$queryRaw<Array<{ total: number }>>`SELECT count(*)::int AS total FROM audit.audit_log ${filter}`,
     ]);
     return { items: rows.map(toRecord), total };
   }
 
-  /** Deletes records older than `cutoff`; the trigger lets only this through (and never the last day). */
+  /**
+   * Whether the trail is out of the application's hands: on Postgres, sealed when audit.audit_log belongs
+   * to another role than the one connected (glimpse_audit, infra/postgres/init/20-audit-owner.sql);
+   * PGlite has one superuser role, so there only the trigger guards it.
+   */
+  async sealState(): Promise<AuditSeal> {
+    if (this.db.kind === 'pglite') return 'trigger-only';
+    const [row] = await this.db.prisma.$queryRaw<Array<{ owner: string; me: string }>>`
+      SELECT tableowner AS owner, current_user::text AS me FROM pg_tables WHERE schemaname = 'audit' AND tablename = 'audit_log'`;
+    return row && row.owner !== row.me ? 'sealed' : 'unsealed';
+  }
+
+  /**
+   * Sets the retention floor audit.prune() enforces (0: forever); returns the floor now in force. Sealed,
+   * through audit.set_retention(), which only lengthens it; otherwise (the application owns the table)
+   * directly, so that the configuration holds either way.
+   */
+  async setRetention(days: number, sealed: boolean): Promise<number> {
+    if (!sealed) {
+      await this.db.prisma.$executeRaw`UPDATE audit.retention SET days = ${days}::int`;
+      return days;
+    }
+    const [{ floor }] = await this.db.prisma.$queryRaw<
+      Array<{ floor: number }>
+    >`SELECT audit.set_retention(${days}::int) AS floor`;
+    return floor;
+  }
+
+  /** Deletes records older than `cutoff` (never those younger than the retention floor); returns how many. */
   async prune(cutoff: Date): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      await tx.$executeRaw`SELECT set_config('glimpse.audit_prune', 'on', true)`;
-      return tx.$executeRaw`DELETE FROM audit_log WHERE at < ${cutoff}`;
-    });
+    const [{ n }] = await this.db.prisma.$queryRaw<
+      Array<{ n: number }>
+    >`SELECT audit.prune(${cutoff}::timestamptz) AS n`;
+    return n;
   }
 }
 

@@ -40,7 +40,9 @@ describe('crop keys', () => {
 describe('matcher config CROP_KEY', () => {
   it('is required in production and refuses a placeholder', () => {
     expect(() => loadMatcherConfig({ NODE_ENV: 'production' })).toThrow(/CROP_KEY is not set: NODE_ENV=production/);
-    expect(() => loadMatcherConfig({ NODE_ENV: 'production', CROP_KEY: '0'.repeat(64) })).toThrow(/CROP_KEY is a known default/);
+    expect(() => loadMatcherConfig({ NODE_ENV: 'production', CROP_KEY: '0'.repeat(64) })).toThrow(
+      /CROP_KEY is a known default/,
+    );
     expect(loadMatcherConfig({ NODE_ENV: 'production', CROP_KEY: hexKey() }).CROP_KEY).toMatch(/^[0-9a-f]{64}$/);
     expect(loadMatcherConfig({}).CROP_KEY).toBeUndefined();
   });

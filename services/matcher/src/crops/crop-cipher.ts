@@ -43,7 +43,11 @@ export class CropCipher {
   open(faceId: string, stored: StoredCrop): Buffer {
     if (stored.keyId === null) return Buffer.from(stored.crop);
     const key = this.keys.find((k) => k.id === stored.keyId);
-    if (!key) throw new GlimpseError('INTERNAL', `crop of face ${faceId} is sealed with key ${stored.keyId}, which CROP_KEY does not hold`);
+    if (!key)
+      throw new GlimpseError(
+        'INTERNAL',
+        `crop of face ${faceId} is sealed with key ${stored.keyId}, which CROP_KEY does not hold`,
+      );
     const c = stored.crop;
     if (c.length < NONCE_BYTES + TAG_BYTES) throw new GlimpseError('INTERNAL', `crop of face ${faceId} is truncated`);
     try {

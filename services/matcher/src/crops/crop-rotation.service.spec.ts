@@ -4,7 +4,10 @@ import { CropCipher } from './crop-cipher';
 import { CropRotationService } from './crop-rotation.service';
 
 function setup(key: string | undefined, byKey: Record<string, number>, resealed = 0) {
-  const faces = { resealStale: jest.fn().mockResolvedValue(resealed), cropKeyCounts: jest.fn().mockResolvedValue(byKey) };
+  const faces = {
+    resealStale: jest.fn().mockResolvedValue(resealed),
+    cropKeyCounts: jest.fn().mockResolvedValue(byKey),
+  };
   const cipher = new CropCipher({ CROP_KEY: key });
   return { faces, cipher, service: new CropRotationService(faces as unknown as FaceRepository, cipher) };
 }
@@ -14,7 +17,12 @@ describe('CropRotationService', () => {
     const key = randomBytes(32).toString('hex');
     const current = new CropCipher({ CROP_KEY: key }).currentKeyId!;
     const { faces, service } = setup(key, { [current]: 7, old0000000000000: 2, plaintext: 1 }, 5);
-    expect(await service.rotate({ limit: 5 })).toEqual({ keyId: current, resealed: 5, remaining: 3, byKey: { [current]: 7, old0000000000000: 2, plaintext: 1 } });
+    expect(await service.rotate({ limit: 5 })).toEqual({
+      keyId: current,
+      resealed: 5,
+      remaining: 3,
+      byKey: { [current]: 7, old0000000000000: 2, plaintext: 1 },
+    });
     expect(faces.resealStale).toHaveBeenCalledWith(5);
   });
 

@@ -15,7 +15,8 @@ export class CropRotationService {
     const resealed = await this.faces.resealStale(req.limit);
     const byKey = await this.faces.cropKeyCounts();
     const keyId = this.cipher.currentKeyId;
-    const remaining = keyId === null ? 0 : Object.entries(byKey).reduce((n, [id, count]) => (id === keyId ? n : n + count), 0);
+    const remaining =
+      keyId === null ? 0 : Object.entries(byKey).reduce((n, [id, count]) => (id === keyId ? n : n + count), 0);
     return { keyId, resealed, remaining, byKey };
   }
 }

@@ -8,7 +8,6 @@ import { LOCKS } from './locks';
 /** services/matcher/prisma/migrations, from both src/database (ts-jest) and dist/database (node). */
 export const MIGRATIONS_DIR = join(__dirname, '..', '..', 'prisma', 'migrations');
 
-
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS _glimpse_migrations (
   name       text PRIMARY KEY,
   checksum   text NOT NULL,
@@ -37,15 +36,22 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * so a failed one leaves nothing behind. The advisory lock keeps concurrent instances from racing.
  * Returns the names applied now.
  */
-export async function migrate(db: Database, log: Pick<LoggerService, 'log' | 'warn'>, dir = MIGRATIONS_DIR): Promise<string[]> {
+export async function migrate(
+  db: Database,
+  log: Pick<LoggerService, 'log' | 'warn'>,
+  dir = MIGRATIONS_DIR,
+): Promise<string[]> {
   const applied: string[] = [];
   for (const m of readMigrations(dir)) {
     const done = await db.scriptTransaction(async (s) => {
       await s.query('SELECT pg_advisory_xact_lock($1::bigint)', [LOCKS.MIGRATION]);
       await s.exec(CREATE_LEDGER);
-      const [row] = await s.query<{ checksum: string }>('SELECT checksum FROM _glimpse_migrations WHERE name = $1', [m.name]);
+      const [row] = await s.query<{ checksum: string }>('SELECT checksum FROM _glimpse_migrations WHERE name = $1', [
+        m.name,
+      ]);
       if (row) {
-        if (row.checksum !== m.checksum) log.warn(`migration ${m.name} changed after it was applied; not re-running it`);
+        if (row.checksum !== m.checksum)
+          log.warn(`migration ${m.name} changed after it was applied; not re-running it`);
         return false;
       }
       await s.exec(m.sql);

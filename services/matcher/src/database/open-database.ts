@@ -11,7 +11,9 @@ export async function openDatabase(
   log: Pick<LoggerService, 'log' | 'warn' | 'error'>,
 ): Promise<Database> {
   const db = config.DATABASE_URL
-    ? await PostgresDatabase.open(config.DATABASE_URL, (err) => log.error(`idle Postgres client failed: ${err.message}`))
+    ? await PostgresDatabase.open(config.DATABASE_URL, (err) =>
+        log.error(`idle Postgres client failed: ${err.message}`),
+      )
     : await PgliteDatabase.open(config.DATA_DIR);
   try {
     await migrate(db, log);

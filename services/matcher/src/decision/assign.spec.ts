@@ -7,7 +7,8 @@ function bruteForce(cost: number[][]): number {
   let best = Infinity;
   const walk = (i: number, used: Set<number>, sum: number) => {
     if (i === n) return void (best = Math.min(best, sum));
-    for (let j = 0; j < m; j++) if (!used.has(j) && Number.isFinite(cost[i][j])) walk(i + 1, new Set(used).add(j), sum + cost[i][j]);
+    for (let j = 0; j < m; j++)
+      if (!used.has(j) && Number.isFinite(cost[i][j])) walk(i + 1, new Set(used).add(j), sum + cost[i][j]);
   };
   walk(0, new Set(), 0);
   return best;
@@ -24,12 +25,17 @@ describe('assign', () => {
   });
 
   it('never picks a forbidden column while an allowed one exists', () => {
-    expect(assign([[Infinity, 5], [1, Infinity]])).toEqual([1, 0]);
+    expect(
+      assign([
+        [Infinity, 5],
+        [1, Infinity],
+      ]),
+    ).toEqual([1, 0]);
   });
 
   it('matches brute force on random matrices with forbidden cells', () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let t = 0; t < 200; t++) {
       const n = 1 + Math.floor(rnd() * 4);
       const m = n + Math.floor(rnd() * 4);

@@ -11,7 +11,13 @@ export function assign(cost: readonly (readonly number[])[]): number[] {
   if (m < n) throw new RangeError(`assignment needs at least as many columns (${m}) as rows (${n})`);
   if (cost.some((row) => row.length !== m)) throw new RangeError('assignment rows differ in length');
   // Infinity would poison the potentials; a large finite cost keeps the algorithm exact for the rest.
-  const big = 1 + cost.flat().filter(Number.isFinite).reduce((a, c) => a + Math.abs(c), 0) * 2;
+  const big =
+    1 +
+    cost
+      .flat()
+      .filter(Number.isFinite)
+      .reduce((a, c) => a + Math.abs(c), 0) *
+      2;
   const c = (i: number, j: number) => (Number.isFinite(cost[i][j]) ? cost[i][j] : big);
   const u = new Array<number>(n + 1).fill(0);
   const v = new Array<number>(m + 1).fill(0);

@@ -1,7 +1,7 @@
 import type { MatchFaces } from '@glimpse/contracts';
 import type { Tx } from '../database/database';
 import type { FaceRepository, NearestFace } from '../face.repository';
-import { strictMock } from '../testing/strict-mock';
+import { strictMock } from '@glimpse/testing';
 import type { MatchConstraints } from './constraints';
 import { Decider, type DeciderConfig } from './decider';
 
@@ -25,7 +25,13 @@ const CONFIG: DeciderConfig = {
   MATCH_MIN_SHARPNESS: 5,
   MATCH_MAX_YAW: 0.4,
 };
-const hit = (personId: string, distance: number): NearestFace => ({ faceId: `${personId.slice(0, 8)}-f`, personId, personNumber: personId === A ? 1 : 2, personName: null, distance });
+const hit = (personId: string, distance: number): NearestFace => ({
+  faceId: `${personId.slice(0, 8)}-f`,
+  personId,
+  personNumber: personId === A ? 1 : 2,
+  personName: null,
+  distance,
+});
 const face = (quality?: MatchFaces.Request['faces'][number]['quality']): MatchFaces.Request['faces'][number] => ({
   box: { x: 0, y: 0, width: 100, height: 100 },
   encoding: new Array(128).fill(0),
@@ -35,8 +41,14 @@ const face = (quality?: MatchFaces.Request['faces'][number]['quality']): MatchFa
 
 function decider(centroids: Record<string, number>, persons: number, excluded: string[] = [], config = CONFIG) {
   const faces = strictMock<FaceRepository>('faces', {
-    nearest: jest.fn().mockResolvedValue(Object.entries(centroids).map(([id, d]) => hit(id, d)).sort((x, y) => x.distance - y.distance)),
-    personDistances: jest.fn(async (_tx: Tx, _e: readonly number[], ids: readonly string[]) => ids.map((personId) => ({ personId, distance: centroids[personId], faces: 2 }))) as never,
+    nearest: jest.fn().mockResolvedValue(
+      Object.entries(centroids)
+        .map(([id, d]) => hit(id, d))
+        .sort((x, y) => x.distance - y.distance),
+    ),
+    personDistances: jest.fn(async (_tx: Tx, _e: readonly number[], ids: readonly string[]) =>
+      ids.map((personId) => ({ personId, distance: centroids[personId], faces: 2 })),
+    ) as never,
     countPersons: jest.fn().mockResolvedValue(persons),
   });
   const constraints = strictMock<MatchConstraints>('constraints', {
@@ -70,9 +82,16 @@ describe('Decider', () => {
 
   it('marks poor faces as not admitted to the gallery, and lets a request override the distance', async () => {
     const { decider: d } = decider({ [A]: 0.45 }, 10);
-    const out = await d.decide(TX, [face({ faceWidth: 30, sharpness: 50 }), face({ faceWidth: 120, sharpness: 50, yaw: 0.1 })], 0.4);
+    const out = await d.decide(
+      TX,
+      [face({ faceWidth: 30, sharpness: 50 }), face({ faceWidth: 120, sharpness: 50, yaw: 0.1 })],
+      0.4,
+    );
     expect(out.threshold).toBe(0.4);
-    expect(out.decisions.map((x) => [x.verdict.kind, x.admit])).toEqual([['unsure', false], ['new', true]]);
+    expect(out.decisions.map((x) => [x.verdict.kind, x.admit])).toEqual([
+      ['unsure', false],
+      ['new', true],
+    ]);
   });
 
   it('under MATCH_RULE=nearest scores persons by their nearest face against THRESHOLD, and never counts persons', async () => {
@@ -81,7 +100,12 @@ describe('Decider', () => {
       throw new Error('not needed');
     });
     const out = await d.decide(TX, [face({ faceWidth: 10, sharpness: 0 })]);
-    expect(out).toEqual({ threshold: 0.6, decisions: [{ verdict: { kind: 'match', person: expect.objectContaining({ personId: A, distance: 0.58 }) }, admit: true }] });
+    expect(out).toEqual({
+      threshold: 0.6,
+      decisions: [
+        { verdict: { kind: 'match', person: expect.objectContaining({ personId: A, distance: 0.58 }) }, admit: true },
+      ],
+    });
     expect(faces.personDistances).not.toHaveBeenCalled();
   });
   it('compares a tracked face by its pooled encoding, keeps the track person for a poor face, and admits by the face itself', async () => {
@@ -91,15 +115,26 @@ describe('Decider', () => {
     const out = await d.decide(TX, [poorFace], undefined, [{ encoding: pooledEnc, good: false, personId: B }]);
     expect(faces.nearest).toHaveBeenCalledWith(TX, pooledEnc, 64, 400);
     // A matches the pooled evidence clearly: the track follows it rather than its earlier person
-    expect(out.decisions[0]).toEqual({ verdict: expect.objectContaining({ kind: 'match', person: expect.objectContaining({ personId: A }) }), admit: false });
-    const far = await decider({ [B]: 0.62 }, 10).decider.decide(TX, [poorFace], undefined, [{ encoding: pooledEnc, good: false, personId: B }]);
+    expect(out.decisions[0]).toEqual({
+      verdict: expect.objectContaining({ kind: 'match', person: expect.objectContaining({ personId: A }) }),
+      admit: false,
+    });
+    const far = await decider({ [B]: 0.62 }, 10).decider.decide(TX, [poorFace], undefined, [
+      { encoding: pooledEnc, good: false, personId: B },
+    ]);
     expect(far.decisions[0].verdict).toMatchObject({ kind: 'match', person: { personId: B, distance: 0.62 } });
   });
 
   it('lets the pool decide whether a tracked face may start a person', async () => {
     const { decider: d } = decider({}, 10);
     const sharp = face({ faceWidth: 120, sharpness: 50 });
-    const out = await d.decide(TX, [sharp, sharp], undefined, [{ encoding: sharp.encoding, good: false, personId: null }, undefined]);
-    expect(out.decisions.map((x) => [x.verdict.kind, x.admit])).toEqual([['unsure', true], ['new', true]]);
+    const out = await d.decide(TX, [sharp, sharp], undefined, [
+      { encoding: sharp.encoding, good: false, personId: null },
+      undefined,
+    ]);
+    expect(out.decisions.map((x) => [x.verdict.kind, x.admit])).toEqual([
+      ['unsure', true],
+      ['new', true],
+    ]);
   });
 });

@@ -11,9 +11,21 @@ import { acceptDistance, isGoodFace, type PersonCandidate, type Verdict } from '
 
 export type DeciderConfig = Pick<
   MatcherConfig,
-  | 'MATCH_RULE' | 'THRESHOLD' | 'MATCH_K' | 'HNSW_EF_SEARCH' | 'MATCH_CANDIDATES' | 'MATCH_PERSON_FACES' | 'MATCH_DISTANCE'
-  | 'MATCH_DISTANCE_SLOPE' | 'MATCH_REFERENCE_PERSONS' | 'MATCH_RATIO' | 'MATCH_AMBIGUOUS' | 'MATCH_UNSURE_BAND' | 'MATCH_MIN_FACE_PX'
-  | 'MATCH_MIN_SHARPNESS' | 'MATCH_MAX_YAW'
+  | 'MATCH_RULE'
+  | 'THRESHOLD'
+  | 'MATCH_K'
+  | 'HNSW_EF_SEARCH'
+  | 'MATCH_CANDIDATES'
+  | 'MATCH_PERSON_FACES'
+  | 'MATCH_DISTANCE'
+  | 'MATCH_DISTANCE_SLOPE'
+  | 'MATCH_REFERENCE_PERSONS'
+  | 'MATCH_RATIO'
+  | 'MATCH_AMBIGUOUS'
+  | 'MATCH_UNSURE_BAND'
+  | 'MATCH_MIN_FACE_PX'
+  | 'MATCH_MIN_SHARPNESS'
+  | 'MATCH_MAX_YAW'
 >;
 
 type QueryFace = MatchFaces.Request['faces'][number];
@@ -69,13 +81,21 @@ export class Decider {
     return this.config.MATCH_RULE === 'nearest' || isGoodFace(face.quality, this.gate());
   }
 
-  private async gather(tx: Tx, faces: readonly QueryFace[], encodings: ReadonlyArray<readonly number[]>, nearest: boolean) {
+  private async gather(
+    tx: Tx,
+    faces: readonly QueryFace[],
+    encodings: ReadonlyArray<readonly number[]>,
+    nearest: boolean,
+  ) {
     const candidates: PersonCandidate[][] = [];
     // one face at a time: they share the transaction's connection
     for (const e of encodings) candidates.push(await this.candidatesOf(tx, e, nearest));
     const excluded = await this.constraints.excludedPersons(tx, faces);
     if (excluded.length !== faces.length) {
-      throw new GlimpseError('INTERNAL', `match constraints answered for ${excluded.length} faces, not ${faces.length}`);
+      throw new GlimpseError(
+        'INTERNAL',
+        `match constraints answered for ${excluded.length} faces, not ${faces.length}`,
+      );
     }
     const persons = nearest ? 0 : await this.faces.countPersons(tx);
     return [candidates, excluded, persons] as const;
@@ -96,10 +116,17 @@ export class Decider {
       distance,
     });
     if (nearest) return people.map((h) => toCandidate(h, h.distance));
-    const rows = await this.faces.personDistances(tx, encoding, people.map((h) => h.personId), c.MATCH_PERSON_FACES);
+    const rows = await this.faces.personDistances(
+      tx,
+      encoding,
+      people.map((h) => h.personId),
+      c.MATCH_PERSON_FACES,
+    );
     const centroid = new Map(rows.map((r) => [r.personId, r.distance]));
     // a person gone between the two reads (deleted meanwhile) keeps their nearest face's distance
-    return people.map((h) => toCandidate(h, centroid.get(h.personId) ?? h.distance)).sort((a, b) => a.distance - b.distance);
+    return people
+      .map((h) => toCandidate(h, centroid.get(h.personId) ?? h.distance))
+      .sort((a, b) => a.distance - b.distance);
   }
 
   private params() {

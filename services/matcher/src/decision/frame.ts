@@ -32,7 +32,9 @@ export function decideFrame(faces: readonly FaceToDecide[], rule: FrameRule): Ve
       return kept;
     });
     if (!changed) {
-      return chosen.map((c, i) => (c ? { kind: 'match', person: c } : judge(allowed[i], rule.threshold, faces[i].good, rule)));
+      return chosen.map((c, i) =>
+        c ? { kind: 'match', person: c } : judge(allowed[i], rule.threshold, faces[i].good, rule),
+      );
     }
   }
 }
@@ -48,7 +50,8 @@ function assignOnce(allowed: readonly PersonCandidate[][], rule: FrameRule): Arr
   const n = allowed.length;
   const cost = allowed.map((cands, i) => {
     const row = new Array<number>(persons.length + n).fill(Infinity);
-    for (const c of cands) if (acceptable(c, cands, rule.threshold, rule.ratio)) row[column.get(c.personId)!] = c.distance;
+    for (const c of cands)
+      if (acceptable(c, cands, rule.threshold, rule.ratio)) row[column.get(c.personId)!] = c.distance;
     row[persons.length + i] = rule.threshold;
     return row;
   });

@@ -36,12 +36,18 @@ describe('isGoodFace', () => {
 
 describe('judge', () => {
   it('matches the closest person when clearly closer than the next', () => {
-    expect(judge([cand('a', 0.3), cand('b', 0.45)], 0.5, true, RULE)).toEqual({ kind: 'match', person: cand('a', 0.3) });
+    expect(judge([cand('a', 0.3), cand('b', 0.45)], 0.5, true, RULE)).toEqual({
+      kind: 'match',
+      person: cand('a', 0.3),
+    });
   });
   it('matches nobody between two look-alikes (ratio test): new, or unsure with the closest as the guess', () => {
     const lookAlikes = [cand('a', 0.4), cand('b', 0.42)];
     expect(judge(lookAlikes, 0.5, true, RULE)).toEqual({ kind: 'new' });
-    expect(judge(lookAlikes, 0.5, true, { ...RULE, ambiguous: 'unsure' })).toEqual({ kind: 'unsure', guess: cand('a', 0.4) });
+    expect(judge(lookAlikes, 0.5, true, { ...RULE, ambiguous: 'unsure' })).toEqual({
+      kind: 'unsure',
+      guess: cand('a', 0.4),
+    });
   });
   it('is new beyond the threshold and its unsure band, unsure inside the band', () => {
     expect(judge([cand('a', 0.55)], 0.5, true, RULE)).toEqual({ kind: 'new' });
@@ -76,7 +82,10 @@ describe('decideFrame', () => {
       ],
       nearest,
     );
-    expect(out).toEqual([{ kind: 'match', person: cand('b', 0.5) }, { kind: 'match', person: cand('a', 0.32) }]);
+    expect(out).toEqual([
+      { kind: 'match', person: cand('b', 0.5) },
+      { kind: 'match', person: cand('a', 0.32) },
+    ]);
   });
 
   it('judges a face that lost its person again without them (here the next person passes the ratio test)', () => {
@@ -87,17 +96,25 @@ describe('decideFrame', () => {
       ],
       RULE,
     );
-    expect(out).toEqual([{ kind: 'match', person: cand('a', 0.2) }, { kind: 'match', person: cand('b', 0.3) }]);
+    expect(out).toEqual([
+      { kind: 'match', person: cand('a', 0.2) },
+      { kind: 'match', person: cand('b', 0.3) },
+    ]);
   });
 
   it('never gives a face a person it is excluded from', () => {
-    const out = decideFrame([{ candidates: [cand('a', 0.2), cand('b', 0.6)], good: true, excluded: new Set(['a']) }], RULE);
+    const out = decideFrame(
+      [{ candidates: [cand('a', 0.2), cand('b', 0.6)], good: true, excluded: new Set(['a']) }],
+      RULE,
+    );
     expect(out).toEqual([{ kind: 'new' }]);
   });
 
   it('decides many faces with shared candidates consistently: distinct persons, each acceptable', () => {
     const faces = Array.from({ length: 6 }, (_, i) => ({
-      candidates: ['a', 'b', 'c'].map((p, j) => cand(p, 0.1 + 0.05 * ((i + j) % 3) + 0.01 * i)).sort((x, y) => x.distance - y.distance),
+      candidates: ['a', 'b', 'c']
+        .map((p, j) => cand(p, 0.1 + 0.05 * ((i + j) % 3) + 0.01 * i))
+        .sort((x, y) => x.distance - y.distance),
       good: true,
     }));
     const out = decideFrame(faces, { threshold: 0.6, ratio: Infinity, unsureBand: 0, ambiguous: 'new' });

@@ -12,9 +12,7 @@ export interface PersonCandidate {
 }
 
 export type Verdict =
-  | { kind: 'match'; person: PersonCandidate }
-  | { kind: 'new' }
-  | { kind: 'unsure'; guess: PersonCandidate | null };
+  { kind: 'match'; person: PersonCandidate } | { kind: 'new' } | { kind: 'unsure'; guess: PersonCandidate | null };
 
 /** The person rule's parameters (MATCH_* settings in config.ts; how they were chosen: docs/identity.md). */
 export interface PersonRuleParams {
@@ -41,7 +39,10 @@ export interface QualityGate {
 }
 
 /** The distance a match must be under when the gallery holds `persons` persons. */
-export function acceptDistance(persons: number, p: Pick<PersonRuleParams, 'distance' | 'slope' | 'referencePersons'>): number {
+export function acceptDistance(
+  persons: number,
+  p: Pick<PersonRuleParams, 'distance' | 'slope' | 'referencePersons'>,
+): number {
   const growth = Math.max(persons, p.referencePersons) / p.referencePersons;
   return p.distance - p.slope * Math.log10(growth);
 }
@@ -57,7 +58,12 @@ export function isGoodFace(q: FaceQuality | undefined, gate: QualityGate): boole
  * Whether `c` may be chosen for a face whose other candidates are `others`: close enough, and clearly
  * closer than every other person (the ratio test), so a look-alike makes the face unsure instead.
  */
-export function acceptable(c: PersonCandidate, others: readonly PersonCandidate[], threshold: number, ratio: number): boolean {
+export function acceptable(
+  c: PersonCandidate,
+  others: readonly PersonCandidate[],
+  threshold: number,
+  ratio: number,
+): boolean {
   if (!(c.distance < threshold)) return false;
   return others.every((o) => o.personId === c.personId || c.distance <= ratio * o.distance);
 }

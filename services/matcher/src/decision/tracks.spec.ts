@@ -7,8 +7,20 @@ const Q = '22222222-2222-4222-8222-222222222222';
 const enc = (v: number) => [v, -v];
 const good = (v: number) => ({ encoding: enc(v), good: true });
 const poor = (v: number) => ({ encoding: enc(v), good: false });
-const candidate = (personId: string, distance: number): PersonCandidate => ({ personId, personNumber: 1, personName: null, faceId: 'f', distance });
-const update = (key: string, sample: { encoding: number[]; good: boolean }, at: number, personId: string | null = null, unsure = false) => ({
+const candidate = (personId: string, distance: number): PersonCandidate => ({
+  personId,
+  personNumber: 1,
+  personName: null,
+  faceId: 'f',
+  distance,
+});
+const update = (
+  key: string,
+  sample: { encoding: number[]; good: boolean },
+  at: number,
+  personId: string | null = null,
+  unsure = false,
+) => ({
   key,
   sample,
   personId,

@@ -125,7 +125,12 @@ export function pooledMean(samples: readonly Sample[]): number[] {
  * another person clearly (a `match` verdict for someone else), and is never a second new person. P must be
  * among the face's candidates (close enough to be considered) and not given to another face of the frame.
  */
-export function stickToTrack(verdict: Verdict, pooled: Pooled | undefined, taken: ReadonlySet<string>, candidates: CandidateLookup): Verdict {
+export function stickToTrack(
+  verdict: Verdict,
+  pooled: Pooled | undefined,
+  taken: ReadonlySet<string>,
+  candidates: CandidateLookup,
+): Verdict {
   const personId = pooled?.personId;
   if (!personId || verdict.kind === 'match') return verdict;
   const own = taken.has(personId) ? undefined : candidates(personId);

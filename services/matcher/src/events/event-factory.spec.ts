@@ -48,11 +48,26 @@ describe('event factory', () => {
   });
 
   it('carries ids and crop URLs, never encodings or image bytes', () => {
-    const created = personCreated(P, { createdAt: AT, origin: 'recognition', source: 'cam-1', faceIds: [S.bestFaceId] }, AT);
-    expect(Object.keys(created.payload.data).sort()).toEqual(
-      ['createdAt', 'cropUrl', 'faceIds', 'origin', 'personId', 'personName', 'personNumber', 'source'],
+    const created = personCreated(
+      P,
+      { createdAt: AT, origin: 'recognition', source: 'cam-1', faceIds: [S.bestFaceId] },
+      AT,
     );
-    expect(personDeleted(P.id, 'request', 2, AT).payload.data).toEqual({ personId: P.id, reason: 'request', deletedFaces: 2 });
+    expect(Object.keys(created.payload.data).sort()).toEqual([
+      'createdAt',
+      'cropUrl',
+      'faceIds',
+      'origin',
+      'personId',
+      'personName',
+      'personNumber',
+      'source',
+    ]);
+    expect(personDeleted(P.id, 'request', 2, AT).payload.data).toEqual({
+      personId: P.id,
+      reason: 'request',
+      deletedFaces: 2,
+    });
   });
 
   it('versions face moves by their destination, so moving back and forth yields new ids', () => {

@@ -25,7 +25,13 @@ type SightingType = 'sighting.started' | 'sighting.updated' | 'sighting.ended';
  * Builds each event with its deterministic id (`<type>:<entity>[:<version>]`) and its person's subject,
  * checked against the contract, so a bad event fails the transaction that would have stored it.
  */
-function build<T extends Events.EventType>(type: T, id: string, personId: string, at: Date, data: Events.DataOf<T>): OutboxEvent {
+function build<T extends Events.EventType>(
+  type: T,
+  id: string,
+  personId: string,
+  at: Date,
+  data: Events.DataOf<T>,
+): OutboxEvent {
   const payload = Events.event.parse({ id, type, occurredAt: at.toISOString(), data });
   return { eventId: id, subject: Events.subjectFor(type, personId), personId, payload };
 }
@@ -79,7 +85,10 @@ export function personEnrolled(p: PersonInfo, version: number, faceIds: string[]
 }
 
 export function personRenamed(p: PersonInfo, previousName: string | null, version: number, at: Date): OutboxEvent {
-  return build('person.renamed', Events.eventId('person.renamed', p.id, version), p.id, at, { ...ref(p), previousName });
+  return build('person.renamed', Events.eventId('person.renamed', p.id, version), p.id, at, {
+    ...ref(p),
+    previousName,
+  });
 }
 
 export function personMerged(
@@ -105,11 +114,21 @@ export function personDeleted(
   deletedFaces: number,
   at: Date,
 ): OutboxEvent {
-  return build('person.deleted', Events.eventId('person.deleted', personId), personId, at, { personId, reason, deletedFaces });
+  return build('person.deleted', Events.eventId('person.deleted', personId), personId, at, {
+    personId,
+    reason,
+    deletedFaces,
+  });
 }
 
 /** Versioned by the destination, so moving a face back and forth yields distinct ids. */
-export function faceMoved(faceId: string, fromPersonId: string, to: PersonInfo, toVersion: number, at: Date): OutboxEvent {
+export function faceMoved(
+  faceId: string,
+  fromPersonId: string,
+  to: PersonInfo,
+  toVersion: number,
+  at: Date,
+): OutboxEvent {
   return build('face.moved', Events.eventId('face.moved', faceId, `${to.id}.${toVersion}`), to.id, at, {
     faceId,
     fromPersonId,
@@ -119,7 +138,14 @@ export function faceMoved(faceId: string, fromPersonId: string, to: PersonInfo, 
 }
 
 /** "Not this person": versioned like face.moved, so rejecting the face again later is a distinct event. */
-export function faceRejected(faceId: string, fromPersonId: string, to: PersonInfo, toVersion: number, cannotLinks: number, at: Date): OutboxEvent {
+export function faceRejected(
+  faceId: string,
+  fromPersonId: string,
+  to: PersonInfo,
+  toVersion: number,
+  cannotLinks: number,
+  at: Date,
+): OutboxEvent {
   return build('face.rejected', Events.eventId('face.rejected', faceId, `${to.id}.${toVersion}`), to.id, at, {
     faceId,
     fromPersonId,

@@ -1,11 +1,22 @@
 import { Logger } from '@nestjs/common';
-import { strictMock } from '../testing/strict-mock';
+import { strictMock } from '@glimpse/testing';
 import { EventRelay } from './event-relay';
 import type { EventStream } from './event-stream';
 import type { OutboxRepository, OutboxRow } from './outbox.repository';
 
-const publish = (seq: number): OutboxRow => ({ seq: BigInt(seq), kind: 'publish', eventId: `e:${seq}`, subject: `glimpse.events.x.y.${seq}`, payload: `{"n":${seq}}` });
-const erase = (seq: number, ...personIds: string[]): OutboxRow => ({ seq: BigInt(seq), kind: 'erase', eventId: `erase:${seq}`, personIds });
+const publish = (seq: number): OutboxRow => ({
+  seq: BigInt(seq),
+  kind: 'publish',
+  eventId: `e:${seq}`,
+  subject: `glimpse.events.x.y.${seq}`,
+  payload: `{"n":${seq}}`,
+});
+const erase = (seq: number, ...personIds: string[]): OutboxRow => ({
+  seq: BigInt(seq),
+  kind: 'erase',
+  eventId: `erase:${seq}`,
+  personIds,
+});
 
 /** An outbox over an array: next() returns what remove() has not taken yet. */
 function setup(rows: OutboxRow[], lease = true) {

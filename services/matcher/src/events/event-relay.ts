@@ -74,7 +74,8 @@ export class EventRelay implements OnApplicationBootstrap, OnModuleDestroy {
     for (;;) {
       await this.running;
       if ((await this.outbox.pending()) === 0) return;
-      if (Date.now() > until) throw new Error(`events still waiting after ${timeoutMs} ms: ${this.lastError ?? 'no error'}`);
+      if (Date.now() > until)
+        throw new Error(`events still waiting after ${timeoutMs} ms: ${this.lastError ?? 'no error'}`);
       this.retryAt = 0;
       this.kick();
       await this.sleep(20);
@@ -99,7 +100,9 @@ export class EventRelay implements OnApplicationBootstrap, OnModuleDestroy {
         this.lastError = err instanceof Error ? err.message : String(err);
         const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (this.failures - 1));
         this.retryAt = Date.now() + backoff;
-        this.log.warn(`publishing events failed (${this.lastError}); retrying in ${backoff} ms, they stay in the outbox`);
+        this.log.warn(
+          `publishing events failed (${this.lastError}); retrying in ${backoff} ms, they stay in the outbox`,
+        );
         return;
       }
     } while (this.again && !this.stopped);
@@ -146,9 +149,15 @@ export class EventRelay implements OnApplicationBootstrap, OnModuleDestroy {
         // The stream may have been deleted under us: create it again on the next try.
         this.ensured = false;
         if (attempt >= RETRY_DELAYS_MS.length) throw err;
-        this.log.warn(`event ${row.eventId}: ${err instanceof Error ? err.message : String(err)}; retry ${attempt + 1}`);
+        this.log.warn(
+          `event ${row.eventId}: ${err instanceof Error ? err.message : String(err)}; retry ${attempt + 1}`,
+        );
         await this.sleep(RETRY_DELAYS_MS[attempt]);
-        if (!this.ensured) await this.stream.ensure().then(() => (this.ensured = true), () => undefined);
+        if (!this.ensured)
+          await this.stream.ensure().then(
+            () => (this.ensured = true),
+            () => undefined,
+          );
       }
     }
   }

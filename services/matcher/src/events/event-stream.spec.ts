@@ -15,21 +15,40 @@ const r3 = (leader: string | undefined, replicas: Array<{ name: string; current:
 
 describe('EventStream.describe (health)', () => {
   it('names the replicas and the leader while a quorum is current', async () => {
-    const s = streamWith(r3('nats-2', [{ name: 'nats-1', current: true }, { name: 'nats-3', current: false, offline: true }]));
-    await expect(s.describe(500)).resolves.toEqual({ ok: true, detail: 'GLIMPSE_EVENTS R3, leader nats-2, not current: nats-3' });
+    const s = streamWith(
+      r3('nats-2', [
+        { name: 'nats-1', current: true },
+        { name: 'nats-3', current: false, offline: true },
+      ]),
+    );
+    await expect(s.describe(500)).resolves.toEqual({
+      ok: true,
+      detail: 'GLIMPSE_EVENTS R3, leader nats-2, not current: nats-3',
+    });
   });
 
   it('is not ok when the leader is alone (two of three nodes lost) or there is no leader', async () => {
-    const alone = streamWith(r3('nats-2', [{ name: 'nats-1', current: false, offline: true }, { name: 'nats-3', current: false }]));
+    const alone = streamWith(
+      r3('nats-2', [
+        { name: 'nats-1', current: false, offline: true },
+        { name: 'nats-3', current: false },
+      ]),
+    );
     await expect(alone.describe(500)).resolves.toEqual({
       ok: false,
-      detail: 'GLIMPSE_EVENTS R3, leader nats-2, not current: nats-1, nats-3: 1 of 3 replicas current, no quorum; events wait in the outbox',
+      detail:
+        'GLIMPSE_EVENTS R3, leader nats-2, not current: nats-1, nats-3: 1 of 3 replicas current, no quorum; events wait in the outbox',
     });
-    await expect(streamWith(r3(undefined, [])).describe(500)).resolves.toMatchObject({ ok: false, detail: expect.stringMatching(/no leader \(no quorum\)/) });
+    await expect(streamWith(r3(undefined, [])).describe(500)).resolves.toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/no leader \(no quorum\)/),
+    });
   });
 
   it('is ok before the stream exists, and rejects when JetStream does not answer', async () => {
-    await expect(streamWith(Object.assign(new Error('stream not found'), { api_error: { err_code: 10059 } })).describe(500)).resolves.toEqual({
+    await expect(
+      streamWith(Object.assign(new Error('stream not found'), { api_error: { err_code: 10059 } })).describe(500),
+    ).resolves.toEqual({
       ok: true,
       detail: 'GLIMPSE_EVENTS not created yet',
     });

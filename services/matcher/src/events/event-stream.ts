@@ -31,7 +31,10 @@ export class EventStream {
 
   constructor(
     @InjectBus() private readonly bus: Bus,
-    @Inject(MATCHER_CONFIG) private readonly config: Pick<MatcherConfig, 'EVENTS_MAX_AGE_DAYS' | 'EVENTS_PUBLISH_TIMEOUT_MS'> & { NATS_REPLICAS?: number },
+    @Inject(MATCHER_CONFIG)
+    private readonly config: Pick<MatcherConfig, 'EVENTS_MAX_AGE_DAYS' | 'EVENTS_PUBLISH_TIMEOUT_MS'> & {
+      NATS_REPLICAS?: number;
+    },
   ) {}
 
   desiredConfig(): Partial<StreamConfig> {
@@ -58,7 +61,9 @@ export class EventStream {
     });
     if (!info) {
       await jsm.streams.add(want);
-      this.log.log(`created stream ${Events.STREAM} (${Events.ALL_SUBJECTS}, max age ${this.config.EVENTS_MAX_AGE_DAYS} days, R${want.num_replicas})`);
+      this.log.log(
+        `created stream ${Events.STREAM} (${Events.ALL_SUBJECTS}, max age ${this.config.EVENTS_MAX_AGE_DAYS} days, R${want.num_replicas})`,
+      );
       return;
     }
     const c = info.config;
@@ -67,7 +72,12 @@ export class EventStream {
     const moreReplicas = (want.num_replicas ?? 1) > (c.num_replicas ?? 1);
     if (limitsDiffer || moreReplicas || !c.subjects?.includes(Events.ALL_SUBJECTS)) {
       const num_replicas = Math.max(want.num_replicas ?? 1, c.num_replicas ?? 1);
-      await jsm.streams.update(Events.STREAM, { ...c, ...want, num_replicas, subjects: [...new Set([...(c.subjects ?? []), Events.ALL_SUBJECTS])] });
+      await jsm.streams.update(Events.STREAM, {
+        ...c,
+        ...want,
+        num_replicas,
+        subjects: [...new Set([...(c.subjects ?? []), Events.ALL_SUBJECTS])],
+      });
       this.log.log(`updated stream ${Events.STREAM} limits`);
     }
   }
@@ -88,14 +98,19 @@ export class EventStream {
     const replicas = info.config.num_replicas ?? 1;
     const name = `${Events.STREAM} R${replicas}`;
     const cluster = info.cluster;
-    if (!cluster || replicas === 1) return { ok: true, detail: cluster?.leader ? `${name} on ${cluster.leader}` : name };
+    if (!cluster || replicas === 1)
+      return { ok: true, detail: cluster?.leader ? `${name} on ${cluster.leader}` : name };
     if (!cluster.leader) return { ok: false, detail: `${name}: no leader (no quorum); events wait in the outbox` };
     const peers = cluster.replicas ?? [];
     const current = 1 + peers.filter((r) => r.current && !r.offline).length;
     const quorum = Math.floor(replicas / 2) + 1;
     const behind = peers.filter((r) => !r.current || r.offline).map((r) => r.name);
     const detail = `${name}, leader ${cluster.leader}${behind.length ? `, not current: ${behind.join(', ')}` : ''}`;
-    if (current < quorum) return { ok: false, detail: `${detail}: ${current} of ${replicas} replicas current, no quorum; events wait in the outbox` };
+    if (current < quorum)
+      return {
+        ok: false,
+        detail: `${detail}: ${current} of ${replicas} replicas current, no quorum; events wait in the outbox`,
+      };
     return { ok: true, detail };
   }
 

@@ -43,17 +43,25 @@ export class OutboxRepository {
   }
 
   async next(limit: number): Promise<OutboxRow[]> {
-    const rows = await this.db.prisma.$queryRaw<Array<{ seq: bigint; kind: string; eventId: string; subject: string | null; payload: string }>>`
+    const rows = await this.db.prisma.$queryRaw<
+      Array<{ seq: bigint; kind: string; eventId: string; subject: string | null; payload: string }>
+    >`
       SELECT seq, kind, event_id AS "eventId", subject, payload FROM event_outbox ORDER BY seq LIMIT ${limit}::int`;
     return rows.map((r) =>
       r.kind === 'erase'
-        ? { seq: r.seq, kind: 'erase', eventId: r.eventId, personIds: (JSON.parse(r.payload) as { personIds: string[] }).personIds }
+        ? {
+            seq: r.seq,
+            kind: 'erase',
+            eventId: r.eventId,
+            personIds: (JSON.parse(r.payload) as { personIds: string[] }).personIds,
+          }
         : { seq: r.seq, kind: 'publish', eventId: r.eventId, subject: r.subject ?? '', payload: r.payload },
     );
   }
 
   async remove(seqs: readonly bigint[]): Promise<void> {
-    if (seqs.length) await this.db.prisma.$executeRaw`DELETE FROM event_outbox WHERE seq = ANY(${seqs.map(String)}::bigint[])`;
+    if (seqs.length)
+      await this.db.prisma.$executeRaw`DELETE FROM event_outbox WHERE seq = ANY(${seqs.map(String)}::bigint[])`;
   }
 
   async pending(): Promise<number> {

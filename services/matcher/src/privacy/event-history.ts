@@ -20,7 +20,7 @@ export class EventHistoryReader {
   async of(personIds: readonly string[], max = PersonExport.MAX_EVENTS): Promise<EventHistory> {
     const events: EventHistory['events'] = [];
     for (const personId of personIds) {
-      for (let seq = 1; ; ) {
+      for (let seq = 1; ;) {
         if (events.length >= max) return { events: sortBySeq(events), truncated: true };
         const msg = await this.next(Events.personFilter(personId), seq);
         if (!msg) break;

@@ -50,8 +50,14 @@ export class PersonExportService {
     const { events, truncated } = await this.history.of([req.id, ...aliasIds]);
     const audit = await this.audit.list({ personId: req.id, page: 1, pageSize: PersonExport.MAX_AUDIT });
     return {
-      person, aliasIds, faces, sightings, events, eventsTruncated: truncated,
-      audit: audit.items, auditTruncated: audit.total > audit.items.length,
+      person,
+      aliasIds,
+      faces,
+      sightings,
+      events,
+      eventsTruncated: truncated,
+      audit: audit.items,
+      auditTruncated: audit.total > audit.items.length,
       exportedAt: this.clock.now().toISOString(),
     };
   }

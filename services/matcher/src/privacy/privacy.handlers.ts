@@ -16,7 +16,11 @@ export class PrivacyHandlers implements OnApplicationBootstrap {
     private readonly exports: PersonExportService,
     private readonly audit: AuditService,
     private readonly cipher: CropCipher,
-    @Inject(MATCHER_CONFIG) private readonly config: Pick<MatcherConfig, 'RECOGNITION_MODE' | 'AUDIT_RETENTION_DAYS' | 'RETENTION_UNNAMED_DAYS'>,
+    @Inject(MATCHER_CONFIG)
+    private readonly config: Pick<
+      MatcherConfig,
+      'RECOGNITION_MODE' | 'BLUR_UNKNOWN' | 'AUDIT_RETENTION_DAYS' | 'RETENTION_UNNAMED_DAYS'
+    >,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -30,6 +34,7 @@ export class PrivacyHandlers implements OnApplicationBootstrap {
   settings(): PrivacyGet.Reply {
     return {
       recognitionMode: this.config.RECOGNITION_MODE,
+      blurUnknown: this.config.BLUR_UNKNOWN,
       cropsEncrypted: this.cipher.currentKeyId !== null,
       cropKeyId: this.cipher.currentKeyId,
       auditRetentionDays: this.config.AUDIT_RETENTION_DAYS,

@@ -1,7 +1,13 @@
 import type { PersonCandidate } from '../decision/rule';
-import { unknownFace, watchlistVerdict } from './watchlist';
+import { watchlistVerdict } from './watchlist';
 
-const person = (personName: string | null): PersonCandidate => ({ personId: 'p', personNumber: 1, personName, distance: 0.3, faceId: 'f' });
+const person = (personName: string | null): PersonCandidate => ({
+  personId: 'p',
+  personNumber: 1,
+  personName,
+  distance: 0.3,
+  faceId: 'f',
+});
 
 describe('watchlistVerdict', () => {
   it('keeps a match with a named person', () => {
@@ -19,14 +25,5 @@ describe('watchlistVerdict', () => {
     expect(watchlistVerdict(v)).toBe(v);
     expect(watchlistVerdict({ kind: 'unsure', guess: person(null) })).toEqual({ kind: 'unknown' });
     expect(watchlistVerdict({ kind: 'unsure', guess: null })).toEqual({ kind: 'unknown' });
-  });
-});
-
-describe('unknownFace', () => {
-  it('carries the box and nothing that identifies anyone', () => {
-    const box = { x: 1, y: 2, width: 30, height: 40 };
-    expect(unknownFace(box)).toEqual({
-      faceId: null, box, personId: null, personNumber: null, personName: null, isNew: false, distance: null, similarity: null, decision: 'unknown',
-    });
   });
 });

@@ -1,4 +1,3 @@
-import type { Box, RecognizedFace } from '@glimpse/contracts';
 import type { PersonCandidate, Verdict } from '../decision/rule';
 
 /** What a face's verdict means in RECOGNITION_MODE=watchlist: a named person's verdict, or `unknown`. */
@@ -15,19 +14,4 @@ export function watchlistVerdict(verdict: Verdict): WatchlistVerdict {
   if (verdict.kind === 'match') return named(verdict.person) ? verdict : { kind: 'unknown' };
   if (verdict.kind === 'unsure') return named(verdict.guess) ? verdict : { kind: 'unknown' };
   return { kind: 'unknown' };
-}
-
-/** The answer for a face nobody on the watchlist matched: its box and nothing else. */
-export function unknownFace(box: Box): RecognizedFace {
-  return {
-    faceId: null,
-    box,
-    personId: null,
-    personNumber: null,
-    personName: null,
-    isNew: false,
-    distance: null,
-    similarity: null,
-    decision: 'unknown',
-  };
 }
