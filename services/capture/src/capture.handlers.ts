@@ -1,5 +1,14 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { HealthCheck, StreamList, StreamStart, StreamStop, StreamUpdate, WhipClose, WhipOffer } from '@glimpse/contracts';
+import {
+  HealthCheck,
+  StreamList,
+  StreamSnapshot,
+  StreamStart,
+  StreamStop,
+  StreamUpdate,
+  WhipClose,
+  WhipOffer,
+} from '@glimpse/contracts';
 import { Bus, InjectBus } from '@glimpse/platform';
 import { CAPTURE_CONFIG, type CaptureConfig } from './config';
 import { FfmpegSourceFactory } from './ffmpeg.source';
@@ -29,6 +38,8 @@ export class CaptureHandlers implements OnApplicationBootstrap, BeforeApplicatio
     this.bus.handle(StreamList.contract, async () => ({ items: this.streams.list() }));
     this.bus.handle(StreamStop.contract, (req) => this.streams.stop(req.id));
     this.bus.handle(StreamUpdate.contract, async (req) => this.streams.update(req.id, { threshold: req.threshold }));
+    // every instance hears it; only the one running the stream answers
+    this.bus.handle(StreamSnapshot.contract, async (req) => this.streams.lastFrame(req.streamId));
     this.offerSub = this.bus.handle(WhipOffer.contract, (req) => this.whip.offer(req), { queue: WhipOffer.queue });
     this.bus.handle(WhipClose.contract, (req) => this.whip.close(req));
     this.bus.handle(HealthCheck.contractFor('capture'), () => this.health());

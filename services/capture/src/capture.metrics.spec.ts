@@ -1,22 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { FrameRecognize } from '@glimpse/contracts';
 import { GlimpseError, type Bus } from '@glimpse/platform';
+import { strictMock } from '@glimpse/testing';
 import { CaptureMetrics } from './capture.metrics';
 import { captureEnv, type CaptureConfig } from './config';
 import type { FrameSink, FrameSource, FrameSourceFactory } from './frame-source';
 import { BASELINE } from './jpeg.fixture';
 import { StreamManager } from './stream.manager';
-
-/** Fails on any member the test did not provide. */
-function strict<T extends object>(name: string, impl: Partial<T>): T {
-  return new Proxy(impl, {
-    get(target, prop) {
-      if (prop in target) return target[prop as keyof typeof target];
-      if (prop === 'then' || typeof prop === 'symbol') return undefined;
-      throw new Error(`unexpected use of ${name}.${String(prop)}`);
-    },
-  }) as T;
-}
 
 class FakeSource implements FrameSource {
   sink?: FrameSink;
@@ -42,11 +32,12 @@ function setup(env: Record<string, string> = {}) {
   const cfg: CaptureConfig = { ...captureEnv.parse(env), INSTANCE_ID: 'capture-test' };
   const answers: Array<{ resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
   const requestBinary = jest.fn(() => new Promise((resolve, reject) => answers.push({ resolve, reject })));
-  const bus = strict<Bus>('bus', { requestBinary, publish: jest.fn(), maxPayload: 1 << 20 } as Partial<Bus>);
-  const manager = new StreamManager(bus, cfg, strict<FrameSourceFactory>('sources', {}));
+  const bus = strictMock<Bus>('bus', { requestBinary, publish: jest.fn(), maxPayload: 1 << 20 });
+  const manager = new StreamManager(bus, cfg, strictMock<FrameSourceFactory>('sources', {}));
   const metrics = new CaptureMetrics(false);
   metrics.attach(manager);
-  const lines = async (name: string) => (await metrics.registry.metrics()).split('\n').filter((l) => l.startsWith(name));
+  const lines = async (name: string) =>
+    (await metrics.registry.metrics()).split('\n').filter((l) => l.startsWith(name));
   return { manager, metrics, answers, lines };
 }
 
@@ -95,6 +86,8 @@ describe('CaptureMetrics', () => {
     await manager.stop('cam-1');
     expect(manager.list()).toEqual([]);
     expect(await lines('glimpse_capture_streams_active')).toEqual(['glimpse_capture_streams_active 0']);
-    expect(await lines('glimpse_capture_frames_total{outcome="processed"}')).toEqual(['glimpse_capture_frames_total{outcome="processed"} 1']);
+    expect(await lines('glimpse_capture_frames_total{outcome="processed"}')).toEqual([
+      'glimpse_capture_frames_total{outcome="processed"} 1',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Bus, Counter, Gauge, Histogram, InjectBus, LATENCY_BUCKETS, ServiceMetrics } from '@glimpse/platform';
+import { Bus, Counter, InjectBus, ServiceMetrics } from '@glimpse/platform';
 import { CAPTURE_CONFIG, type CaptureConfig } from './config';
 import type { FrameObserver } from './stream.manager';
 
@@ -20,14 +20,16 @@ const outcomeOf = (key: string) => key.replace(/^frames/, '').toLowerCase();
 export class CaptureMetrics extends ServiceMetrics implements FrameObserver {
   private source?: FrameCounterSource;
   private readonly r = [this.registry];
-  readonly sentTotal = new Counter({ name: 'glimpse_capture_frames_sent_total', help: 'Frames sent to the recognizer', registers: this.r });
-  readonly roundTrip = new Histogram({
-    name: 'glimpse_capture_recognize_seconds',
-    help: 'Round trip of one frame to the recognizer and back (retries included), by outcome',
-    labelNames: ['outcome'],
-    buckets: LATENCY_BUCKETS,
+  readonly sentTotal = new Counter({
+    name: 'glimpse_capture_frames_sent_total',
+    help: 'Frames sent to the recognizer',
     registers: this.r,
   });
+  readonly roundTrip = this.seconds(
+    'glimpse_capture_recognize_seconds',
+    'Round trip of one frame to the recognizer and back (retries included), by outcome',
+    ['outcome'],
+  );
 
   constructor(defaults = true) {
     super('capture', { defaults });
@@ -39,17 +41,15 @@ export class CaptureMetrics extends ServiceMetrics implements FrameObserver {
       registers: this.r,
       collect() {
         this.reset();
-        for (const [key, n] of Object.entries(metrics.source?.frameTotals() ?? {})) this.inc({ outcome: outcomeOf(key) }, n);
+        for (const [key, n] of Object.entries(metrics.source?.frameTotals() ?? {}))
+          this.inc({ outcome: outcomeOf(key) }, n);
       },
     });
-    new Gauge({
-      name: 'glimpse_capture_streams_active',
-      help: 'Streams starting or running on this instance',
-      registers: this.r,
-      collect() {
-        this.set(metrics.source?.activeCount ?? 0);
-      },
-    });
+    this.gaugeOf(
+      'glimpse_capture_streams_active',
+      'Streams starting or running on this instance',
+      () => this.source?.activeCount ?? 0,
+    );
   }
 
   /** Reads `source`'s counters from now on and hears of its frames. */

@@ -8,14 +8,20 @@ export const SOURCE_SCHEMES = ['rtsp', 'rtsps', 'http', 'https', 'file'] as cons
 export type SourceScheme = (typeof SOURCE_SCHEMES)[number];
 
 /** ffmpeg demuxers a stream may use by default: containers and camera formats, no playlists (hls, concat). */
-export const DEFAULT_STREAM_FORMATS = 'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,avi,flv,mjpeg,mpjpeg,h264,hevc,mpeg,asf,ogg,rtsp';
+export const DEFAULT_STREAM_FORMATS =
+  'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,avi,flv,mjpeg,mpjpeg,h264,hevc,mpeg,asf,ogg,rtsp';
 
 /** A comma-separated list: blanks dropped, each item trimmed. */
 const csv = (def: string) =>
   z
     .string()
     .default(def)
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
 
 export const captureEnv = baseEnv.extend({
   /** Snapshots per second when a StreamStart request does not say. */
@@ -57,7 +63,9 @@ export const captureEnv = baseEnv.extend({
   METRICS_PORT: envInt(0, 0, 65535),
   /** URL schemes StreamStart accepts; `file` (also bare absolute paths) only when listed, and then under STREAM_FILE_ROOTS. */
   STREAM_ALLOWED_SCHEMES: csv('rtsp,rtsps,http,https').pipe(
-    z.array(z.enum(SOURCE_SCHEMES, { message: `expected a comma-separated list of ${SOURCE_SCHEMES.join(', ')}` })).min(1),
+    z
+      .array(z.enum(SOURCE_SCHEMES, { message: `expected a comma-separated list of ${SOURCE_SCHEMES.join(', ')}` }))
+      .min(1),
   ),
   /** Whether stream hosts may be (or resolve to) loopback, private, link-local, CGNAT or multicast addresses. */
   STREAM_ALLOW_PRIVATE: envBool(false),

@@ -1,4 +1,5 @@
 import { ffmpegArgs, StderrTail } from './ffmpeg.source';
+import type { SourceSpec } from './frame-source';
 
 const opts = { fps: 2, maxWidth: 1280 };
 const limits = { networkTimeoutMs: 10_000, formats: ['mov', 'mp4', 'mpegts'] };
@@ -20,17 +21,60 @@ describe('ffmpegArgs', () => {
   });
 
   it('uses TCP, an I/O timeout in microseconds, only network protocols and no redirects for network sources', () => {
-    const rtsp = ffmpegArgs({ kind: 'network', url: 'rtsp://cam/x', protocol: 'rtsp', secrets: [] }, opts, { ...limits, networkTimeoutMs: 5_000 });
+    const rtsp = ffmpegArgs({ kind: 'network', url: 'rtsp://cam/x', protocol: 'rtsp', secrets: [] }, opts, {
+      ...limits,
+      networkTimeoutMs: 5_000,
+    });
     expect(rtsp.slice(6, 8)).toEqual(['-protocol_whitelist', 'rtsp,rtsps,tcp,tls']);
-    expect(rtsp.slice(14, 20)).toEqual(['-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', 'rtsp://cam/x']);
-    const udp = ffmpegArgs({ kind: 'network', url: 'rtsp://cam/x', protocol: 'rtsp', secrets: [], transport: 'udp' }, opts, limits);
-    expect(udp.slice(udp.indexOf('-protocol_whitelist'), udp.indexOf('-protocol_whitelist') + 2)).toEqual(['-protocol_whitelist', 'rtsp,rtsps,tcp,tls,udp,rtp']);
+    expect(rtsp.slice(14, 24)).toEqual([
+      '-fflags',
+      'nobuffer',
+      '-flags',
+      'low_delay',
+      '-rtsp_transport',
+      'tcp',
+      '-timeout',
+      '5000000',
+      '-i',
+      'rtsp://cam/x',
+    ]);
+    const udp = ffmpegArgs(
+      { kind: 'network', url: 'rtsp://cam/x', protocol: 'rtsp', secrets: [], transport: 'udp' },
+      opts,
+      limits,
+    );
+    expect(udp.slice(udp.indexOf('-protocol_whitelist'), udp.indexOf('-protocol_whitelist') + 2)).toEqual([
+      '-protocol_whitelist',
+      'rtsp,rtsps,tcp,tls,udp,rtp',
+    ]);
     expect(udp[udp.indexOf('-rtsp_transport') + 1]).toBe('udp');
-    const http = ffmpegArgs({ kind: 'network', url: 'https://h/x', protocol: 'https', secrets: [] }, opts, { ...limits, networkTimeoutMs: 5_000 });
+    const http = ffmpegArgs({ kind: 'network', url: 'https://h/x', protocol: 'https', secrets: [] }, opts, {
+      ...limits,
+      networkTimeoutMs: 5_000,
+    });
     expect(http.slice(6, 8)).toEqual(['-protocol_whitelist', 'http,https,tcp,tls']);
     expect(http.slice(14, 20)).toEqual(['-rw_timeout', '5000000', '-max_redirects', '0', '-i', 'https://h/x']);
+    expect(http).not.toContain('nobuffer');
     expect(http).not.toContain('-re');
     expect(http.join(' ')).not.toMatch(/file/);
+  });
+
+  it('decodes key frames only on request, picking at most fps of them without repeating any', () => {
+    const spec: SourceSpec = { kind: 'network', url: 'rtsp://cam/x', protocol: 'rtsp', secrets: [] };
+    const all = ffmpegArgs(spec, opts, limits);
+    expect(all).not.toContain('-skip_frame');
+    expect(all[all.indexOf('-vf') + 1]).toBe("fps=2,scale='min(iw,1280)':-2");
+    const keys = ffmpegArgs(spec, { ...opts, keyframesOnly: true }, limits);
+    // a decoder option: it must come before -i to apply to the input
+    expect(keys.indexOf('-skip_frame')).toBeLessThan(keys.indexOf('-i'));
+    expect(keys[keys.indexOf('-skip_frame') + 1]).toBe('nokey');
+    expect(keys[keys.indexOf('-vf') + 1]).toBe(
+      "select='isnan(prev_selected_t)+gte(t-prev_selected_t,0.45)',scale='min(iw,1280)':-2",
+    );
+    expect(keys[keys.indexOf('-fps_mode') + 1]).toBe('passthrough');
+    // a file is played in real time by -re: every frame is decoded whatever the setting
+    const file = ffmpegArgs({ kind: 'file', path: '/v/a.mp4', loop: false }, { ...opts, keyframesOnly: true }, limits);
+    expect(file).not.toContain('-skip_frame');
   });
 });
 

@@ -47,20 +47,34 @@ export function ffmpegArgs(spec: SourceSpec, opts: SourceOptions, limits: Ffmpeg
     if (spec.loop) input.push('-stream_loop', '-1');
     // the file: prefix keeps a ':' in a file name from being read as a protocol
     input.push('-i', `file:${spec.path}`);
-  } else if (spec.protocol === 'rtsp' || spec.protocol === 'rtsps') {
-    input.push('-rtsp_transport', udp ? 'udp' : 'tcp', '-timeout', us, '-i', spec.url);
   } else {
-    // a redirect could lead to an address the URL policy refuses, so none is followed
-    input.push('-rw_timeout', us, '-max_redirects', '0', '-i', spec.url);
+    if (opts.keyframesOnly) input.push('-skip_frame', 'nokey');
+    if (spec.protocol === 'rtsp' || spec.protocol === 'rtsps') {
+      // a live camera: hand each frame on as soon as it is decoded rather than buffering ahead (not for
+      // HTTP, where a finite MP4 read with nobuffer was seen to yield no frame at all)
+      input.push('-fflags', 'nobuffer', '-flags', 'low_delay');
+      input.push('-rtsp_transport', udp ? 'udp' : 'tcp', '-timeout', us, '-i', spec.url);
+    } else {
+      // a redirect could lead to an address the URL policy refuses, so none is followed
+      input.push('-rw_timeout', us, '-max_redirects', '0', '-i', spec.url);
+    }
   }
-  const filter = `fps=${opts.fps},scale='min(iw,${opts.maxWidth})':-2`;
+  const scale = `scale='min(iw,${opts.maxWidth})':-2`;
+  // the fps filter repeats frames to fill its rate: with key frames only that would encode each one again
+  const keyframes = opts.keyframesOnly && spec.kind === 'network';
+  const pick = keyframes
+    ? `select='isnan(prev_selected_t)+gte(t-prev_selected_t,${round3(0.9 / opts.fps)})'`
+    : `fps=${opts.fps}`;
   return [
     ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-max_alloc', MAX_ALLOC_BYTES],
     ...input,
-    ...['-an', '-sn', '-dn', '-vf', filter],
+    ...['-an', '-sn', '-dn', '-vf', `${pick},${scale}`],
+    ...(keyframes ? ['-fps_mode', 'passthrough'] : []),
     ...['-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', 'pipe:1'],
   ];
 }
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 /** Keeps the last few stderr lines, for the stream's `error` when ffmpeg fails. */
 export class StderrTail {
@@ -108,10 +122,12 @@ export class FfmpegSource implements FrameSource {
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => this.stderr.push(s));
     // 'close' waits for stdout to be read to the end, so the last frame comes before `end`
-    this.exited = new Promise((resolve) => child.once('close', (code, signal) => {
-      this.onClose(code, signal);
-      resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      child.once('close', (code, signal) => {
+        this.onClose(code, signal);
+        resolve();
+      }),
+    );
     return new Promise((resolve, reject) => {
       child.once('spawn', () => {
         if (this.maxDurationMs > 0) this.limit = setTimeout(() => void this.expire(), this.maxDurationMs).unref();
@@ -120,7 +136,9 @@ export class FfmpegSource implements FrameSource {
       child.once('error', (err) => {
         if (child.pid === undefined) {
           this.sink = undefined;
-          reject(new GlimpseError('SERVICE_UNAVAILABLE', `cannot run ffmpeg (${this.bin}): ${err.message}`, { cause: err }));
+          reject(
+            new GlimpseError('SERVICE_UNAVAILABLE', `cannot run ffmpeg (${this.bin}): ${err.message}`, { cause: err }),
+          );
         } else this.finish((s) => s.fail(err));
       });
     });
@@ -176,7 +194,12 @@ export class FfmpegSourceFactory implements FrameSourceFactory, OnModuleInit {
   create(spec: SourceSpec, opts: SourceOptions): FrameSource {
     const secrets = spec.kind === 'network' ? spec.secrets : [];
     const limits = { networkTimeoutMs: this.cfg.NETWORK_TIMEOUT_MS, formats: this.cfg.STREAM_FORMATS };
-    return new FfmpegSource(this.cfg.FFMPEG_PATH, ffmpegArgs(spec, opts, limits), secrets, this.cfg.STREAM_MAX_DURATION_S * 1000);
+    return new FfmpegSource(
+      this.cfg.FFMPEG_PATH,
+      ffmpegArgs(spec, opts, limits),
+      secrets,
+      this.cfg.STREAM_MAX_DURATION_S * 1000,
+    );
   }
 
   health(): Promise<{ ok: boolean; detail: string }> {

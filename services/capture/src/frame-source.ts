@@ -46,6 +46,11 @@ export interface SourceOptions {
   fps: number;
   /** Wider frames are scaled down to this width, in pixels. */
   maxWidth: number;
+  /**
+   * Decode key frames only (`-skip_frame nokey`): a fraction of the CPU, but at most one snapshot per GOP.
+   * Default false: every frame is decoded and the `fps` filter keeps `fps` of them.
+   */
+  keyframesOnly?: boolean;
 }
 
 /** The seam the stream manager creates URL-based (ffmpeg) sources through. */

@@ -46,10 +46,10 @@ describe('JpegSplitter', () => {
     const bytes = [...STREAM].map((b) => Buffer.from([b]));
     expect(feed(new JpegSplitter(), bytes)).toEqual(FRAMES);
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 200; round++) {
       const chunks: Buffer[] = [];
-      for (let p = 0; p < STREAM.length; ) {
+      for (let p = 0; p < STREAM.length;) {
         const n = 1 + Math.floor(rand() * 64);
         chunks.push(STREAM.subarray(p, p + n));
         p += n;

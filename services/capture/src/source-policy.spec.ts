@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GlimpseError } from '@glimpse/platform';
 import { loadCaptureConfig } from './config';
-import { checkSourcePolicy, sourcePolicyFrom, type Resolver } from './source-policy';
+import { checkSourcePolicy, hostOf, isPrivateHost, sourcePolicyFrom, type Resolver } from './source-policy';
 
 /** A DNS stand-in: names map to fixed addresses, anything else does not resolve. */
 const DNS: Record<string, string[]> = {
   'cam.example.com': ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'],
-  'localhost': ['127.0.0.1', '::1'],
+  localhost: ['127.0.0.1', '::1'],
   'rebind.example.com': ['93.184.216.34', '10.1.2.3'],
   'metadata.example.com': ['169.254.169.254'],
   'cam1.lan': ['192.168.1.10'],
@@ -83,7 +83,12 @@ describe('checkSourcePolicy (defaults)', () => {
   });
 
   it('accepts public hosts by name or address, on any allowed scheme', async () => {
-    for (const url of ['rtsp://cam.example.com:554/live', 'https://CAM.example.com./x.m3u8', 'http://93.184.216.34/mjpg', 'rtsps://[2606:2800:220:1::1]/x']) {
+    for (const url of [
+      'rtsp://cam.example.com:554/live',
+      'https://CAM.example.com./x.m3u8',
+      'http://93.184.216.34/mjpg',
+      'rtsps://[2606:2800:220:1::1]/x',
+    ]) {
       await expect(checkSourcePolicy(url, policy())).resolves.toBeUndefined();
     }
   });
@@ -101,7 +106,13 @@ describe('checkSourcePolicy (defaults)', () => {
 describe('checkSourcePolicy (operator settings)', () => {
   it('lets listed host names and networks through, and only those', async () => {
     const p = policy({ STREAM_ALLOWED_HOSTS: 'cam1.lan, 10.0.0.0/8, ::1' });
-    for (const url of ['rtsp://cam1.lan/live', 'rtsp://CAM1.LAN./live', 'http://10.9.8.7/', 'http://[::1]/', 'http://[::ffff:10.0.0.1]/']) {
+    for (const url of [
+      'rtsp://cam1.lan/live',
+      'rtsp://CAM1.LAN./live',
+      'http://10.9.8.7/',
+      'http://[::1]/',
+      'http://[::ffff:10.0.0.1]/',
+    ]) {
       await expect(checkSourcePolicy(url, p)).resolves.toBeUndefined();
     }
     expect(await refusal('http://192.168.1.10/', p)).toMatch(/private/);
@@ -120,12 +131,45 @@ describe('checkSourcePolicy (operator settings)', () => {
     await expect(checkSourcePolicy(`file://${join(uploads, 'ok.mp4')}`, withFiles)).resolves.toBeUndefined();
     // missing files inside a root are parseSourceUrl's "file not found"
     await expect(checkSourcePolicy(join(uploads, 'missing.mp4'), withFiles)).resolves.toBeUndefined();
-    for (const bad of ['/etc/passwd', 'file:///etc/passwd', join(outside, 'secret.mp4'), `${uploads}/../outside/secret.mp4`, join(uploads, 'escape.mp4'), join(uploads, 'dir-escape', 'secret.mp4'), uploads]) {
-      expect(await refusal(bad, withFiles)).toMatch(/files must lie under one of the directories in STREAM_FILE_ROOTS$/);
+    for (const bad of [
+      '/etc/passwd',
+      'file:///etc/passwd',
+      join(outside, 'secret.mp4'),
+      `${uploads}/../outside/secret.mp4`,
+      join(uploads, 'escape.mp4'),
+      join(uploads, 'dir-escape', 'secret.mp4'),
+      uploads,
+    ]) {
+      expect(await refusal(bad, withFiles)).toMatch(
+        /files must lie under one of the directories in STREAM_FILE_ROOTS$/,
+      );
     }
     // a file outside the roots gets the same answer whether or not it exists
     expect(await refusal('/no/such/file.mp4', withFiles)).toBe(await refusal('/etc/passwd', withFiles));
-    expect(await refusal('/etc/passwd', policy({ STREAM_ALLOWED_SCHEMES: 'file' }))).toMatch(/no STREAM_FILE_ROOTS are configured/);
+    expect(await refusal('/etc/passwd', policy({ STREAM_ALLOWED_SCHEMES: 'file' }))).toMatch(
+      /no STREAM_FILE_ROOTS are configured/,
+    );
     expect(await refusal('file://remote-host/share/a.mp4', withFiles)).toMatch(/local absolute path/);
+  });
+});
+
+describe('isPrivateHost and hostOf (the Cameras page host check)', () => {
+  it('says whether a host is on the LAN whatever the allow-lists, resolving names', async () => {
+    const allowing = policy({ STREAM_ALLOWED_HOSTS: '192.168.1.0/24,cam1.lan' });
+    expect(await isPrivateHost('rtsp://u:p@192.168.1.10/x', allowing)).toBe(true);
+    expect(await isPrivateHost('rtsp://cam1.lan/x', allowing)).toBe(true);
+    expect(await isPrivateHost('rtsp://cam.example.com/x', allowing)).toBe(false);
+    // one private address among the answers is enough: capture refuses such a host too
+    expect(await isPrivateHost('rtsp://rebind.example.com/x', policy())).toBe(true);
+    expect(await isPrivateHost('rtsp://[::1]:8554/x', policy())).toBe(true);
+    expect(await isPrivateHost('rtsp://nowhere.invalid/x', policy())).toBe(false);
+    expect(await isPrivateHost('/videos/a.mp4', policy())).toBe(false);
+  });
+
+  it('names the host without credentials or port, and none for files and junk', () => {
+    expect(hostOf('rtsp://admin:secret@cam1.lan:554/h264')).toBe('cam1.lan');
+    expect(hostOf('file:///videos/a.mp4')).toBeNull();
+    expect(hostOf('/videos/a.mp4')).toBeNull();
+    expect(hostOf('not a url')).toBeNull();
   });
 });

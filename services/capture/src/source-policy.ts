@@ -47,22 +47,46 @@ const normalizeName = (h: string) => h.toLowerCase().replace(/\.$/, '');
  * `parseSourceUrl`, which checks the rest (the file exists, loop only for files).
  */
 export async function checkSourcePolicy(url: string, policy: SourcePolicy): Promise<void> {
-  // ffmpeg and WHATWG split odd URLs differently (`\`, spaces): such URLs are never needed
-  if (/[\s\\\x00-\x1f\x7f]/.test(url)) throw refused('the URL contains whitespace, control characters or backslashes');
+  const parsed = checkSourceShape(url, policy);
   if (url.startsWith('/')) return checkFile(url, policy);
+  if (!parsed) return; // parseSourceUrl explains what a valid URL looks like
+  if (parsed.protocol === 'file:') return checkFile(filePath(parsed), policy);
+  await checkHost(parsed, policy);
+}
+
+/**
+ * The part of checkSourcePolicy that needs no I/O (no DNS lookup, no file system): no odd characters, an
+ * allowed scheme, a well-formed host name. Throws INVALID_REQUEST; returns the parsed URL, or null for a
+ * path or a string the URL parser refuses (parseSourceUrl explains those).
+ */
+export function checkSourceShape(url: string, policy: SourcePolicy): URL | null {
+  // ffmpeg and WHATWG split odd URLs differently (`\`, spaces): such URLs are never needed
+  // eslint-disable-next-line no-control-regex -- naming control characters is the point
+  if (/[\s\\\x00-\x1f\x7f]/.test(url)) throw refused('the URL contains whitespace, control characters or backslashes');
+  if (url.startsWith('/')) return null;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return; // parseSourceUrl explains what a valid URL looks like
+    return null;
   }
   const scheme = parsed.protocol.slice(0, -1);
   if (!(policy.schemes as readonly string[]).includes(scheme)) {
-    const hint = scheme === 'file' ? ' (an operator can allow files with STREAM_ALLOWED_SCHEMES and STREAM_FILE_ROOTS)' : '';
+    const hint =
+      scheme === 'file' ? ' (an operator can allow files with STREAM_ALLOWED_SCHEMES and STREAM_FILE_ROOTS)' : '';
     throw refused(`the '${scheme}:' scheme is not allowed; allowed: ${policy.schemes.join(', ')}${hint}`);
   }
-  if (scheme === 'file') return checkFile(filePath(parsed), policy);
-  await checkHost(parsed, policy);
+  if (scheme !== 'file') checkHostName(parsed.hostname);
+  return parsed;
+}
+
+function checkHostName(host: string): void {
+  if (!host) return; // parseSourceUrl: "has no host"
+  const literal = parseIp(host);
+  if (!literal && !isHostName(host)) throw refused(`'${host}' is not a valid host name`);
+  if (!literal && /^(0x[0-9a-f]*|\d+)$/i.test(host.split('.').filter(Boolean).at(-1) ?? '')) {
+    throw refused(`'${host}' looks like an IP address in a non-standard notation; write it as a dotted quad`);
+  }
 }
 
 function filePath(parsed: URL): string {
@@ -75,12 +99,16 @@ function filePath(parsed: URL): string {
 
 async function checkFile(path: string, policy: SourcePolicy): Promise<void> {
   if (!policy.schemes.includes('file')) {
-    throw refused('file sources are not allowed (an operator can allow them with STREAM_ALLOWED_SCHEMES=...,file and STREAM_FILE_ROOTS)');
+    throw refused(
+      'file sources are not allowed (an operator can allow them with STREAM_ALLOWED_SCHEMES=...,file and STREAM_FILE_ROOTS)',
+    );
   }
   if (policy.fileRoots.length === 0) throw refused('no STREAM_FILE_ROOTS are configured, so no file may be streamed');
-  const outside = "files must lie under one of the directories in STREAM_FILE_ROOTS"; // which ones is not the client's business
+  const outside = 'files must lie under one of the directories in STREAM_FILE_ROOTS'; // which ones is not the client's business
   // first by name, so that nothing is said about files elsewhere (not even whether they exist)
-  const roots = await Promise.all(policy.fileRoots.map(async (r) => ({ given: r, real: await realpath(r).catch(() => r) })));
+  const roots = await Promise.all(
+    policy.fileRoots.map(async (r) => ({ given: r, real: await realpath(r).catch(() => r) })),
+  );
   const abs = resolve(path);
   if (!roots.some((r) => within(r.given, abs) || within(r.real, abs))) throw refused(outside);
   // then the file itself: a symlink inside a root may point anywhere
@@ -97,10 +125,7 @@ async function checkHost(parsed: URL, policy: SourcePolicy): Promise<void> {
   const host = parsed.hostname;
   if (!host) return; // parseSourceUrl: "has no host"
   const literal = parseIp(host);
-  if (!literal && !isHostName(host)) throw refused(`'${host}' is not a valid host name`);
-  if (!literal && /^(0x[0-9a-f]*|\d+)$/i.test(host.split('.').filter(Boolean).at(-1) ?? '')) {
-    throw refused(`'${host}' looks like an IP address in a non-standard notation; write it as a dotted quad`);
-  }
+  checkHostName(host);
   if (policy.allowPrivate || policy.allowedNames.has(normalizeName(host))) return;
   const addresses = literal ? [host] : await resolveAll(host, policy);
   for (const address of addresses) {
@@ -130,5 +155,30 @@ async function resolveAll(host: string, policy: SourcePolicy): Promise<string[]>
     throw refused(`cannot resolve '${host}' (${(err as Error).message.split('\n')[0].slice(0, 200)})`);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Whether a network URL's host is (or resolves to) a non-public address, whatever the allow-lists say: a
+ * LAN camera, which only STREAM_ALLOWED_HOSTS or STREAM_ALLOW_PRIVATE let through. False when it cannot tell.
+ */
+export async function isPrivateHost(url: string, policy: SourcePolicy): Promise<boolean> {
+  const host = hostOf(url);
+  if (!host) return false;
+  const addresses = parseIp(host) ? [host] : await resolveAll(host, policy).catch(() => []);
+  return addresses.some((a) => {
+    const ip = unmapped(parseIp(a));
+    return ip !== undefined && nonPublicRange(ip) !== undefined;
+  });
+}
+
+/** The host of a network URL (no credentials, no port); null for files and what does not parse. */
+export function hostOf(url: string): string | null {
+  if (url.startsWith('/')) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'file:' ? null : parsed.hostname || null;
+  } catch {
+    return null;
   }
 }

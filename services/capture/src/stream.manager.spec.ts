@@ -1,21 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { FrameRecognize, StreamStatus, type Stream } from '@glimpse/contracts';
 import { GlimpseError, type Bus } from '@glimpse/platform';
+import { strictMock } from '@glimpse/testing';
 import { captureEnv, type CaptureConfig } from './config';
 import type { FrameSink, FrameSource, FrameSourceFactory } from './frame-source';
 import { BASELINE } from './jpeg.fixture';
 import { FRAME_RETRY_DELAYS_MS, StreamManager } from './stream.manager';
-
-/** Fails on any member the test did not provide, so an unexpected bus call cannot pass silently. */
-function strict<T extends object>(name: string, impl: Partial<T>): T {
-  return new Proxy(impl, {
-    get(target, prop) {
-      if (prop in target) return target[prop as keyof typeof target];
-      if (prop === 'then' || typeof prop === 'symbol') return undefined;
-      throw new Error(`unexpected use of ${name}.${String(prop)}`);
-    },
-  }) as T;
-}
 
 class FakeSource implements FrameSource {
   sink?: FrameSink;
@@ -57,10 +47,10 @@ function setup(env: Record<string, string> = {}) {
   const cfg: CaptureConfig = { ...captureEnv.parse({ ...env }), INSTANCE_ID: 'capture-test' };
   const requestBinary = jest.fn();
   const publish = jest.fn();
-  const bus = strict<Bus>('bus', { requestBinary, publish, maxPayload: 4096 } as Partial<Bus>);
+  const bus = strictMock<Bus>('bus', { requestBinary, publish, maxPayload: 4096 });
   const sources: FakeSource[] = [];
   let nextStartError: Error | undefined;
-  const factory = strict<FrameSourceFactory>('sources', {
+  const factory = strictMock<FrameSourceFactory>('sources', {
     create: jest.fn(() => {
       const s = new FakeSource(nextStartError);
       nextStartError = undefined;
@@ -91,8 +81,15 @@ describe('StreamManager.start', () => {
     const s = await t.manager.start({ url: __filename });
     expect(s).toMatchObject({ url: __filename, fps: 3, state: 'running', instance: 'capture-test', endedAt: null });
     expect(s.id).toMatch(/^s_[A-Za-z0-9_-]{10}$/);
-    expect(t.factory.create).toHaveBeenCalledWith({ kind: 'file', path: __filename, loop: false }, { fps: 3, maxWidth: 640 });
-    expect(t.publish).toHaveBeenCalledWith(StreamStatus.contract, [s.id], expect.objectContaining({ state: 'running' }));
+    expect(t.factory.create).toHaveBeenCalledWith(
+      { kind: 'file', path: __filename, loop: false },
+      { fps: 3, maxWidth: 640 },
+    );
+    expect(t.publish).toHaveBeenCalledWith(
+      StreamStatus.contract,
+      [s.id],
+      expect.objectContaining({ state: 'running' }),
+    );
     expect(t.manager.list()).toEqual([s]);
   });
 
@@ -116,7 +113,10 @@ describe('StreamManager.start', () => {
     const a = await t.manager.start({ url: __filename });
     await t.manager.start({ url: __filename });
     const err = await t.manager.start({ url: __filename }).catch((e: GlimpseError) => e);
-    expect(err).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/capture instance at capacity/) });
+    expect(err).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      message: expect.stringMatching(/capture instance at capacity/),
+    });
     await t.manager.stop(a.id);
     await expect(t.manager.start({ url: __filename })).resolves.toMatchObject({ state: 'running' });
   });
@@ -172,7 +172,13 @@ describe('frames', () => {
     // A third of RECOGNIZE_TIMEOUT_MS per attempt, so a frame lost with a killed recognizer leaves time to retry.
     expect(timeout).toBe(10_000);
     expect(t.requestBinary.mock.calls[1][2]['Glimpse-Frame-Id']).not.toBe(headers['Glimpse-Frame-Id']);
-    expect(t.manager.list()[0]).toMatchObject({ framesCaptured: 7, framesProcessed: 2, framesSkipped: 5, framesFailed: 0, framesRetried: 0 });
+    expect(t.manager.list()[0]).toMatchObject({
+      framesCaptured: 7,
+      framesProcessed: 2,
+      framesSkipped: 5,
+      framesFailed: 0,
+      framesRetried: 0,
+    });
   });
 
   it('counts failed recognitions and warns at a limited rate', async () => {
@@ -212,7 +218,13 @@ describe('frames', () => {
     const sent = t.requestBinary.mock.calls.map((c) => c[2]);
     expect(new Set(sent.map((h) => h['Glimpse-Frame-Id'])).size).toBe(1);
     expect(sent.map((h) => h['Glimpse-Seq'])).toEqual(['0', '0', '0']);
-    expect(t.manager.list()[0]).toMatchObject({ framesCaptured: 2, framesSkipped: 1, framesProcessed: 1, framesFailed: 0, framesRetried: 2 });
+    expect(t.manager.list()[0]).toMatchObject({
+      framesCaptured: 2,
+      framesSkipped: 1,
+      framesProcessed: 1,
+      framesFailed: 0,
+      framesRetried: 2,
+    });
     expect(warn.mock.calls[0][0]).toMatch(/frame 0: SERVICE_UNAVAILABLE .*; retry 1/);
   });
 
@@ -231,7 +243,9 @@ describe('frames', () => {
 
   it('does not retry a frame a busy recognizer shed: the next snapshot goes instead', async () => {
     const t = setup();
-    t.requestBinary.mockRejectedValueOnce(new GlimpseError('OVERLOADED', 'recognizer busy')).mockResolvedValue(reply(1));
+    t.requestBinary
+      .mockRejectedValueOnce(new GlimpseError('OVERLOADED', 'recognizer busy'))
+      .mockResolvedValue(reply(1));
     await t.manager.start({ url: __filename });
     t.sources[0].frame();
     await jest.advanceTimersByTimeAsync(2000);
@@ -253,7 +267,10 @@ describe('frames', () => {
     await jest.advanceTimersByTimeAsync(10_000);
     const timeouts = t.requestBinary.mock.calls.map((c) => c[3] as number);
     expect(timeouts[0]).toBe(1000);
-    expect(timeouts.reduce((a, b) => a + b, 0) + FRAME_RETRY_DELAYS_MS.slice(0, timeouts.length - 1).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3000);
+    expect(
+      timeouts.reduce((a, b) => a + b, 0) +
+        FRAME_RETRY_DELAYS_MS.slice(0, timeouts.length - 1).reduce((a, b) => a + b, 0),
+    ).toBeLessThanOrEqual(3000);
     expect(t.manager.list()[0]).toMatchObject({ framesFailed: 1, framesProcessed: 0 });
   });
 
@@ -278,7 +295,12 @@ describe('state transitions', () => {
     src.frame();
     src.sink!.end();
     src.frame();
-    expect(t.manager.list()[0]).toMatchObject({ state: 'ended', error: null, framesCaptured: 1, endedAt: expect.any(String) });
+    expect(t.manager.list()[0]).toMatchObject({
+      state: 'ended',
+      error: null,
+      framesCaptured: 1,
+      endedAt: expect.any(String),
+    });
     expect(src.stops).toBe(1);
     expect(t.statuses().map((x) => x.state)).toEqual(['running', 'ended']);
 
@@ -364,9 +386,12 @@ describe('state transitions', () => {
 });
 
 describe('attached sources (WebRTC)', () => {
-  const lazy = (encode: () => Buffer, receivedAt = Date.parse('2026-01-01T00:00:00.000Z')) => ({ receivedAt, encode: jest.fn(encode) });
+  const lazy = (encode: () => Buffer, receivedAt = Date.parse('2026-01-01T00:00:00.000Z')) => ({
+    receivedAt,
+    encode: jest.fn(encode),
+  });
 
-  it('runs a source under the caller\'s id and sends its threshold and arrival time with each frame', async () => {
+  it("runs a source under the caller's id and sends its threshold and arrival time with each frame", async () => {
     const t = setup();
     t.requestBinary.mockResolvedValue(reply(0));
     const src = new FakeSource();
@@ -401,9 +426,11 @@ describe('attached sources (WebRTC)', () => {
     t.requestBinary.mockResolvedValue(reply(0));
     const src = new FakeSource();
     await t.manager.attach(src, { id: 'live_a', url: 'webrtc:whip', fps: 2 });
-    src.sink!.frame(lazy(() => {
-      throw new Error('not an I420 frame');
-    }));
+    src.sink!.frame(
+      lazy(() => {
+        throw new Error('not an I420 frame');
+      }),
+    );
     src.sink!.frame(lazy(() => BASELINE));
     await flush();
     expect(t.manager.list()[0]).toMatchObject({ framesCaptured: 2, framesFailed: 1, framesProcessed: 1 });
@@ -414,7 +441,9 @@ describe('attached sources (WebRTC)', () => {
     const t = setup();
     await t.manager.attach(new FakeSource(), { id: 'live_a', url: 'webrtc:whip', fps: 2 });
     const dup = new FakeSource();
-    await expect(t.manager.attach(dup, { id: 'live_a', url: 'webrtc:whip', fps: 2 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(t.manager.attach(dup, { id: 'live_a', url: 'webrtc:whip', fps: 2 })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
     expect(dup.stops).toBe(1);
     expect(t.manager.list()).toHaveLength(1);
   });
@@ -432,7 +461,9 @@ describe('attached sources (WebRTC)', () => {
     const t = setup({ MAX_STREAMS: '1' });
     await t.manager.attach(new FakeSource(), { id: 'live_a', url: 'webrtc:whip', fps: 2 });
     const extra = new FakeSource();
-    await expect(t.manager.attach(extra, { id: 'live_b', url: 'webrtc:whip', fps: 2 })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(t.manager.attach(extra, { id: 'live_b', url: 'webrtc:whip', fps: 2 })).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
     expect(extra.stops).toBe(1);
   });
 

@@ -1,9 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { FrameRecognize, StreamStart, StreamStatus, type Stream, type StreamState } from '@glimpse/contracts';
+import {
+  FrameRecognize,
+  StreamStart,
+  StreamStatus,
+  type Stream,
+  type StreamSnapshot,
+  type StreamState,
+} from '@glimpse/contracts';
 import { Bus, GlimpseError, InjectBus, withRetries } from '@glimpse/platform';
 import { CAPTURE_CONFIG, type CaptureConfig } from './config';
-import { FRAME_SOURCES, type FrameSink, type FrameSource, type FrameSourceFactory, type LazyFrame } from './frame-source';
+import {
+  FRAME_SOURCES,
+  type FrameSink,
+  type FrameSource,
+  type FrameSourceFactory,
+  type LazyFrame,
+} from './frame-source';
 import { readJpegSize, type JpegSize } from './jpeg';
 import { parseSourceUrl, redactUrl } from './source-url';
 
@@ -28,6 +41,8 @@ interface Entry {
   stall?: NodeJS.Timeout;
   ticker?: NodeJS.Timeout;
   size?: JpegSize;
+  /** The last frame sent to recognition, for a live view (StreamSnapshot). */
+  last?: { jpeg: Buffer; seq: number; capturedAt: number; size: JpegSize };
   warn: RateLimitedWarn;
 }
 
@@ -115,6 +130,28 @@ export class StreamManager {
     return e && this.snapshot(e);
   }
 
+  /** The last frame this instance sent of a running stream; `undefined` (no answer) when it does not run it. */
+  lastFrame(id: string): StreamSnapshot.Reply | undefined {
+    const e = this.entries.get(id);
+    if (!e || !isActive(e)) return undefined;
+    if (!e.last) throw new GlimpseError('NOT_FOUND', `stream '${id}' has sent no frame yet`);
+    const { jpeg, seq, capturedAt, size } = e.last;
+    if (Math.ceil(jpeg.length / 3) * 4 + HEADER_ALLOWANCE > this.bus.maxPayload) {
+      throw new GlimpseError(
+        'IMAGE_TOO_LARGE',
+        `the last frame (${jpeg.length} bytes) is too large to answer over NATS; lower MAX_FRAME_WIDTH`,
+      );
+    }
+    return {
+      streamId: id,
+      seq,
+      capturedAt: new Date(capturedAt).toISOString(),
+      width: size.width,
+      height: size.height,
+      jpegBase64: jpeg.toString('base64'),
+    };
+  }
+
   isRunning(id: string): boolean {
     const e = this.entries.get(id);
     return !!e && isActive(e);
@@ -131,7 +168,9 @@ export class StreamManager {
       this.entries.delete(id);
       this.clearTimers(entry);
       await source.stop().catch(() => undefined);
-      throw err instanceof GlimpseError ? err : new GlimpseError('SERVICE_UNAVAILABLE', `cannot start stream: ${String(err)}`);
+      throw err instanceof GlimpseError
+        ? err
+        : new GlimpseError('SERVICE_UNAVAILABLE', `cannot start stream: ${String(err)}`);
     }
     if (entry.stream.state === 'starting') {
       entry.stream.state = 'running';
@@ -233,7 +272,9 @@ export class StreamManager {
     }
     if (jpeg.length + HEADER_ALLOWANCE > this.bus.maxPayload) {
       s.framesFailed++;
-      entry.warn.warn(`frame ${seq} of ${jpeg.length} bytes exceeds the bus limit of ${this.bus.maxPayload}; skipped (lower MAX_FRAME_WIDTH)`);
+      entry.warn.warn(
+        `frame ${seq} of ${jpeg.length} bytes exceeds the bus limit of ${this.bus.maxPayload}; skipped (lower MAX_FRAME_WIDTH)`,
+      );
       return;
     }
     const size = readJpegSize(jpeg);
@@ -246,6 +287,7 @@ export class StreamManager {
       this.log.log(`stream ${s.id}: frames are ${size.width}x${size.height}`);
       entry.size = size;
     }
+    entry.last = { jpeg, seq, capturedAt, size };
     const sentAt = performance.now();
     const processedBefore = s.framesProcessed;
     this.observer?.sent();
@@ -293,7 +335,9 @@ export class StreamManager {
       s.framesProcessed++;
     } catch (err) {
       s.framesFailed++;
-      entry.warn.warn(`frame ${seq} not recognized: ${err instanceof GlimpseError ? `${err.code} ${err.message}` : String(err)}`);
+      entry.warn.warn(
+        `frame ${seq} not recognized: ${err instanceof GlimpseError ? `${err.code} ${err.message}` : String(err)}`,
+      );
     }
   }
 
@@ -310,7 +354,9 @@ export class StreamManager {
     s.error = error;
     s.endedAt = new Date().toISOString();
     this.clearTimers(entry);
-    entry.released = entry.source?.stop().catch((err) => this.log.warn(`stream ${s.id}: stopping source: ${String(err)}`));
+    entry.released = entry.source
+      ?.stop()
+      .catch((err) => this.log.warn(`stream ${s.id}: stopping source: ${String(err)}`));
     const counts = `${s.framesCaptured} captured, ${s.framesProcessed} processed, ${s.framesSkipped} skipped, ${s.framesFailed} failed`;
     const line = `stream ${s.id} ${state}${error ? `: ${error}` : ''} (${counts})`;
     if (state === 'failed') this.log.warn(line);
@@ -359,7 +405,8 @@ export class StreamManager {
 }
 
 function addFrameCounters(totals: Record<string, number>, stream: Stream): void {
-  for (const [k, v] of Object.entries(stream)) if (k.startsWith('frames') && typeof v === 'number') totals[k] = (totals[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(stream))
+    if (k.startsWith('frames') && typeof v === 'number') totals[k] = (totals[k] ?? 0) + v;
 }
 
 /** At most one warning per stream every 10 s, so a dead recognizer does not flood the log. */

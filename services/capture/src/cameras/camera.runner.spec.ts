@@ -58,11 +58,28 @@ class FakeSource implements FrameSource {
 
 function camera(id: string, url = __filename, extra: Partial<StoredCamera> = {}): StoredCamera {
   const at = new Date().toISOString();
-  return { id, name: id, url, fps: 2, enabled: true, threshold: null, transport: 'tcp', createdAt: at, updatedAt: at, ...extra };
+  return {
+    id,
+    name: id,
+    url,
+    fps: 2,
+    enabled: true,
+    threshold: null,
+    transport: 'tcp',
+    decode: 'all',
+    createdAt: at,
+    updatedAt: at,
+    ...extra,
+  };
 }
 
 function instance(store: MemoryStore, name: string) {
-  const env = { STREAM_ALLOWED_SCHEMES: 'file,rtsp', STREAM_FILE_ROOTS: __dirname, STREAM_ALLOW_PRIVATE: 'true', CAMERA_BACKOFF_MAX_MS: '4000' };
+  const env = {
+    STREAM_ALLOWED_SCHEMES: 'file,rtsp',
+    STREAM_FILE_ROOTS: __dirname,
+    STREAM_ALLOW_PRIVATE: 'true',
+    CAMERA_BACKOFF_MAX_MS: '4000',
+  };
   const cfg: CaptureConfig = { ...captureEnv.parse(env), INSTANCE_ID: name };
   const bus = { publish: jest.fn(), requestBinary: jest.fn(async () => ({})), maxPayload: 1 << 20 } as unknown as Bus;
   const sources: FakeSource[] = [];
@@ -76,7 +93,10 @@ function instance(store: MemoryStore, name: string) {
   };
   const streams = new StreamManager(bus, cfg, factory);
   const runner = new CameraRunner(bus, cfg, store as unknown as CameraStore, streams, factory);
-  const events = () => (bus.publish as jest.Mock).mock.calls.filter((c) => c[0] === CameraStatus.contract).map((c) => c[2] as CameraStatus.Payload);
+  const events = () =>
+    (bus.publish as jest.Mock).mock.calls
+      .filter((c) => c[0] === CameraStatus.contract)
+      .map((c) => c[2] as CameraStatus.Payload);
   return { runner, streams, sources, failures, events };
 }
 
@@ -162,7 +182,10 @@ describe('CameraRunner', () => {
     a.sources.at(-1)!.sink!.frame(BASELINE);
     await a.runner.tick();
     // one offline when it went away (not one per attempt), one online when frames flowed again
-    expect(a.events().map((e) => [e.type, e.attempts])).toEqual([['camera.offline', 1], ['camera.online', 0]]);
+    expect(a.events().map((e) => [e.type, e.attempts])).toEqual([
+      ['camera.offline', 1],
+      ['camera.online', 0],
+    ]);
     expect(JSON.stringify(a.events())).not.toContain(SECRET);
     expect(store.leases.get('cam_r')!.lease).toMatchObject({ state: 'running', error: null, attempts: 0 });
   });
@@ -213,7 +236,13 @@ describe('CameraRunner', () => {
 describe('presentCamera and backoffMs', () => {
   it('redacts the password and merges the lease', () => {
     const cam = camera('cam_x', `rtsp://admin:${SECRET}@cam.lan:554/h264`);
-    const lease: CameraLease = { instance: 'a', state: 'running', error: null, since: new Date().toISOString(), attempts: 0 };
+    const lease: CameraLease = {
+      instance: 'a',
+      state: 'running',
+      error: null,
+      since: new Date().toISOString(),
+      attempts: 0,
+    };
     const shown = presentCamera(cam, lease);
     expect(shown).toMatchObject({ url: 'rtsp://admin:***@cam.lan:554/h264', state: 'running', instance: 'a' });
     expect(JSON.stringify(shown)).not.toContain(SECRET);
@@ -222,6 +251,8 @@ describe('presentCamera and backoffMs', () => {
   });
 
   it('doubles from 1 s and stops at the cap', () => {
-    expect([1, 2, 3, 4, 5, 6, 50].map((n) => backoffMs(n, 10_000))).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
+    expect([1, 2, 3, 4, 5, 6, 50].map((n) => backoffMs(n, 10_000))).toEqual([
+      1000, 2000, 4000, 8000, 10_000, 10_000, 10_000,
+    ]);
   });
 });

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { CameraStatus, type CameraLease, type StoredCamera } from '@glimpse/contracts';
 import { Bus, GlimpseError, InjectBus } from '@glimpse/platform';
 import { CAPTURE_CONFIG, type CaptureConfig } from '../config';
@@ -110,7 +116,12 @@ export class CameraRunner implements OnApplicationBootstrap, BeforeApplicationSh
   private async keep(held: Held, cam: StoredCamera): Promise<void> {
     const prev = held.camera;
     held.camera = cam;
-    if (prev.url !== cam.url || prev.fps !== cam.fps || prev.transport !== cam.transport) {
+    if (
+      prev.url !== cam.url ||
+      prev.fps !== cam.fps ||
+      prev.transport !== cam.transport ||
+      prev.decode !== cam.decode
+    ) {
       // a deliberate restart with the new settings, not a failure: no backoff
       await this.streams.stop(cam.id);
       held.live = false;
@@ -137,7 +148,9 @@ export class CameraRunner implements OnApplicationBootstrap, BeforeApplicationSh
   private async stopUnrenewed(): Promise<void> {
     const expired = [...this.held.values()].filter((h) => Date.now() - h.renewedAt >= this.cfg.CAMERA_LEASE_TTL_MS);
     for (const h of expired) {
-      this.log.warn(`camera ${h.camera.id}: lease not renewed for ${this.cfg.CAMERA_LEASE_TTL_MS} ms; stopping it here`);
+      this.log.warn(
+        `camera ${h.camera.id}: lease not renewed for ${this.cfg.CAMERA_LEASE_TTL_MS} ms; stopping it here`,
+      );
       this.held.delete(h.camera.id);
       await this.streams.stop(h.camera.id);
     }
@@ -211,8 +224,17 @@ export class CameraRunner implements OnApplicationBootstrap, BeforeApplicationSh
     await checkSourcePolicy(cam.url, this.policy);
     const parsed = await parseSourceUrl(cam.url, isFile(cam.url));
     const spec = parsed.kind === 'network' ? { ...parsed, transport: cam.transport } : parsed;
-    const source = this.sources.create(spec, { fps: cam.fps, maxWidth: this.cfg.MAX_FRAME_WIDTH });
-    await this.streams.attach(source, { id: cam.id, url: redactUrl(cam.url), fps: cam.fps, threshold: cam.threshold ?? undefined });
+    const source = this.sources.create(spec, {
+      fps: cam.fps,
+      maxWidth: this.cfg.MAX_FRAME_WIDTH,
+      keyframesOnly: cam.decode === 'keyframes',
+    });
+    await this.streams.attach(source, {
+      id: cam.id,
+      url: redactUrl(cam.url),
+      fps: cam.fps,
+      threshold: cam.threshold ?? undefined,
+    });
   }
 
   private async drop(id: string, why: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  CameraCheck,
   CameraProbe,
   cameraSettingsSchema,
   type Camera,
@@ -14,7 +15,14 @@ import { GlimpseError } from '@glimpse/platform';
 import { CAPTURE_CONFIG, type CaptureConfig } from '../config';
 import { FRAME_SOURCES, type FrameSourceFactory } from '../frame-source';
 import { readJpegSize } from '../jpeg';
-import { checkSourcePolicy, sourcePolicyFrom, type SourcePolicy } from '../source-policy';
+import {
+  checkSourcePolicy,
+  checkSourceShape,
+  hostOf,
+  isPrivateHost,
+  sourcePolicyFrom,
+  type SourcePolicy,
+} from '../source-policy';
 import { parseSourceUrl, redactUrl, redactUrlIn } from '../source-url';
 import { CameraStore } from './camera.store';
 
@@ -50,7 +58,12 @@ export class CameraService {
   async create(settings: CameraSettings): Promise<Camera> {
     await this.checkUrl(settings.url);
     const now = new Date().toISOString();
-    const camera: StoredCamera = { ...cameraSettingsSchema.parse(settings), id: newCameraId(), createdAt: now, updatedAt: now };
+    const camera: StoredCamera = {
+      ...cameraSettingsSchema.parse(settings),
+      id: newCameraId(),
+      createdAt: now,
+      updatedAt: now,
+    };
     await this.store.create(camera);
     this.log.log(`camera ${camera.id} (${camera.name}) added: ${redactUrl(camera.url)}`);
     return presentCamera(camera, undefined);
@@ -91,13 +104,17 @@ export class CameraService {
     const timeoutMs = this.cfg.NETWORK_TIMEOUT_MS + 5_000;
     try {
       const jpeg = await new Promise<Buffer>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new GlimpseError('TIMEOUT', `no frame within ${timeoutMs / 1000} s`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new GlimpseError('TIMEOUT', `no frame within ${timeoutMs / 1000} s`)),
+          timeoutMs,
+        );
         const done = (fn: () => void) => (clearTimeout(timer), fn());
         source
           .start({
             frame: (f) => done(() => resolve(Buffer.isBuffer(f) ? f : f.encode())),
             end: () => done(() => reject(new GlimpseError('INVALID_REQUEST', 'the source ended before a frame came'))),
-            fail: (err) => done(() => reject(new GlimpseError('INVALID_REQUEST', `cannot read the camera: ${err.message}`))),
+            fail: (err) =>
+              done(() => reject(new GlimpseError('INVALID_REQUEST', `cannot read the camera: ${err.message}`))),
           })
           .catch((err) => done(() => reject(err)));
       });
@@ -112,6 +129,23 @@ export class CameraService {
     }
   }
 
+  /** Whether the stream policy lets `url` through (nothing is opened), and whether its host is on the LAN. */
+  async check(url: string): Promise<CameraCheck.Reply> {
+    const host = hostOf(url);
+    // what needs no lookup first (scheme, host name): a URL refused for its shape costs no DNS query
+    const shape = await refusal(() => this.checkUrl(url, () => checkSourceShape(url, this.policy)));
+    if (shape !== null)
+      return {
+        host,
+        private: await isPrivateHost(url, { ...this.policy, resolver: NO_LOOKUP }),
+        allowed: false,
+        reason: shape,
+      };
+    const isPrivate = await isPrivateHost(url, this.policy);
+    const reason = await refusal(() => this.checkUrl(url));
+    return { host, private: isPrivate, allowed: reason === null, reason };
+  }
+
   private async find(id: string) {
     const found = await this.store.get(id);
     if (!found) throw new GlimpseError('NOT_FOUND', `no camera '${id}'`);
@@ -119,8 +153,12 @@ export class CameraService {
   }
 
   /** The stream policy applies to cameras as to any stream; error messages never echo the password. */
-  private async checkUrl(url: string): Promise<void> {
+  private async checkUrl(url: string, check?: () => unknown): Promise<void> {
     try {
+      if (check) {
+        check();
+        return;
+      }
       await checkSourcePolicy(url, this.policy);
       await parseSourceUrl(url, url.startsWith('/') || url.startsWith('file:'));
     } catch (err) {
@@ -128,6 +166,20 @@ export class CameraService {
       // no `cause`: the original message is the one holding the password
       throw new GlimpseError(err.code, redactUrlIn(err.message, url));
     }
+  }
+}
+
+/** For literal addresses only: a resolver that looks nothing up. */
+const NO_LOOKUP = async (): Promise<string[]> => [];
+
+/** The message of an INVALID_REQUEST from `check` (a refusal), null when it passes; other errors are thrown. */
+async function refusal(check: () => Promise<void>): Promise<string | null> {
+  try {
+    await check();
+    return null;
+  } catch (err) {
+    if (!(err instanceof GlimpseError) || err.code !== 'INVALID_REQUEST') throw err;
+    return err.message;
   }
 }
 

@@ -66,7 +66,10 @@ export class JsonRpcClient extends EventEmitter<JsonRpcClientEvents> {
         ws.terminate();
         reject(err);
       };
-      const timer = setTimeout(() => fail(new Error(`no WebSocket connection to ${url} within ${opts.connectTimeoutMs} ms`)), opts.connectTimeoutMs);
+      const timer = setTimeout(
+        () => fail(new Error(`no WebSocket connection to ${url} within ${opts.connectTimeoutMs} ms`)),
+        opts.connectTimeoutMs,
+      );
       ws.once('open', () => {
         clearTimeout(timer);
         ws.removeAllListeners();
@@ -87,7 +90,11 @@ export class JsonRpcClient extends EventEmitter<JsonRpcClientEvents> {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
-  request<T = Record<string, unknown>>(method: string, params?: Record<string, unknown>, timeoutMs = this.opts.requestTimeoutMs): Promise<T> {
+  request<T = Record<string, unknown>>(
+    method: string,
+    params?: Record<string, unknown>,
+    timeoutMs = this.opts.requestTimeoutMs,
+  ): Promise<T> {
     if (!this.isOpen) return Promise.reject(new Error(`${method}: the WebSocket is closed`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -127,14 +134,21 @@ export class JsonRpcClient extends EventEmitter<JsonRpcClientEvents> {
   }
 
   private onMessage(text: string): void {
-    let msg: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: { code?: number; message?: string; data?: unknown } };
+    let msg: {
+      id?: unknown;
+      method?: unknown;
+      params?: unknown;
+      result?: unknown;
+      error?: { code?: number; message?: string; data?: unknown };
+    };
     try {
       msg = JSON.parse(text);
     } catch {
       return; // not JSON: nothing we could answer or act on
     }
     if (typeof msg.method === 'string' && msg.id === undefined) {
-      const params = typeof msg.params === 'object' && msg.params !== null ? (msg.params as Record<string, unknown>) : {};
+      const params =
+        typeof msg.params === 'object' && msg.params !== null ? (msg.params as Record<string, unknown>) : {};
       this.emit('notification', msg.method, params);
       return;
     }

@@ -131,14 +131,21 @@ export class OpenViduSubscriber extends EventEmitter<SubscriberEvents> {
       this.iceServers = iceServersOf(joined);
       const publisher = (joined.value ?? []).find((p) => p.id !== this.connectionId && videoStream(p));
       if (publisher) this.subscribe(publisher);
-      else this.publishTimer = setTimeout(() => this.end(true, `nobody published within ${this.opts.publishTimeoutMs / 1000} s`), this.opts.publishTimeoutMs);
+      else
+        this.publishTimer = setTimeout(
+          () => this.end(true, `nobody published within ${this.opts.publishTimeoutMs / 1000} s`),
+          this.opts.publishTimeoutMs,
+        );
       return { connectionId: this.connectionId, publisherFound: !!publisher };
     } catch (err) {
-      if (this.ended) this.release(); // closed meanwhile: the socket opened since must go too
+      if (this.ended)
+        this.release(); // closed meanwhile: the socket opened since must go too
       else this.finish(); // no `end`: the rejection says it
       // OpenVidu's own errors quote the token; its secret part must not travel on to clients
       const why = (err as Error).message.replace(/tok_[A-Za-z0-9]+/g, 'tok_…');
-      throw new Error(`cannot join OpenVidu session ${this.target.sessionId} at ${this.target.wsUrl}: ${why}`, { cause: err });
+      throw new Error(`cannot join OpenVidu session ${this.target.sessionId} at ${this.target.wsUrl}: ${why}`, {
+        cause: err,
+      });
     }
   }
 
@@ -156,13 +163,16 @@ export class OpenViduSubscriber extends EventEmitter<SubscriberEvents> {
       case 'iceCandidate':
         return this.onRemoteCandidate(params);
       case 'participantUnpublished':
-        if (this.isSender(params.connectionId)) this.end(false, `the browser stopped publishing (${String(params.reason ?? 'unpublish')})`);
+        if (this.isSender(params.connectionId))
+          this.end(false, `the browser stopped publishing (${String(params.reason ?? 'unpublish')})`);
         return;
       case 'participantLeft':
-        if (this.isSender(params.connectionId)) this.end(false, `the browser left the session (${String(params.reason ?? 'disconnect')})`);
+        if (this.isSender(params.connectionId))
+          this.end(false, `the browser left the session (${String(params.reason ?? 'disconnect')})`);
         return;
       case 'participantEvicted':
-        if (params.connectionId === this.connectionId) this.end(false, 'the capture worker was evicted from the session');
+        if (params.connectionId === this.connectionId)
+          this.end(false, 'the capture worker was evicted from the session');
         return;
       case 'roomClosed':
         return this.end(false, 'the OpenVidu session was closed');
@@ -183,11 +193,16 @@ export class OpenViduSubscriber extends EventEmitter<SubscriberEvents> {
     this.senderConnectionId = publisher.id;
     this.senderStreamId = stream.id;
     clearTimeout(this.publishTimer);
-    void this.negotiate(stream.id!).catch((err) => this.end(true, `subscribing to ${stream.id} failed: ${(err as Error).message}`));
+    void this.negotiate(stream.id!).catch((err) =>
+      this.end(true, `subscribing to ${stream.id} failed: ${(err as Error).message}`),
+    );
   }
 
   private async negotiate(streamId: string): Promise<void> {
-    const pc = new (wrtc().RTCPeerConnection)({ ...this.opts.rtcConfig, iceServers: this.iceServers } as RTCConfiguration);
+    const pc = new (wrtc().RTCPeerConnection)({
+      ...this.opts.rtcConfig,
+      iceServers: this.iceServers,
+    } as RTCConfiguration);
     this.pc = pc;
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.ontrack = (ev) => {
@@ -195,14 +210,21 @@ export class OpenViduSubscriber extends EventEmitter<SubscriberEvents> {
     };
     pc.onicecandidate = (ev) => {
       if (!ev.candidate?.candidate) return; // end of gathering
-      const c = { candidate: ev.candidate.candidate, sdpMid: ev.candidate.sdpMid, sdpMLineIndex: ev.candidate.sdpMLineIndex };
+      const c = {
+        candidate: ev.candidate.candidate,
+        sdpMid: ev.candidate.sdpMid,
+        sdpMLineIndex: ev.candidate.sdpMLineIndex,
+      };
       if (this.answered) this.sendCandidate(c);
       else this.localCandidates.push(c);
     };
     pc.oniceconnectionstatechange = () => this.onIceState(pc.iceConnectionState);
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
-    const res = await this.rpc!.request<{ sdpAnswer?: string }>('receiveVideoFrom', { sender: streamId, sdpOffer: offer.sdp });
+    const res = await this.rpc!.request<{ sdpAnswer?: string }>('receiveVideoFrom', {
+      sender: streamId,
+      sdpOffer: offer.sdp,
+    });
     if (this.ended) return;
     if (!res.sdpAnswer) throw new Error('receiveVideoFrom answered without sdpAnswer');
     await pc.setRemoteDescription({ type: 'answer', sdp: res.sdpAnswer });
@@ -251,7 +273,10 @@ export class OpenViduSubscriber extends EventEmitter<SubscriberEvents> {
 
   private armIceTimer(why: string): void {
     clearTimeout(this.iceTimer);
-    this.iceTimer = setTimeout(() => this.end(true, `${why} within ${this.opts.iceTimeoutMs / 1000} s`), this.opts.iceTimeoutMs);
+    this.iceTimer = setTimeout(
+      () => this.end(true, `${why} within ${this.opts.iceTimeoutMs / 1000} s`),
+      this.opts.iceTimeoutMs,
+    );
   }
 
   private end(failed: boolean, reason: string): void {
@@ -273,7 +298,10 @@ export class OpenViduSubscriber extends EventEmitter<SubscriberEvents> {
     const rpc = this.rpc;
     if (rpc?.isOpen) {
       // best effort: lets OpenVidu drop our endpoint at once instead of after the heartbeat lapses
-      rpc.request('leaveRoom', {}, 1000).catch(() => undefined).finally(() => rpc.close());
+      rpc
+        .request('leaveRoom', {}, 1000)
+        .catch(() => undefined)
+        .finally(() => rpc.close());
     } else rpc?.close();
     try {
       this.pc?.close();

@@ -16,4 +16,5 @@ export const openViduCaptureEnv = z.object({
 export type OpenViduCaptureConfig = z.infer<typeof openViduCaptureEnv>;
 export const OPENVIDU_CAPTURE_CONFIG = Symbol('OpenViduCaptureConfig');
 
-export const loadOpenViduCaptureConfig = (env: NodeJS.ProcessEnv = process.env): OpenViduCaptureConfig => loadConfig(openViduCaptureEnv, env);
+export const loadOpenViduCaptureConfig = (env: NodeJS.ProcessEnv = process.env): OpenViduCaptureConfig =>
+  loadConfig(openViduCaptureEnv, env);

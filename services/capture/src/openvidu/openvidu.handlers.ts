@@ -14,7 +14,9 @@ export class OpenViduHandlers implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   onApplicationBootstrap(): void {
-    this.sub = this.bus.handle(OpenViduSubscribe.contract, (req) => this.openvidu.subscribe(req), { queue: OpenViduSubscribe.queue });
+    this.sub = this.bus.handle(OpenViduSubscribe.contract, (req) => this.openvidu.subscribe(req), {
+      queue: OpenViduSubscribe.queue,
+    });
   }
 
   /** New sessions go to other instances; the ones still waiting for a publisher are left. */

@@ -40,7 +40,10 @@ export class OpenViduService {
     this.streams.ensureCapacity();
     // sessions still waiting for their browser will be streams soon: they count against MAX_STREAMS too
     if (this.streams.activeCount + this.waiting.size >= this.cfg.MAX_STREAMS) {
-      throw new GlimpseError('SERVICE_UNAVAILABLE', `capture instance at capacity (${this.cfg.MAX_STREAMS} streams, ${this.waiting.size} waiting for their browser)`);
+      throw new GlimpseError(
+        'SERVICE_UNAVAILABLE',
+        `capture instance at capacity (${this.cfg.MAX_STREAMS} streams, ${this.waiting.size} waiting for their browser)`,
+      );
     }
     if (this.streams.isRunning(req.streamId) || this.waiting.has(req.streamId)) {
       throw new GlimpseError('CONFLICT', `stream '${req.streamId}' already has a publisher`);
@@ -66,7 +69,9 @@ export class OpenViduService {
     sub.once('closed', () => this.live.delete(sub));
     try {
       const joined = await sub.join();
-      this.log.log(`stream ${id}: joined OpenVidu session ${sub.target.sessionId} as ${joined.connectionId}${joined.publisherFound ? '' : '; waiting for the browser to publish'}`);
+      this.log.log(
+        `stream ${id}: joined OpenVidu session ${sub.target.sessionId} as ${joined.connectionId}${joined.publisherFound ? '' : '; waiting for the browser to publish'}`,
+      );
       return { streamId: id, instance: this.cfg.INSTANCE_ID, ...joined };
     } catch (err) {
       if (this.waiting.get(id) === sub) this.waiting.delete(id);
@@ -91,12 +96,18 @@ export class OpenViduService {
     this.waiting.clear();
   }
 
-  private async attach(sub: OpenViduSubscriber, track: MediaStreamTrack, req: OpenViduSubscribe.Request): Promise<void> {
+  private async attach(
+    sub: OpenViduSubscriber,
+    track: MediaStreamTrack,
+    req: OpenViduSubscribe.Request,
+  ): Promise<void> {
     const id = req.streamId;
     if (this.waiting.get(id) !== sub) return sub.close(); // shut down meanwhile
     this.waiting.delete(id);
     const encoder = new I420JpegEncoder({ maxWidth: this.cfg.MAX_FRAME_WIDTH, quality: this.cfg.JPEG_QUALITY });
-    const sink = new (wrtc().nonstandard.RTCVideoSink)(track) as unknown as ConstructorParameters<typeof WebRtcFrameSource>[1];
+    const sink = new (wrtc().nonstandard.RTCVideoSink)(track) as unknown as ConstructorParameters<
+      typeof WebRtcFrameSource
+    >[1];
     const fps = req.fps ?? this.cfg.SNAPSHOT_FPS;
     const source = new WebRtcFrameSource(new SubscriberLink(sub, this.gauge), sink, {
       fps,

@@ -18,6 +18,7 @@ describe('I420JpegEncoder (real libyuv and node-canvas)', () => {
   });
 
   it('keeps the picture: decoding the JPEG back gives the ramp', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the native canvas module loads only for this test
     const { createCanvas, Image } = require('canvas') as typeof import('canvas');
     const jpeg = new I420JpegEncoder({ maxWidth: 1280, quality: 0.9 }).encode(ramp(320, 240));
     const img = new Image();
@@ -44,8 +45,16 @@ describe('I420JpegEncoder (real libyuv and node-canvas)', () => {
 
   it('agrees with wrtc about I420 sizes, odd ones included', () => {
     const { rgbaToI420 } = wrtc().nonstandard;
-    for (const [w, h] of [[640, 480], [321, 241]]) {
-      expect(() => rgbaToI420({ width: w, height: h, data: new Uint8Array(w * h * 4) }, { width: w, height: h, data: new Uint8Array(i420Bytes(w, h)) })).not.toThrow();
+    for (const [w, h] of [
+      [640, 480],
+      [321, 241],
+    ]) {
+      expect(() =>
+        rgbaToI420(
+          { width: w, height: h, data: new Uint8Array(w * h * 4) },
+          { width: w, height: h, data: new Uint8Array(i420Bytes(w, h)) },
+        ),
+      ).not.toThrow();
     }
   });
 });

@@ -25,7 +25,6 @@ export class PeerConnectionLink implements PeerLink {
     return this.track?.readyState === 'ended';
   }
 
-
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -95,13 +94,16 @@ export async function answerOffer(
 export function announceIp(sdp: string, ip: string | undefined): string {
   if (!ip) return sdp;
   const seen = new Set<string>();
-  return sdp.replace(/^a=candidate:(\S+) (\d+) udp (\d+) (\S+) (\d+) typ host([^\r\n]*)(\r?\n)/gim, (line, foundation, component, priority, addr, port, rest, eol) => {
-    const key = `${component} ${port}`;
-    if (addr === ip || seen.has(key)) return line;
-    seen.add(key);
-    const announced = `a=candidate:${foundation}9 ${component} udp ${Number(priority) + 1} ${ip} ${port} typ host${rest}${eol}`;
-    return announced + line;
-  });
+  return sdp.replace(
+    /^a=candidate:(\S+) (\d+) udp (\d+) (\S+) (\d+) typ host([^\r\n]*)(\r?\n)/gim,
+    (line, foundation, component, priority, addr, port, rest, eol) => {
+      const key = `${component} ${port}`;
+      if (addr === ip || seen.has(key)) return line;
+      seen.add(key);
+      const announced = `a=candidate:${foundation}9 ${component} udp ${Number(priority) + 1} ${ip} ${port} typ host${rest}${eol}`;
+      return announced + line;
+    },
+  );
 }
 
 /** Video codecs this libwebrtc build decodes (it has no H.264). */

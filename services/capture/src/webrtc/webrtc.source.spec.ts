@@ -60,7 +60,15 @@ function setup(over: Partial<ConstructorParameters<typeof WebRtcFrameSource>[2]>
   const gauge = new ResourceGauge();
   const encode = jest.fn((f: I420Frame) => Buffer.from(`jpeg ${f.width}x${f.height}`));
   const onStopped = jest.fn();
-  const source = new WebRtcFrameSource(peer, video, { fps: 2, connectTimeoutMs: 10_000, frameTimeoutMs: 5_000, encode, gauge, onStopped, ...over });
+  const source = new WebRtcFrameSource(peer, video, {
+    fps: 2,
+    connectTimeoutMs: 10_000,
+    frameTimeoutMs: 5_000,
+    encode,
+    gauge,
+    onStopped,
+    ...over,
+  });
   return { video, peer, gauge, encode, onStopped, source, sink: new RecordingSink() };
 }
 
@@ -110,14 +118,19 @@ describe('WebRtcFrameSource snapshots', () => {
   });
 });
 
+/** Advances the clock to one second short of `ms`: nothing has failed; then one more second: the source fails with `message`. */
+function failsAfterExactly(t: ReturnType<typeof setup>, ms: number, message: RegExp): void {
+  jest.advanceTimersByTime(ms - 1_000);
+  expect(t.sink.failures).toHaveLength(0);
+  jest.advanceTimersByTime(1_000);
+  expect(t.sink.failures.map((e) => e.message)).toEqual([expect.stringMatching(message)]);
+}
+
 describe('WebRtcFrameSource endings', () => {
   it('fails when no video arrives within the connect timeout', async () => {
     const t = setup();
     await t.source.start(t.sink);
-    jest.advanceTimersByTime(9_000);
-    expect(t.sink.failures).toHaveLength(0);
-    jest.advanceTimersByTime(1_000);
-    expect(t.sink.failures.map((e) => e.message)).toEqual([expect.stringMatching(/no video within 10 s: the publisher never connected/)]);
+    failsAfterExactly(t, 10_000, /no video within 10 s: the publisher never connected/);
   });
 
   it('fails when video stops for the frame timeout (tab closed, network lost), not before', async () => {
@@ -129,10 +142,7 @@ describe('WebRtcFrameSource endings', () => {
       t.video.emit(); // a video that keeps flowing never times out
     }
     expect(t.sink.failures).toHaveLength(0);
-    jest.advanceTimersByTime(4_000);
-    expect(t.sink.failures).toHaveLength(0);
-    jest.advanceTimersByTime(1_000);
-    expect(t.sink.failures.map((e) => e.message)).toEqual([expect.stringMatching(/no video for 5 s: the publisher went away/)]);
+    failsAfterExactly(t, 5_000, /no video for 5 s: the publisher went away/);
   });
 
   it('ends at once when the connection fails, and says nothing more after', async () => {
@@ -164,7 +174,11 @@ describe('WebRtcFrameSource endings', () => {
     await t.source.stop();
     expect(jest.getTimerCount()).toBe(0);
     expect(t.gauge.snapshot()).toEqual({ peers: 0, sinks: 0, timers: 0 });
-    expect({ video: t.video.stops, peer: t.peer.closes, onStopped: t.onStopped.mock.calls.length }).toEqual({ video: 1, peer: 1, onStopped: 1 });
+    expect({ video: t.video.stops, peer: t.peer.closes, onStopped: t.onStopped.mock.calls.length }).toEqual({
+      video: 1,
+      peer: 1,
+      onStopped: 1,
+    });
     expect(t.video.onframe).toBeNull();
     t.video.emit();
     jest.advanceTimersByTime(60_000);
@@ -199,7 +213,11 @@ describe('WebRTC stream teardown through the StreamManager', () => {
     expect(requestBinary).toHaveBeenCalledTimes(1);
     // the browser tab closes: video stops
     jest.advanceTimersByTime(5_500);
-    expect(m.list()[0]).toMatchObject({ id: 'live_x', state: 'failed', error: expect.stringMatching(/publisher went away/) });
+    expect(m.list()[0]).toMatchObject({
+      id: 'live_x',
+      state: 'failed',
+      error: expect.stringMatching(/publisher went away/),
+    });
     expect(t.gauge.snapshot()).toEqual({ peers: 0, sinks: 0, timers: 0 });
     expect(t.peer.closes).toBe(1);
     expect(t.onStopped).toHaveBeenCalledTimes(1);
@@ -233,7 +251,8 @@ describe('codec checks', () => {
   });
 
   it('names the video codecs an offer lists, without rtx/red/fec', () => {
-    const sdp = 'v=0\r\nm=audio 9 X 111\r\na=rtpmap:111 opus/48000/2\r\nm=video 9 X 96 97 98\r\na=rtpmap:96 H264/90000\r\na=rtpmap:97 rtx/90000\r\na=rtpmap:98 H265/90000\r\n';
+    const sdp =
+      'v=0\r\nm=audio 9 X 111\r\na=rtpmap:111 opus/48000/2\r\nm=video 9 X 96 97 98\r\na=rtpmap:96 H264/90000\r\na=rtpmap:97 rtx/90000\r\na=rtpmap:98 H265/90000\r\n';
     expect(offeredVideoCodecs(sdp)).toEqual(['H264', 'H265']);
   });
 });

@@ -37,8 +37,16 @@ export class WhipService {
     let source: WebRtcFrameSource | undefined;
     try {
       const t0 = Date.now();
-      const answer = await answerOffer(link.pc, req.sdp, this.cfg.WEBRTC_ICE_GATHER_TIMEOUT_MS, this.cfg.WEBRTC_ANNOUNCED_IP);
-      if (!answer.gathered) this.log.warn(`session ${req.sessionId}: ICE gathering still running after ${this.cfg.WEBRTC_ICE_GATHER_TIMEOUT_MS} ms; answering with the candidates so far`);
+      const answer = await answerOffer(
+        link.pc,
+        req.sdp,
+        this.cfg.WEBRTC_ICE_GATHER_TIMEOUT_MS,
+        this.cfg.WEBRTC_ANNOUNCED_IP,
+      );
+      if (!answer.gathered)
+        this.log.warn(
+          `session ${req.sessionId}: ICE gathering still running after ${this.cfg.WEBRTC_ICE_GATHER_TIMEOUT_MS} ms; answering with the candidates so far`,
+        );
       link.track = answer.track;
       const resourceId = randomBytes(12).toString('base64url');
       const encoder = new I420JpegEncoder({ maxWidth: this.cfg.MAX_FRAME_WIDTH, quality: this.cfg.JPEG_QUALITY });
@@ -52,7 +60,12 @@ export class WhipService {
         onStopped: () => this.resources.delete(resourceId),
       });
       this.resources.set(resourceId, { sessionId: req.sessionId, streamId: req.streamId });
-      const stream = await this.streams.attach(source, { id: req.streamId, url: WHIP_STREAM_URL, fps: this.cfg.SNAPSHOT_FPS, threshold: req.threshold });
+      const stream = await this.streams.attach(source, {
+        id: req.streamId,
+        url: WHIP_STREAM_URL,
+        fps: this.cfg.SNAPSHOT_FPS,
+        threshold: req.threshold,
+      });
       this.log.log(`session ${req.sessionId}: answered in ${Date.now() - t0} ms, stream ${req.streamId}`);
       return { sdp: answer.sdp, resourceId, instance: this.cfg.INSTANCE_ID, stream };
     } catch (err) {

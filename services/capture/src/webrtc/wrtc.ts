@@ -30,4 +30,5 @@ export interface I420Frame {
 }
 
 /** Bytes of an I420 frame of this size (chroma planes are half size, rounded up). */
-export const i420Bytes = (width: number, height: number) => width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
+export const i420Bytes = (width: number, height: number) =>
+  width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
