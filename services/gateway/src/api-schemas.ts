@@ -39,8 +39,14 @@ export const apiPersonDetail = personDetailSchema.extend({
   faces: z.array(personDetailSchema.shape.faces.element.extend({ cropUrl: url })),
 });
 export const apiSighting = sightingSchema.extend({ cropUrl: url });
-export const recognizeReply = z.strictObject({ faces: z.array(recognizedFaceSchema.extend({ cropUrl: url })) });
-export const encodeReply = z.strictObject({ faces: z.array(z.strictObject({ box: boxSchema, encoding: encodingSchema })) });
+export const recognizeReply = z.strictObject({
+  faces: z.array(recognizedFaceSchema.extend({ cropUrl: url })),
+  /** `?annotated=true`: the picture as the recognizer saw it, with boxes and names, as a base64 JPEG (bystanders blurred under BLUR_UNKNOWN). */
+  annotated: z.base64().optional(),
+});
+export const encodeReply = z.strictObject({
+  faces: z.array(z.strictObject({ box: boxSchema, encoding: encodingSchema })),
+});
 export const enrollReply = apiPerson.extend({
   created: z.boolean(),
   faces: z.array(z.strictObject({ id: z.uuid(), box: boxSchema, cropUrl: url })),
@@ -75,5 +81,6 @@ export const sessionReply = z.object({
   streamId: z.string(),
   whipUrl: z.string(),
   mode: z.enum(['whip', 'openvidu']),
-  openvidu: z.record(z.string(), z.unknown()).optional(),
+  /** OpenVidu mode: the PUBLISHER connection's token. */
+  openvidu: z.object({ sessionId: z.string(), token: z.string(), serverUrl: z.string() }).optional(),
 });

@@ -16,12 +16,15 @@ import { FrameSender } from './frame-sender';
 import { FramesRepository } from './frames.repository';
 import { GatewayMetrics, GatewayMetricsLifecycle, HttpMetricsMiddleware } from './gateway.metrics';
 import { LibraryService } from './library.service';
+import { PersonsService } from './persons.service';
+import { FacesService } from './faces.service';
 import { PersonsController } from './persons.controller';
 import { PrivacyController } from './privacy/privacy.controller';
 import { PersonExportBuilder } from './privacy/person-export.service';
 import { ProblemFilter } from './problem.filter';
 import { RecognizeController } from './recognize.controller';
 import { RecognizeService } from './recognize.service';
+import { PrivacySettings } from './privacy/privacy-settings';
 import { SearchController } from './search.controller';
 import { LiveStreamWatch } from './sessions/live-watch.service';
 import { SessionService } from './sessions/session.service';
@@ -41,11 +44,32 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [
-        BusModule.forRoot({ servers: cfg.NATS_URL, name: cfg.INSTANCE_ID, requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS }),
+        // NATS_REPLICAS: the KV buckets (API keys, sessions, webhooks) follow it like capture's and the matcher's.
+        BusModule.forRoot({
+          servers: cfg.NATS_URL,
+          name: cfg.INSTANCE_ID,
+          requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS,
+          replicas: cfg.NATS_REPLICAS,
+        }),
         OpenViduModule.forRoot({ requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS }),
         WebhooksModule,
       ],
-      controllers: [RecognizeController, PersonsController, FacesController, IdentityController, SearchController, StreamsController, CamerasController, HealthController, SessionsController, WhipController, ApiKeysController, AuthSessionController, PrivacyController, AuditController],
+      controllers: [
+        RecognizeController,
+        PersonsController,
+        FacesController,
+        IdentityController,
+        SearchController,
+        StreamsController,
+        CamerasController,
+        HealthController,
+        SessionsController,
+        WhipController,
+        ApiKeysController,
+        AuthSessionController,
+        PrivacyController,
+        AuditController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: cfg },
         { provide: APP_FILTER, useClass: ProblemFilter },
@@ -56,9 +80,12 @@ export class AppModule implements NestModule {
         ApiKeyStore,
         AuthService,
         RecognizeService,
+        PrivacySettings,
         FramesRepository,
         FrameSender,
         LibraryService,
+        PersonsService,
+        FacesService,
         PersonExportBuilder,
         StreamsService,
         CamerasService,

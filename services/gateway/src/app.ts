@@ -1,25 +1,26 @@
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
-import express from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { createLogger } from '@glimpse/platform';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './config';
-import { WhipOffer } from '@glimpse/contracts';
-import { MAX_ENROLL_IMAGES } from './library';
-import { mountOpenApi } from './openapi';
+import { mountOpenApi } from './openapi/mount';
 import type { RouteEntry } from './auth/route-table';
 import { mountSecurity } from './security/mount';
-import { imageBodyParser, imagesFormParser, jsonBodyParser, sdpBodyParser, videoBodyParser } from './upload';
-
-const JSON_LIMIT_BYTES = 64 * 1024;
+import { clientIp, type RateLimits } from './security/limits';
+import { isApiPath, loosePath } from './security/path';
+import { tooManyRequests } from './security/respond';
 
 /** Served by mountOpenApi (Swagger UI, its assets and the JSON document), outside Nest's controllers. */
-export const DOCS_ROUTES: RouteEntry[] = [{ method: 'GET', template: '/api/docs', prefix: true, access: { public: true }, handler: 'SwaggerModule.docs' }];
+export const DOCS_ROUTES: RouteEntry[] = [
+  { method: 'GET', template: '/api/docs', prefix: true, access: { public: true }, handler: 'SwaggerModule.docs' },
+];
 
 /**
- * Express with exact routing: `/API/v1/…` or `/api/v1/persons/` reach no handler (earlyAuth refuses
- * them first). Set before the adapter exists: Express builds its router, with these settings, on first use.
+ * Express with exact routing: `/API/v1/…` or `/api/v1/persons/` reach no handler (Express 5 routes
+ * case-insensitively by default). Set before the adapter exists: Express builds its router, with these
+ * settings, on first use.
  */
 function strictExpress(): express.Express {
   const server = express();
@@ -29,42 +30,55 @@ function strictExpress(): express.Express {
 }
 
 /**
- * Builds the gateway app, not yet listening (main.ts and the integration tests share it). Body
- * parsing is explicit per route so that each gets its own type checks and size limit.
+ * Builds the gateway app, not yet listening (main.ts and the integration tests share it). No global
+ * body parser: each route declares its body on its handler (http/body.ts), read after AuthGuard.
  */
 export async function createApp(cfg: GatewayConfig, logger?: LoggerService | false): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(cfg), new ExpressAdapter(strictExpress()), {
-    bodyParser: false,
-    abortOnError: false,
-    logger: logger ?? createLogger('gateway', cfg.LOG_LEVEL),
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(cfg),
+    new ExpressAdapter(strictExpress()),
+    {
+      bodyParser: false,
+      abortOnError: false,
+      logger: logger ?? createLogger('gateway', cfg.LOG_LEVEL),
+    },
+  );
   app.disable('x-powered-by');
-  // before every body parser: refused requests never get their bodies read
-  mountSecurity(app, cfg, DOCS_ROUTES);
-  app.use('/api/v1/recognize', imageBodyParser(cfg.MAX_UPLOAD_BYTES));
-  app.use('/api/v1/encode', imageBodyParser(cfg.MAX_UPLOAD_BYTES));
-  app.use('/api/v1/search', imageBodyParser(cfg.MAX_UPLOAD_BYTES));
-  app.use('/api/v1/verify', imagesFormParser(cfg.MAX_UPLOAD_BYTES, { a: 1, b: 1 }));
-  app.use('/api/v1/persons', imagesFormParser(cfg.MAX_UPLOAD_BYTES, { images: MAX_ENROLL_IMAGES }));
-  app.use('/api/v1/persons/:id/faces', imagesFormParser(cfg.MAX_UPLOAD_BYTES, { images: MAX_ENROLL_IMAGES }));
-  app.use('/api/v1/persons', jsonBodyParser(JSON_LIMIT_BYTES, { method: 'PATCH', subPaths: true }));
-  app.use('/api/v1/persons/:id/merge', jsonBodyParser(JSON_LIMIT_BYTES));
-  app.use('/api/v1/faces/:id/move', jsonBodyParser(JSON_LIMIT_BYTES));
-  app.use('/api/v1/faces/:id/reject', jsonBodyParser(JSON_LIMIT_BYTES));
-  app.use('/api/v1/review/different', jsonBodyParser(JSON_LIMIT_BYTES));
-  app.use('/api/v1/settings/threshold', jsonBodyParser(JSON_LIMIT_BYTES, { method: 'PUT' }));
-  app.use('/api/v1/streams/upload', videoBodyParser(cfg.UPLOAD_DIR, cfg.MAX_VIDEO_UPLOAD_BYTES));
-  app.use('/api/v1/streams', jsonBodyParser(JSON_LIMIT_BYTES));
-  app.use('/api/v1/streams', jsonBodyParser(JSON_LIMIT_BYTES, { method: 'PATCH', subPaths: true }));
-  app.use('/api/v1/cameras', jsonBodyParser(JSON_LIMIT_BYTES));
-  app.use('/api/v1/cameras/test', jsonBodyParser(JSON_LIMIT_BYTES));
-  app.use('/api/v1/cameras', jsonBodyParser(JSON_LIMIT_BYTES, { method: 'PATCH', subPaths: true }));
-  app.use('/api/v1/sessions', jsonBodyParser(JSON_LIMIT_BYTES));
-  app.use('/api/v1/api-keys', jsonBodyParser(JSON_LIMIT_BYTES));
-  app.use('/api/v1/crops/rotate-key', jsonBodyParser(JSON_LIMIT_BYTES));
-  app.use('/api/v1/auth/session', jsonBodyParser(JSON_LIMIT_BYTES));
-  app.use('/api/v1/whip', sdpBodyParser(WhipOffer.MAX_SDP_BYTES));
+  const { limits } = mountSecurity(app, cfg, DOCS_ROUTES);
+  app.use(blockedAddresses(limits, (path) => DOCS_PATH.test(path)));
   mountOpenApi(app);
-  app.useStaticAssets(cfg.PUBLIC_DIR, { index: 'index.html', redirect: false, maxAge: '5m' });
+  app.use(staticFiles(cfg.PUBLIC_DIR, limits));
   return app;
+}
+
+const DOCS_PATH = /^\/api\/docs(?:[/.-]|$)/;
+const RESERVED = /^\/(?:healthz|metrics|ws)(?:\/|$)/;
+
+/** Paths that only the gateway's own routes answer, however spelled: /api (the API and its docs), /healthz, /metrics, /ws. */
+export const isReservedPath = (raw: string): boolean =>
+  isApiPath(raw) || RESERVED.test(raw.toLowerCase()) || RESERVED.test(loosePath(raw));
+
+/**
+ * The per-address failed-auth block (security/limits.ts) for routes that AuthGuard never sees: an address
+ * that keeps sending bad credentials gets 429 from the docs and the static files too.
+ */
+function blockedAddresses(limits: RateLimits, applies: (path: string) => boolean): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const blocked = applies(req.path) ? limits.wsBlocked(clientIp(req)) : null;
+    if (blocked) return tooManyRequests(res, blocked.detail, blocked.retryAfterS);
+    next();
+  };
+}
+
+/**
+ * The UI's files from PUBLIC_DIR, never for a reserved path: a file at PUBLIC_DIR/api/v1/audit must not
+ * answer GET /api/v1/audit ahead of its route and AuthGuard.
+ */
+function staticFiles(dir: string, limits: RateLimits): RequestHandler {
+  const serve = express.static(dir, { index: 'index.html', redirect: false, maxAge: '5m' });
+  const block = blockedAddresses(limits, () => true);
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (isReservedPath(req.path) || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    block(req, res, () => serve(req, res, next));
+  };
 }

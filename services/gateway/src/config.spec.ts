@@ -30,13 +30,9 @@ describe('gateway config', () => {
     expect(() => loadGatewayConfig({ PORT: 'eighty', MAX_UPLOAD_BYTES: '-1' })).toThrow(/PORT[\s\S]*MAX_UPLOAD_BYTES/);
   });
 
-  it('serves the built React client when there is one, else public/', () => {
-    const { mkdtempSync, mkdirSync, writeFileSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
-    const root = mkdtempSync(resolve(require('node:os').tmpdir(), 'gw-'));
-    expect(defaultPublicDir(root)).toBe(resolve(root, 'public'));
-    mkdirSync(resolve(root, 'web', 'dist'), { recursive: true });
-    writeFileSync(resolve(root, 'web', 'dist', 'index.html'), '<!doctype html>');
-    expect(defaultPublicDir(root)).toBe(resolve(root, 'web', 'dist'));
+  it('serves the web client built in apps/web', () => {
+    expect(defaultPublicDir()).toBe(resolve(__dirname, '..', '..', '..', 'apps', 'web', 'dist'));
+    expect(defaultPublicDir('/r')).toBe(resolve('/r', 'apps', 'web', 'dist'));
     expect(loadGatewayConfig({ PUBLIC_DIR: 'x/y' }).PUBLIC_DIR).toBe(resolve('x/y'));
   });
 
@@ -47,8 +43,12 @@ describe('gateway config', () => {
 
   it('refuses to start in production without a real session secret', () => {
     expect(() => loadGatewayConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() => loadGatewayConfig({ NODE_ENV: 'production', SESSION_SECRET: 'change-me-change-me-change-me-1234' })).toThrow(/SESSION_SECRET/);
-    expect(loadGatewayConfig({ NODE_ENV: 'production', SESSION_SECRET: '3b9f0c2e7a1d4e6f8a0b2c4d6e8f0a1b' }).NODE_ENV).toBe('production');
+    expect(() =>
+      loadGatewayConfig({ NODE_ENV: 'production', SESSION_SECRET: 'change-me-change-me-change-me-1234' }),
+    ).toThrow(/SESSION_SECRET/);
+    expect(
+      loadGatewayConfig({ NODE_ENV: 'production', SESSION_SECRET: '3b9f0c2e7a1d4e6f8a0b2c4d6e8f0a1b' }).NODE_ENV,
+    ).toBe('production');
   });
 
   it('takes an admin key of at least 32 characters', () => {
@@ -60,9 +60,13 @@ describe('gateway config', () => {
   const prod = { NODE_ENV: 'production', SESSION_SECRET: '9f2c6a1e0b7d4c3f8a5e2d1c0b9a8f7e6d5c4b3a2f1e0d9c' };
 
   it('refuses an example ADMIN_API_KEY in production, not an unset one', () => {
-    expect(() => loadGatewayConfig({ ...prod, ADMIN_API_KEY: 'change-me-to-a-long-random-admin-key-000' })).toThrow(/ADMIN_API_KEY is a known default/);
+    expect(() => loadGatewayConfig({ ...prod, ADMIN_API_KEY: 'change-me-to-a-long-random-admin-key-000' })).toThrow(
+      /ADMIN_API_KEY is a known default/,
+    );
     expect(() => loadGatewayConfig({ ...prod, ADMIN_API_KEY: 'x'.repeat(40) })).toThrow(/ADMIN_API_KEY/);
-    expect(loadGatewayConfig({ ...prod, ADMIN_API_KEY: 'Zr8X0GdoYBhkfy8F7eKpwJx3aa91bcQ2' }).ADMIN_API_KEY).toHaveLength(32);
+    expect(
+      loadGatewayConfig({ ...prod, ADMIN_API_KEY: 'Zr8X0GdoYBhkfy8F7eKpwJx3aa91bcQ2' }).ADMIN_API_KEY,
+    ).toHaveLength(32);
     expect(loadGatewayConfig(prod).ADMIN_API_KEY).toBeUndefined();
     expect(loadGatewayConfig({ ADMIN_API_KEY: 'x'.repeat(40) }).ADMIN_API_KEY).toHaveLength(40); // development: allowed
   });
@@ -71,16 +75,30 @@ describe('gateway config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-secret-'));
     const file = join(dir, 'session_secret');
     writeFileSync(file, `${prod.SESSION_SECRET}\n`);
-    expect(loadGatewayConfig({ NODE_ENV: 'production', SESSION_SECRET_FILE: file }).SESSION_SECRET).toBe(prod.SESSION_SECRET);
+    expect(loadGatewayConfig({ NODE_ENV: 'production', SESSION_SECRET_FILE: file }).SESSION_SECRET).toBe(
+      prod.SESSION_SECRET,
+    );
     writeFileSync(file, 'changeme-changeme-changeme-changeme\n');
     expect(() => loadGatewayConfig({ NODE_ENV: 'production', SESSION_SECRET_FILE: file })).toThrow(/SESSION_SECRET/);
-    expect(() => loadGatewayConfig({ SESSION_SECRET_FILE: join(dir, 'missing') })).toThrow(/SESSION_SECRET_FILE: cannot read/);
+    expect(() => loadGatewayConfig({ SESSION_SECRET_FILE: join(dir, 'missing') })).toThrow(
+      /SESSION_SECRET_FILE: cannot read/,
+    );
   });
 
   it('parses CORS_ORIGINS, TRUST_PROXY, HSTS and the rate limits', () => {
     const d = loadGatewayConfig({});
-    expect(d).toMatchObject({ CORS_ORIGINS: [], TRUST_PROXY: false, HSTS_MAX_AGE_S: 0, RATE_LIMIT_SESSIONS_PER_MIN: 30, RATE_LIMIT_AUTH_PER_MIN: 30 });
-    const c = loadGatewayConfig({ CORS_ORIGINS: 'https://a.example, http://b.example:8080', TRUST_PROXY: '1', CSP_CONNECT_SRC: 'wss://ov.example:4443' });
+    expect(d).toMatchObject({
+      CORS_ORIGINS: [],
+      TRUST_PROXY: false,
+      HSTS_MAX_AGE_S: 0,
+      RATE_LIMIT_SESSIONS_PER_MIN: 30,
+      RATE_LIMIT_AUTH_PER_MIN: 30,
+    });
+    const c = loadGatewayConfig({
+      CORS_ORIGINS: 'https://a.example, http://b.example:8080',
+      TRUST_PROXY: '1',
+      CSP_CONNECT_SRC: 'wss://ov.example:4443',
+    });
     expect(c.CORS_ORIGINS).toEqual(['https://a.example', 'http://b.example:8080']);
     expect(c.TRUST_PROXY).toBe(1);
     expect(c.CSP_CONNECT_SRC).toEqual(['wss://ov.example:4443']);

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from '@glimpse/contracts';
@@ -7,10 +6,9 @@ import { isWeakSecret } from './auth/api-key';
 
 const MiB = 1024 * 1024;
 
-/** The built React client when there is one, else the plain page. */
-export function defaultPublicDir(root = resolve(__dirname, '..')): string {
-  const web = resolve(root, 'web', 'dist');
-  return existsSync(resolve(web, 'index.html')) ? web : resolve(root, 'public');
+/** The web client's build (apps/web, `npm run build`), from the repository root above services/gateway/{src,dist}. */
+export function defaultPublicDir(root = resolve(__dirname, '..', '..', '..')): string {
+  return resolve(root, 'apps', 'web', 'dist');
 }
 
 export const gatewayEnv = baseEnv.extend({
@@ -23,7 +21,11 @@ export const gatewayEnv = baseEnv.extend({
   /** Largest accepted video upload (bytes); videos stream to disk, never to memory. */
   MAX_VIDEO_UPLOAD_BYTES: envInt(200 * MiB, 1),
   /** Where uploaded videos are saved; the capture service must be able to read this path. */
-  UPLOAD_DIR: z.string().min(1).default('./data/uploads').transform((p) => resolve(p)),
+  UPLOAD_DIR: z
+    .string()
+    .min(1)
+    .default('./data/uploads')
+    .transform((p) => resolve(p)),
   /** How long one recognize/encode request may wait for the recognizer (ms). */
   RECOGNIZE_TIMEOUT_MS: envInt(30_000, 100),
   /**
@@ -51,8 +53,12 @@ export const gatewayEnv = baseEnv.extend({
   AUDIT_FLUSH_MS: envInt(1_000, 10, 60_000),
   /** Record calls that read or write face data (docs/privacy.md); false only to measure what it costs. */
   AUDIT_ENABLED: envBool(true),
-  /** Static web page: the built React client (web/dist) when present, else public/. */
-  PUBLIC_DIR: z.string().min(1).optional().transform((p) => (p ? resolve(p) : defaultPublicDir())),
+  /** Static web page: the built web client (apps/web/dist). */
+  PUBLIC_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .transform((p) => (p ? resolve(p) : defaultPublicDir())),
   /** A WebSocket client with more unsent bytes than this misses messages until it catches up. */
   WS_MAX_BUFFERED_BYTES: envInt(1 * MiB, 1024),
   /** WebSocket ping period (ms); a client that misses one pong is disconnected. */
@@ -83,9 +89,13 @@ export const gatewayEnv = baseEnv.extend({
     .string()
     .default('')
     .transform((v, ctx) => {
-      const list = v.split(',').map((o) => o.trim()).filter(Boolean);
+      const list = v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
       for (const o of list) {
-        if (!isOrigin(o)) ctx.addIssue({ code: 'custom', message: `'${o}' is not an origin (scheme://host[:port], no path)` });
+        if (!isOrigin(o))
+          ctx.addIssue({ code: 'custom', message: `'${o}' is not an origin (scheme://host[:port], no path)` });
       }
       return list;
     }),
@@ -96,13 +106,18 @@ export const gatewayEnv = baseEnv.extend({
   TRUST_PROXY: z
     .string()
     .default('false')
-    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' || v === '' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+    .transform((v): boolean | number | string =>
+      v === 'true' ? true : v === 'false' || v === '' ? false : /^\d+$/.test(v) ? Number(v) : v,
+    ),
   /** More CSP connect-src sources for the page, space-separated: OpenVidu mode needs its wss:// address (e.g. `wss://ov.example.com:4443`). */
   CSP_CONNECT_SRC: z
     .string()
     .default('')
     .transform((v) => v.split(/\s+/).filter(Boolean))
-    .refine((l) => l.every((s) => /^(wss?|https?):\/\/[^\s;,']+$/.test(s)), 'expected ws(s):// or http(s):// sources separated by spaces'),
+    .refine(
+      (l) => l.every((s) => /^(wss?|https?):\/\/[^\s;,']+$/.test(s)),
+      'expected ws(s):// or http(s):// sources separated by spaces',
+    ),
   /** Strict-Transport-Security max-age (s); set it only when clients reach the gateway over https. 0 (default): no header. */
   HSTS_MAX_AGE_S: envInt(0, 0),
   /** Live sessions (POST /api/v1/sessions) and WHIP offers per minute, per client IP and per API key (or session); 0: unlimited. */
@@ -138,6 +153,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     );
   }
   // unset is fine (keys are then created with `npm run apikey`); an example value is not
-  if (cfg.ADMIN_API_KEY !== undefined) assertProductionSecret(cfg.NODE_ENV, 'ADMIN_API_KEY', cfg.ADMIN_API_KEY, 'e.g. openssl rand -base64 32');
+  if (cfg.ADMIN_API_KEY !== undefined)
+    assertProductionSecret(cfg.NODE_ENV, 'ADMIN_API_KEY', cfg.ADMIN_API_KEY, 'e.g. openssl rand -base64 32');
   return { ...cfg, INSTANCE_ID: cfg.INSTANCE_ID ?? `gateway-${hostname()}-${process.pid}` };
 }

@@ -1,44 +1,64 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { FaceMove, FacesList, SightingGet, SightingsList, uuidSchema, z } from '@glimpse/contracts';
-import { Bus, InjectBus } from '@glimpse/platform';
-import { facesQuery, moveBody, sightingsQuery, toApiFacesPage, toApiSighting, withCover } from './library';
-import { upstream } from './upstream';
-import { validate, ZodPipe } from './zod.pipe';
+import { uuidSchema, z } from '@glimpse/contracts';
+import { FacesService } from './faces.service';
+import { facesQuery, moveBody, sightingsQuery } from './library';
+import { ZodPipe } from './zod.pipe';
 import { RequireScope } from './auth/access';
+import { JsonBody } from './http/body';
+import { Doc, BUS_ERRORS } from './openapi/doc';
+import * as api from './api-schemas';
+import { Audited, AuditCount } from './audit/audit.routes';
 
 const idPipe = new ZodPipe(uuidSchema);
 
-/** Stored faces and sightings: thin mappings onto the matcher's contracts. */
+/** Stored faces and sightings (faces.service.ts). */
 @Controller('api/v1')
 export class FacesController {
-  constructor(@InjectBus() private readonly bus: Bus) {}
+  constructor(private readonly faceStore: FacesService) {}
 
+  @Doc({ tag: 'faces', summary: 'Stored faces, newest first', reply: api.facesPage, errors: BUS_ERRORS })
+  @Audited(AuditCount.itemsOfReply)
   @Get('faces')
   @RequireScope('read')
-  async faces(@Query(new ZodPipe(facesQuery)) query: z.infer<typeof facesQuery>) {
-    return toApiFacesPage(await upstream(this.bus.request(FacesList.contract, query)));
+  faces(@Query(new ZodPipe(facesQuery)) query: z.infer<typeof facesQuery>) {
+    return this.faceStore.list(query);
   }
 
-  /** A wrongly assigned face goes to another person, or (`toPersonId: null`) to a new one. */
+  @Doc({
+    tag: 'faces',
+    summary: 'Move a face to another person, or (`toPersonId: null`) to a new one',
+    description: 'A person left without faces is deleted (`fromPersonDeleted`).',
+    reply: api.moveReply,
+    errors: [400, 404, 409, 415, 503, 504],
+  })
+  @Audited(AuditCount.one)
   @Post('faces/:id/move')
+  @JsonBody()
   @RequireScope('write')
   @HttpCode(200)
-  async move(@Param('id', idPipe) id: string, @Body() body: unknown) {
-    const { toPersonId } = validate(moveBody, body, 'body');
-    const reply = await upstream(this.bus.request(FaceMove.contract, { faceId: id, toPersonId }));
-    return { ...reply, person: withCover(reply.person) };
+  move(@Param('id', idPipe) id: string, @Body(new ZodPipe(moveBody)) { toPersonId }: z.infer<typeof moveBody>) {
+    return this.faceStore.move(id, toPersonId);
   }
 
+  @Doc({
+    tag: 'sightings',
+    summary: 'Sightings, most recently started first',
+    description: '`since`/`until` select sightings overlapping that interval (ISO 8601).',
+    reply: api.sightingsPage,
+    errors: BUS_ERRORS,
+  })
+  @Audited(AuditCount.none)
   @Get('sightings')
   @RequireScope('read')
-  async sightings(@Query(new ZodPipe(sightingsQuery)) query: z.infer<typeof sightingsQuery>) {
-    const page = await upstream(this.bus.request(SightingsList.contract, query));
-    return { ...page, items: page.items.map(toApiSighting) };
+  sightings(@Query(new ZodPipe(sightingsQuery)) query: z.infer<typeof sightingsQuery>) {
+    return this.faceStore.sightings(query);
   }
 
+  @Doc({ tag: 'sightings', summary: 'One sighting', reply: api.apiSighting, errors: [400, 404, 503, 504] })
+  @Audited(AuditCount.none)
   @Get('sightings/:id')
   @RequireScope('read')
-  async sighting(@Param('id', idPipe) id: string) {
-    return toApiSighting(await upstream(this.bus.request(SightingGet.contract, { id })));
+  sighting(@Param('id', idPipe) id: string) {
+    return this.faceStore.sighting(id);
   }
 }

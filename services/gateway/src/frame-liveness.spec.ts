@@ -5,7 +5,8 @@ const beat = (instanceId: string, frames: string[], intervalMs = 500) => ({ inst
 describe('FrameLiveness', () => {
   let t = 0;
   const now = () => t;
-  const settledWith = async (p: Promise<FrameLostError>) => Promise.race([p, new Promise<'pending'>((r) => setImmediate(() => r('pending')))]);
+  const settledWith = async (p: Promise<FrameLostError>) =>
+    Promise.race([p, new Promise<'pending'>((r) => setImmediate(() => r('pending')))]);
 
   beforeEach(() => (t = 1_000_000));
 
@@ -48,7 +49,10 @@ describe('FrameLiveness', () => {
     expect(await settledWith(w.lost)).toBe('pending');
     l.heard(beat('r-2', ['someone_else']));
     l.check();
-    expect(await settledWith(w.lost)).toMatchObject({ holder: undefined, message: expect.stringMatching(/no instance acknowledged/) });
+    expect(await settledWith(w.lost)).toMatchObject({
+      holder: undefined,
+      message: expect.stringMatching(/no instance acknowledged/),
+    });
     l.close();
   });
 

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { FrameEncode, FrameRecognize, FrameSettle, RecognizedFace, RecognizerHeartbeat } from '@glimpse/contracts';
 import { GlimpseError } from '@glimpse/platform';
 import { ErrorCode as NatsErrorCode } from 'nats';
-import { strictMock } from '../test/strict-mock';
+import { strictMock } from '@glimpse/testing';
 import { FrameLostError } from './frame-liveness';
 import { FrameSender, mayBeStored, type FrameHeaders } from './frame-sender';
 import type { FramesRepository } from './frames.repository';
@@ -39,25 +39,37 @@ const noResponders = () =>
     cause: Object.assign(new Error('503'), { code: NatsErrorCode.NoResponders }),
   });
 const never = () => new Promise<never>(() => undefined);
-const beat = (instanceId: string, frames: string[]): RecognizerHeartbeat.Payload => ({ instanceId, intervalMs: 500, frames });
+const beat = (instanceId: string, frames: string[]): RecognizerHeartbeat.Payload => ({
+  instanceId,
+  intervalMs: 500,
+  frames,
+});
 
 /** A sender over a strict repository mock; `hear` delivers a heartbeat as the bus would. */
 function setup(recognize: jest.Mock, settle?: jest.Mock, over: Partial<typeof cfg> = {}) {
   let listener: ((b: RecognizerHeartbeat.Payload) => void) | undefined;
-  const frames = strictMock<FramesRepository>(
-    { recognize, onHeartbeat: (fn: typeof listener) => void (listener = fn), ...(settle && { settle }) },
-    'frames',
-  );
+  const frames = strictMock<FramesRepository>('frames', {
+    recognize,
+    onHeartbeat: (fn: typeof listener) => void (listener = fn),
+    ...(settle && { settle }),
+  });
   const sender = new FrameSender(frames, { ...cfg, ...over });
   sender.onApplicationBootstrap();
   return { sender, hear: (b: RecognizerHeartbeat.Payload) => listener!(b) };
 }
 
 /** Settles `p` (for a rejection: its error) while fake time runs on in 100 ms steps, calling `tick` (heartbeats) at each. */
-async function run<T>(p: Promise<T>, ms: number, tick?: () => void): Promise<{ value?: T; error?: unknown; ms: number }> {
+async function run<T>(
+  p: Promise<T>,
+  ms: number,
+  tick?: () => void,
+): Promise<{ value?: T; error?: unknown; ms: number }> {
   const started = Date.now();
   let out: { value?: T; error?: unknown } | undefined;
-  p.then((value) => (out = { value }), (error) => (out = { error }));
+  p.then(
+    (value) => (out = { value }),
+    (error) => (out = { error }),
+  );
   while (!out && Date.now() - started < ms) {
     tick?.();
     await jest.advanceTimersByTimeAsync(100);
@@ -98,7 +110,9 @@ describe('FrameSender', () => {
   it('waits for a slow but living holder as long as it beats', async () => {
     const recognize = jest.fn(() => new Promise((r) => setTimeout(() => r(reply('r-1')), 8_000)));
     const { sender, hear } = setup(recognize);
-    const out = await run(sender.recognize(body, headers), 12_000, () => hear(beat('r-1', [FRAME_ID, 'other_frame_1'])));
+    const out = await run(sender.recognize(body, headers), 12_000, () =>
+      hear(beat('r-1', [FRAME_ID, 'other_frame_1'])),
+    );
     expect(out.value).toEqual({ faces: [face] });
     expect(out.ms).toBeGreaterThanOrEqual(8_000);
     expect(recognize).toHaveBeenCalledTimes(1);
@@ -119,7 +133,11 @@ describe('FrameSender', () => {
       const settle = jest.fn().mockResolvedValue(settled);
       const { sender, hear } = setup(recognize, settle);
       let beats = 5;
-      const out = await run(sender.recognize(body, headers), 12_000, () => beats-- > 0 && hear(beat('r-1', [FRAME_ID])));
+      const out = await run(
+        sender.recognize(body, headers),
+        12_000,
+        () => beats-- > 0 && hear(beat('r-1', [FRAME_ID])),
+      );
       expect(settle).toHaveBeenCalledTimes(1);
       expect(settle).toHaveBeenCalledWith(FRAME_ID, expect.any(Number));
       if (settled.state === 'abandoned') {
@@ -175,15 +193,28 @@ describe('FrameSender.encode', () => {
   afterEach(() => jest.useRealTimers());
 
   it('sends an encode again once its holder goes silent, and never settles (encode stores nothing)', async () => {
-    const encoded: FrameEncode.Reply = { width: 64, height: 64, faces: [], timings: { totalMs: 3 }, processedBy: 'r-2' };
+    const encoded: FrameEncode.Reply = {
+      width: 64,
+      height: 64,
+      faces: [],
+      timings: { totalMs: 3 },
+      processedBy: 'r-2',
+    };
     const encodeHeaders = { 'Content-Type': 'image/jpeg' as const, 'Glimpse-Frame-Id': FRAME_ID };
     let listener!: (b: RecognizerHeartbeat.Payload) => void;
     const encode = jest.fn().mockImplementationOnce(never).mockResolvedValueOnce(encoded);
-    const frames = strictMock<FramesRepository>({ encode, onHeartbeat: (fn: typeof listener) => void (listener = fn) }, 'frames');
+    const frames = strictMock<FramesRepository>('frames', {
+      encode,
+      onHeartbeat: (fn: typeof listener) => void (listener = fn),
+    });
     const sender = new FrameSender(frames, cfg);
     sender.onApplicationBootstrap();
     let beats = 3;
-    const out = await run(sender.encode(body, encodeHeaders), 10_000, () => beats-- > 0 && listener(beat('r-1', [FRAME_ID])));
+    const out = await run(
+      sender.encode(body, encodeHeaders),
+      10_000,
+      () => beats-- > 0 && listener(beat('r-1', [FRAME_ID])),
+    );
     expect(out.value).toBe(encoded);
     expect(encode).toHaveBeenCalledTimes(2);
     expect(encode.mock.calls[1][1]).toBe(encodeHeaders);

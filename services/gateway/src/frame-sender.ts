@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import type { ErrorCode, FrameEncode, FrameRecognize, RecognizedFace } from '@glimpse/contracts';
 import { GlimpseError, isNoRespondersFailure, withRetries } from '@glimpse/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
@@ -15,7 +22,15 @@ export const SETTLE_DELAYS_MS = [250, 500];
 export const SETTLE_BUDGET_MS = 2_000;
 
 /** Failures a recognizer answers before it asks the matcher to store anything: such a frame was not stored. */
-const BEFORE_MATCHING = new Set<ErrorCode>(['OVERLOADED', 'WORKER_UNAVAILABLE', 'INVALID_IMAGE', 'INVALID_REQUEST', 'IMAGE_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'CONFLICT']);
+const BEFORE_MATCHING = new Set<ErrorCode>([
+  'OVERLOADED',
+  'WORKER_UNAVAILABLE',
+  'INVALID_IMAGE',
+  'INVALID_REQUEST',
+  'IMAGE_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'CONFLICT',
+]);
 
 /** Whether the frame may have been stored although this attempt failed (it reached a recognizer that may have asked the matcher). */
 export function mayBeStored(err: unknown): boolean {
@@ -53,7 +68,10 @@ export class FrameSender implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly frames: FramesRepository,
     @Inject(GATEWAY_CONFIG)
-    private readonly cfg: Pick<GatewayConfig, 'RECOGNIZE_TIMEOUT_MS' | 'RECOGNIZER_SILENCE_MS' | 'RECOGNIZER_FAILOVER_MS'>,
+    private readonly cfg: Pick<
+      GatewayConfig,
+      'RECOGNIZE_TIMEOUT_MS' | 'RECOGNIZER_SILENCE_MS' | 'RECOGNIZER_FAILOVER_MS'
+    >,
     @Optional() @Inject(SEND_DEPS) private readonly deps: SendDeps = realDeps,
   ) {
     this.liveness = new FrameLiveness(cfg.RECOGNIZER_SILENCE_MS, () => deps.now());
@@ -86,10 +104,18 @@ export class FrameSender implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Faces and encodings of a frame (nothing is stored, so a failure needs no settling). */
   encode(body: Uint8Array, headers: EncodeHeaders): Promise<FrameEncode.Reply> {
-    return this.send(headers['Glimpse-Frame-Id'], (ms) => this.frames.encode(body, headers, ms), () => undefined);
+    return this.send(
+      headers['Glimpse-Frame-Id'],
+      (ms) => this.frames.encode(body, headers, ms),
+      () => undefined,
+    );
   }
 
-  private async send<T>(frameId: string, request: (timeoutMs: number) => Promise<T>, failed: (err: unknown) => void): Promise<T> {
+  private async send<T>(
+    frameId: string,
+    request: (timeoutMs: number) => Promise<T>,
+    failed: (err: unknown) => void,
+  ): Promise<T> {
     const deadline = this.deps.now() + this.cfg.RECOGNIZE_TIMEOUT_MS;
     let firstFailure: number | undefined;
     for (let retry = 0; ; retry++) {
@@ -101,7 +127,11 @@ export class FrameSender implements OnApplicationBootstrap, OnModuleDestroy {
         const t = this.deps.now();
         firstFailure ??= t;
         const delay = FAILOVER_DELAYS_MS[retry];
-        if (delay === undefined || t + delay - firstFailure > this.cfg.RECOGNIZER_FAILOVER_MS || deadline - t - delay < MIN_ATTEMPT_MS) {
+        if (
+          delay === undefined ||
+          t + delay - firstFailure > this.cfg.RECOGNIZER_FAILOVER_MS ||
+          deadline - t - delay < MIN_ATTEMPT_MS
+        ) {
           throw err;
         }
         this.log.warn(`frame ${frameId}: ${(err as GlimpseError).message}; sending it again in ${delay} ms`);
@@ -111,13 +141,19 @@ export class FrameSender implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async settle(frameId: string, failure: unknown): Promise<{ faces: RecognizedFace[] }> {
-    const settled = await withRetries((ms) => this.frames.settle(frameId, ms), {
-      delaysMs: SETTLE_DELAYS_MS,
-      deadline: this.deps.now() + SETTLE_BUDGET_MS,
-      attemptMs: SETTLE_BUDGET_MS / 2,
-    }, this.deps).catch((err: unknown) => {
+    const settled = await withRetries(
+      (ms) => this.frames.settle(frameId, ms),
+      {
+        delaysMs: SETTLE_DELAYS_MS,
+        deadline: this.deps.now() + SETTLE_BUDGET_MS,
+        attemptMs: SETTLE_BUDGET_MS / 2,
+      },
+      this.deps,
+    ).catch((err: unknown) => {
       // The one case a failure may leave the frame stored: the matcher could not be asked.
-      this.log.error(`frame ${frameId} failed (${String(failure)}) and whether it was stored is unknown: ${String(err)}`);
+      this.log.error(
+        `frame ${frameId} failed (${String(failure)}) and whether it was stored is unknown: ${String(err)}`,
+      );
       throw failure;
     });
     if (settled.state === 'abandoned') throw failure;

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { NextFunction, Request, Response } from 'express';
 import { GatewayMetrics, HttpMetricsMiddleware, routeOf } from './gateway.metrics';
 
-const lines = async (m: GatewayMetrics, name: string) => (await m.registry.metrics()).split('\n').filter((l) => l.startsWith(name));
+const lines = async (m: GatewayMetrics, name: string) =>
+  (await m.registry.metrics()).split('\n').filter((l) => l.startsWith(name));
 
 describe('GatewayMetrics', () => {
   it('labels requests by route template, never by raw path', () => {

@@ -1,23 +1,33 @@
-import { Inject, Injectable, type NestMiddleware, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type NestMiddleware,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { Bus, Counter, Gauge, Histogram, InjectBus, LATENCY_BUCKETS, ServiceMetrics } from '@glimpse/platform';
+import { Bus, Counter, InjectBus, ServiceMetrics } from '@glimpse/platform';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { WsGateway } from './ws.gateway';
 
 /** Statuses that mean "refused before any work": counted apart so an operator sees shedding and abuse. */
-const REJECTED: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 413: 'too_large', 429: 'rate_limited', 503: 'unavailable' };
+const REJECTED: Record<number, string> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  413: 'too_large',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
 
 /** The gateway's metrics: HTTP by route template, WebSocket clients, upstream NATS latency (bus histogram). */
 export class GatewayMetrics extends ServiceMetrics {
   private readonly r = [this.registry];
   private clients?: () => number;
-  readonly http = new Histogram({
-    name: 'glimpse_gateway_http_request_seconds',
-    help: 'HTTP requests by route template (not the raw path, to keep the series few), method and status',
-    labelNames: ['route', 'method', 'status'],
-    buckets: LATENCY_BUCKETS,
-    registers: this.r,
-  });
+  readonly http = this.seconds(
+    'glimpse_gateway_http_request_seconds',
+    'HTTP requests by route template (not the raw path, to keep the series few), method and status',
+    ['route', 'method', 'status'],
+  );
   readonly rejected = new Counter({
     name: 'glimpse_gateway_http_rejected_total',
     help: 'Requests refused: unauthorized, forbidden, too_large, rate_limited, unavailable (503, e.g. a shed frame)',
@@ -27,15 +37,7 @@ export class GatewayMetrics extends ServiceMetrics {
 
   constructor(defaults = true) {
     super('gateway', { defaults });
-    const metrics = this;
-    new Gauge({
-      name: 'glimpse_gateway_ws_clients',
-      help: 'Connected WebSocket clients',
-      registers: this.r,
-      collect() {
-        this.set(metrics.clients?.() ?? 0);
-      },
-    });
+    this.gaugeOf('glimpse_gateway_ws_clients', 'Connected WebSocket clients', () => this.clients?.() ?? 0);
   }
 
   countClientsWith(fn: () => number): void {
@@ -66,7 +68,9 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 
   use(req: Request, res: Response, next: NextFunction): void {
     const started = performance.now();
-    res.once('finish', () => this.metrics.observeHttp(routeOf(req), req.method, res.statusCode, (performance.now() - started) / 1000));
+    res.once('finish', () =>
+      this.metrics.observeHttp(routeOf(req), req.method, res.statusCode, (performance.now() - started) / 1000),
+    );
     next();
   }
 }

@@ -12,7 +12,7 @@ export interface Check {
 
 export interface HealthReport {
   status: 'ok' | 'error';
-  checks: Record<'nats' | 'recognizer' | 'worker' | 'matcher' | 'database' | 'capture', Check>;
+  checks: Record<'nats' | 'recognizer' | 'worker' | 'matcher' | 'database' | 'audit' | 'capture', Check>;
 }
 
 type Probe = { reply: HealthCheck.Reply } | { error: string };
@@ -64,6 +64,8 @@ export class HealthService implements OnApplicationBootstrap, OnModuleDestroy {
       worker: dependency(recognizer, 'worker', 'recognizer'),
       matcher: summarize(matcher),
       database: dependency(matcher, 'database', 'matcher'),
+      // whether the audit trail is sealed (docs/privacy.md): a warning in its detail, never a failure
+      audit: dependency(matcher, 'audit', 'matcher'),
       capture: summarize(capture),
     };
     return { status: Object.values(checks).every((c) => c.ok) ? 'ok' : 'error', checks };
@@ -93,9 +95,13 @@ export function summarize(p: Probe): Check {
 export function dependency(p: Probe, name: string, owner: string): Check {
   if ('error' in p) return { ok: false, detail: `unknown: the ${owner} service is not answering` };
   const names = ALIASES[name] ?? [name];
-  const found = Object.entries(p.reply.checks).filter(([key]) => names.some((n) => key === n || key.startsWith(`${n}:`) || key.startsWith(`${n}.`)));
+  const found = Object.entries(p.reply.checks).filter(([key]) =>
+    names.some((n) => key === n || key.startsWith(`${n}:`) || key.startsWith(`${n}.`)),
+  );
   if (!found.length) return { ok: p.reply.ok, detail: `not reported by the ${owner}` };
   const ok = found.some(([, c]) => c.ok);
-  const detail = found.map(([key, c]) => (c.detail ? (found.length > 1 ? `${key}: ${c.detail}` : c.detail) : key)).join('; ');
+  const detail = found
+    .map(([key, c]) => (c.detail ? (found.length > 1 ? `${key}: ${c.detail}` : c.detail) : key))
+    .join('; ');
   return detail ? { ok, detail } : { ok };
 }

@@ -1,20 +1,28 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { GlimpseError } from '@glimpse/platform';
+import { pngFile } from '@glimpse/testing';
 import { inspectImage, looksComplete, prepareImage, scaleBox, sniffImage } from './image';
 
 const solid = (width: number, height: number, format: 'jpeg' | 'png') =>
-  sharp({ create: { width, height, channels: 3, background: '#7a9cc6' } })[format]().toBuffer();
+  sharp({ create: { width, height, channels: 3, background: '#7a9cc6' } })
+    [format]()
+    .toBuffer();
 
 /** Random pixels compress badly, which makes a big JPEG from a modest image. */
 const noisy = (width: number, height: number) => {
   const raw = Buffer.alloc(width * height * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
 };
 
 const rejects = async (p: Promise<unknown>, code: string, message: RegExp) => {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(GlimpseError);
   expect((err as GlimpseError).code).toBe(code);
   expect((err as GlimpseError).message).toMatch(message);
@@ -26,7 +34,13 @@ describe('sniffImage', () => {
   it('recognizes formats from magic bytes', async () => {
     expect(sniffImage(await solid(8, 8, 'jpeg'))).toBe('jpeg');
     expect(sniffImage(await solid(8, 8, 'png'))).toBe('png');
-    expect(sniffImage(await sharp(await solid(8, 8, 'png')).webp().toBuffer())).toBe('webp');
+    expect(
+      sniffImage(
+        await sharp(await solid(8, 8, 'png'))
+          .webp()
+          .toBuffer(),
+      ),
+    ).toBe('webp');
     expect(sniffImage(Buffer.from('GIF89a....'))).toBe('gif');
   });
 
@@ -50,12 +64,18 @@ describe('inspectImage', () => {
 
   it('says what is wrong with a non-image', async () => {
     await rejects(inspectImage(Buffer.alloc(0), 1e6), 'INVALID_IMAGE', /empty body/);
-    await rejects(inspectImage(Buffer.from('hello, I am not an image\n'), 1e6), 'INVALID_IMAGE', /not an image: the data looks like text/);
+    await rejects(
+      inspectImage(Buffer.from('hello, I am not an image\n'), 1e6),
+      'INVALID_IMAGE',
+      /not an image: the data looks like text/,
+    );
     await rejects(inspectImage(Buffer.from('%PDF-1.7\n...'), 1e6), 'INVALID_IMAGE', /PDF/);
   });
 
   it('refuses too many pixels from the header alone', async () => {
-    const big = await sharp({ create: { width: 10000, height: 10000, channels: 3, background: '#fff' } }).png().toBuffer();
+    const big = await sharp({ create: { width: 10000, height: 10000, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     expect(big.length).toBeLessThan(1024 * 1024);
     await rejects(inspectImage(big, 40_000_000), 'IMAGE_TOO_LARGE', /10000x10000 pixels exceeds .*MAX_IMAGE_PIXELS/);
   }, 20_000);
@@ -67,7 +87,11 @@ describe('inspectImage', () => {
     await rejects(inspectImage(good.subarray(0, good.length - 100), 1e6), 'INVALID_IMAGE', /truncated/);
     const png = await solid(50, 50, 'png');
     await rejects(inspectImage(png.subarray(0, png.length - 12), 1e6), 'INVALID_IMAGE', /truncated/);
-    await rejects(inspectImage(Buffer.concat([png.subarray(0, 8), Buffer.alloc(40, 1)]), 1e6), 'INVALID_IMAGE', /corrupt/);
+    await rejects(
+      inspectImage(Buffer.concat([png.subarray(0, 8), Buffer.alloc(40, 1)]), 1e6),
+      'INVALID_IMAGE',
+      /corrupt/,
+    );
   });
 });
 
@@ -108,7 +132,9 @@ describe('prepareImage', () => {
   });
 
   it('converts WebP to JPEG', async () => {
-    const webp = await sharp(await solid(40, 30, 'png')).webp().toBuffer();
+    const webp = await sharp(await solid(40, 30, 'png'))
+      .webp()
+      .toBuffer();
     const out = await prepareImage(webp, LIMITS);
     expect(out.contentType).toBe('image/jpeg');
     expect(sniffImage(out.bytes)).toBe('jpeg');
@@ -127,13 +153,19 @@ describe('prepareImage', () => {
   });
 
   it('refuses oversized pixel counts before decoding', async () => {
-    await rejects(prepareImage(await solid(300, 300, 'png'), { maxPixels: 1000, maxBytes: 1e6 }), 'IMAGE_TOO_LARGE', /300x300/);
+    await rejects(
+      prepareImage(await solid(300, 300, 'png'), { maxPixels: 1000, maxBytes: 1e6 }),
+      'IMAGE_TOO_LARGE',
+      /300x300/,
+    );
   });
 });
 
 describe('scaleBox', () => {
   it('maps boxes from the downscaled picture back to the original', () => {
-    expect(scaleBox({ x: 10, y: 20, width: 30, height: 40 }, { width: 800, height: 600 }, { width: 1600, height: 1200 })).toEqual({
+    expect(
+      scaleBox({ x: 10, y: 20, width: 30, height: 40 }, { width: 800, height: 600 }, { width: 1600, height: 1200 }),
+    ).toEqual({
       x: 20,
       y: 40,
       width: 60,
@@ -147,7 +179,11 @@ describe('scaleBox', () => {
   });
 
   it('stays inside the original picture after rounding', () => {
-    const box = scaleBox({ x: 299, y: 0, width: 1, height: 300 }, { width: 300, height: 300 }, { width: 1001, height: 1001 });
+    const box = scaleBox(
+      { x: 299, y: 0, width: 1, height: 300 },
+      { width: 300, height: 300 },
+      { width: 1001, height: 1001 },
+    );
     expect(box.x + box.width).toBeLessThanOrEqual(1001);
     expect(box.y + box.height).toBeLessThanOrEqual(1001);
     expect(box.width).toBeGreaterThanOrEqual(1);
@@ -160,26 +196,18 @@ describe('decode work', () => {
     const row = Buffer.alloc(1 + width * 2); // filter byte 0, then big-endian samples
     for (let x = 0; x < width; x++) row.writeUInt16BE(Math.round((x / width) * 65535), 1 + x * 2);
     const idat = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)), { level: 9 });
-    const chunk = (kind: string, data: Buffer) => {
-      const body = Buffer.concat([Buffer.from(kind, 'latin1'), data]);
-      const len = Buffer.alloc(4);
-      len.writeUInt32BE(data.length);
-      const crc = Buffer.alloc(4);
-      crc.writeUInt32BE(crc32(body));
-      return Buffer.concat([len, body, crc]);
-    };
-    const ihdr = Buffer.alloc(13);
-    ihdr.writeUInt32BE(width, 0);
-    ihdr.writeUInt32BE(height, 4);
-    ihdr.set([16, 0, 0, 0, 0], 8); // 16 bits, greyscale
-    return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+    return pngFile(width, height, { bitDepth: 16, colorType: 0 }, idat); // 16 bits, greyscale
   };
 
   it('refuses from the header an image that decodes to far more than its size (the 6300x6300 16-bit PNG)', async () => {
     const bomb = png16(6300, 6300);
     const meta = await sharp(bomb).metadata();
     expect([meta.width, meta.depth, bomb.length < 1_000_000]).toEqual([6300, 'ushort', true]);
-    await rejects(inspectImage(bomb, 40_000_000), 'IMAGE_TOO_LARGE', /6300x6300 pixels decodes to 76 MiB .* times its size \(at most 100\).*16-bit PNG/);
+    await rejects(
+      inspectImage(bomb, 40_000_000),
+      'IMAGE_TOO_LARGE',
+      /6300x6300 pixels decodes to 76 MiB .* times its size \(at most 100\).*16-bit PNG/,
+    );
   });
 
   it('accepts photos, small 16-bit images, and flat images too small to matter', async () => {

@@ -41,7 +41,8 @@ export function sniffImage(buf: Uint8Array): ImageFormat | null {
   if (b.length >= 8 && b.subarray(0, 8).equals(PNG_SIGNATURE)) return 'png';
   if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'webp';
   if (b.length >= 6 && /^GIF8[79]a$/.test(b.toString('latin1', 0, 6))) return 'gif';
-  if (b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*')) return 'tiff';
+  if (b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*'))
+    return 'tiff';
   return null;
 }
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -86,10 +87,26 @@ function jpegFirstScan(buf: Buffer): number {
 export const MAX_DECODE_RATIO = 100;
 export const DECODE_RATIO_FLOOR_BYTES = 24 * 1024 * 1024;
 
-const BYTES_PER_SAMPLE: Record<string, number> = { uchar: 1, char: 1, ushort: 2, short: 2, uint: 4, int: 4, float: 4, double: 8 };
+const BYTES_PER_SAMPLE: Record<string, number> = {
+  uchar: 1,
+  char: 1,
+  ushort: 2,
+  short: 2,
+  uint: 4,
+  int: 4,
+  float: 4,
+  double: 8,
+};
 
 /** 413 for an image whose decoded samples are out of proportion to its bytes (read from the header). */
-export function checkDecodeWork(encoded: number, width: number, height: number, channels: number, depth: string | undefined, format: string): void {
+export function checkDecodeWork(
+  encoded: number,
+  width: number,
+  height: number,
+  channels: number,
+  depth: string | undefined,
+  format: string,
+): void {
   const samples = width * height * channels * (BYTES_PER_SAMPLE[depth ?? 'uchar'] ?? 1);
   if (samples <= DECODE_RATIO_FLOOR_BYTES || samples <= encoded * MAX_DECODE_RATIO) return;
   throw new GlimpseError(
@@ -103,7 +120,8 @@ export function checkDecodeWork(encoded: number, width: number, height: number, 
 export async function inspectImage(buf: Buffer, maxPixels: number): Promise<ImageInfo> {
   if (buf.length === 0) throw new GlimpseError('INVALID_IMAGE', 'empty body: send a JPEG or PNG image');
   const format = sniffImage(buf);
-  if (!format) throw new GlimpseError('INVALID_IMAGE', `not an image: ${describeNonImage(buf)}; send a JPEG or PNG image`);
+  if (!format)
+    throw new GlimpseError('INVALID_IMAGE', `not an image: ${describeNonImage(buf)}; send a JPEG or PNG image`);
   const meta = await sharp(buf, { limitInputPixels: false })
     .metadata()
     .catch(() => {
@@ -150,7 +168,8 @@ export async function prepareImage(buf: Buffer, limits: ImageLimits): Promise<Pr
 async function reencode(buf: Buffer, info: ImageInfo, size: Size): Promise<Buffer> {
   try {
     let img = sharp(buf, { limitInputPixels: false, animated: false }).rotate().flatten({ background: '#ffffff' });
-    if (size.width !== info.width || size.height !== info.height) img = img.resize(size.width, size.height, { fit: 'fill' });
+    if (size.width !== info.width || size.height !== info.height)
+      img = img.resize(size.width, size.height, { fit: 'fill' });
     return await img.jpeg({ quality: JPEG_QUALITY }).toBuffer();
   } catch {
     throw new GlimpseError('INVALID_IMAGE', `corrupt ${info.format.toUpperCase()} data: the image cannot be decoded`);

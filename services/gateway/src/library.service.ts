@@ -17,19 +17,27 @@ export class LibraryService {
   ) {}
 
   async enroll(files: UploadedFile[], target: EnrollTarget) {
-    if (files.length === 0) throw new GlimpseError('INVALID_REQUEST', "no photos: send one or more image files in the 'images' field");
+    if (files.length === 0)
+      throw new GlimpseError('INVALID_REQUEST', "no photos: send one or more image files in the 'images' field");
     const faces = await Promise.all(
-      files.map(async (f) => enrollFace(soleFace(await named(f, this.recognizer.encodeWithCrops(f.bytes)), f.filename))),
+      files.map(async (f) =>
+        enrollFace(soleFace(await named(f, this.recognizer.encodeWithCrops(f.bytes)), f.filename)),
+      ),
     );
     const reply = await upstream(this.bus.request(PersonEnroll.contract, { ...target, faces }));
-    return toEnrollResponse(reply, faces.map((f) => f.box));
+    return toEnrollResponse(
+      reply,
+      faces.map((f) => f.box),
+    );
   }
 
   async search(image: Buffer, opts: { k: number; threshold?: number }) {
     const { faces } = await this.recognizer.encode(image);
     const face = largestFace(faces);
     if (!face) throw new GlimpseError('INVALID_IMAGE', 'no face found in the image: send a photo with a visible face');
-    const reply = await upstream(this.bus.request(FaceSearch.contract, { encoding: face.encoding, k: opts.k, threshold: opts.threshold }));
+    const reply = await upstream(
+      this.bus.request(FaceSearch.contract, { encoding: face.encoding, k: opts.k, threshold: opts.threshold }),
+    );
     return toSearchResponse(face, reply);
   }
 
@@ -50,7 +58,10 @@ async function named<T>(file: UploadedFile, work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    if (err instanceof GlimpseError && ['INVALID_IMAGE', 'IMAGE_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'].includes(err.code)) {
+    if (
+      err instanceof GlimpseError &&
+      ['INVALID_IMAGE', 'IMAGE_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'].includes(err.code)
+    ) {
       throw new GlimpseError(err.code, `${file.filename}: ${err.message}`, { cause: err });
     }
     throw err;

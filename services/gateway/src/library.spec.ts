@@ -1,6 +1,16 @@
 import { GlimpseError } from '@glimpse/platform';
 import { enrollReply, searchReply, apiSighting } from './api-schemas';
-import { displayName, enrollFace, largestFace, personsQuery, sightingsQuery, soleFace, toApiSighting, toEnrollResponse, toSearchResponse } from './library';
+import {
+  displayName,
+  enrollFace,
+  largestFace,
+  personsQuery,
+  sightingsQuery,
+  soleFace,
+  toApiSighting,
+  toEnrollResponse,
+  toSearchResponse,
+} from './library';
 import { validate } from './zod.pipe';
 
 const P = '11111111-1111-4111-8111-111111111111';
@@ -11,7 +21,9 @@ const person = { id: P, number: 3, name: 'Ann', faceCount: 1, createdAt: NOW, la
 
 describe('library mappings', () => {
   it('types the persons filters from query strings', () => {
-    expect(validate(personsQuery, { named: 'false', seenSince: '2026-01-01T01:00:00+01:00', page: '2' }, 'query')).toEqual({
+    expect(
+      validate(personsQuery, { named: 'false', seenSince: '2026-01-01T01:00:00+01:00', page: '2' }, 'query'),
+    ).toEqual({
       page: 2,
       pageSize: 50,
       named: false,
@@ -29,7 +41,9 @@ describe('library mappings', () => {
   it('wants exactly one face per enrollment photo', () => {
     expect(soleFace([face(5)], 'a.jpg')).toEqual(face(5));
     expect(() => soleFace([], 'blank.png')).toThrow(new GlimpseError('INVALID_IMAGE', 'no face found in blank.png'));
-    expect(() => soleFace([face(1), face(2), face(3)], 'group.jpg')).toThrow('3 faces found in group.jpg; enrollment needs exactly one');
+    expect(() => soleFace([face(1), face(2), face(3)], 'group.jpg')).toThrow(
+      '3 faces found in group.jpg; enrollment needs exactly one',
+    );
   });
 
   it('needs a crop and quality per enrolled face', () => {
@@ -45,11 +59,38 @@ describe('library mappings', () => {
 
   it('maps enrollment, search and sightings to the documented shapes', () => {
     const similar = { personId: F, personNumber: 1, personName: null, distance: 0.4, similarity: 80 };
-    const enrolled = toEnrollResponse({ person, created: true, faceIds: [F], similarPersons: [similar] }, [face(5).box]);
-    expect(enrollReply.parse(enrolled)).toMatchObject({ id: P, coverUrl: `/api/v1/faces/${F}/crop`, faces: [{ id: F, cropUrl: `/api/v1/faces/${F}/crop` }] });
-    const result = { personId: P, personNumber: 3, personName: 'Ann', faceId: F, distance: 0.3, similarity: 90, match: true };
-    expect(searchReply.parse(toSearchResponse(face(5), { threshold: 0.6, results: [result] })).results[0].cropUrl).toBe(`/api/v1/faces/${F}/crop`);
-    const s = { id: F, personId: P, personNumber: 3, personName: null, streamId: 'cam', startedAt: NOW, lastSeenAt: NOW, endedAt: null, frames: 2, bestFaceId: null };
+    const enrolled = toEnrollResponse({ person, created: true, faceIds: [F], similarPersons: [similar] }, [
+      face(5).box,
+    ]);
+    expect(enrollReply.parse(enrolled)).toMatchObject({
+      id: P,
+      coverUrl: `/api/v1/faces/${F}/crop`,
+      faces: [{ id: F, cropUrl: `/api/v1/faces/${F}/crop` }],
+    });
+    const result = {
+      personId: P,
+      personNumber: 3,
+      personName: 'Ann',
+      faceId: F,
+      distance: 0.3,
+      similarity: 90,
+      match: true,
+    };
+    expect(searchReply.parse(toSearchResponse(face(5), { threshold: 0.6, results: [result] })).results[0].cropUrl).toBe(
+      `/api/v1/faces/${F}/crop`,
+    );
+    const s = {
+      id: F,
+      personId: P,
+      personNumber: 3,
+      personName: null,
+      streamId: 'cam',
+      startedAt: NOW,
+      lastSeenAt: NOW,
+      endedAt: null,
+      frames: 2,
+      bestFaceId: null,
+    };
     expect(apiSighting.parse(toApiSighting(s)).cropUrl).toBeNull();
   });
 

@@ -42,7 +42,11 @@ export const personsQuery = z.strictObject({
   seenBefore: dateTimeParam.optional(),
 });
 
-export const facesQuery = z.strictObject({ ...pageParams, personId: uuidSchema.optional(), source: sourceSchema.optional() });
+export const facesQuery = z.strictObject({
+  ...pageParams,
+  personId: uuidSchema.optional(),
+  source: sourceSchema.optional(),
+});
 
 export const sightingsQuery = z.strictObject({
   ...pageParams,
@@ -61,7 +65,10 @@ export const enrollFields = z.strictObject({ name: personNameSchema.optional() }
 export const addFacesFields = z.strictObject({});
 
 export const thresholdParam = z.coerce.number().gt(0).lt(2);
-export const searchQuery = z.strictObject({ k: z.coerce.number().int().min(1).max(50).default(5), threshold: thresholdParam.optional() });
+export const searchQuery = z.strictObject({
+  k: z.coerce.number().int().min(1).max(50).default(5),
+  threshold: thresholdParam.optional(),
+});
 export const verifyQuery = z.strictObject({ threshold: thresholdParam.optional() });
 
 /** Most photos one enrollment request may carry. */
@@ -92,7 +99,10 @@ export function soleFace<F extends EncodedFace>(faces: readonly F[], filename: s
 /** What PersonEnroll needs of a face; an older recognizer sends no crop. */
 export function enrollFace(f: FrameEncodeFace): PersonEnroll.Request['faces'][number] {
   if (f.crop === undefined || f.quality === undefined) {
-    throw new GlimpseError('SERVICE_UNAVAILABLE', 'the recognizer returned no face crops: it is older than this gateway');
+    throw new GlimpseError(
+      'SERVICE_UNAVAILABLE',
+      'the recognizer returned no face crops: it is older than this gateway',
+    );
   }
   return { box: f.box, encoding: f.encoding, crop: f.crop, quality: f.quality };
 }
@@ -118,6 +128,9 @@ export function toSearchResponse(face: EncodedFace, reply: FaceSearch.Reply) {
 
 /** A client's file name, safe to quote in an error message. */
 export function displayName(original: string | undefined, fallback: string): string {
-  const name = (original ?? '').replace(/[^\w .@()+-]/g, '_').slice(0, 100).trim();
+  const name = (original ?? '')
+    .replace(/[^\w .@()+-]/g, '_')
+    .slice(0, 100)
+    .trim();
   return name || fallback;
 }

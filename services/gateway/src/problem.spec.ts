@@ -7,17 +7,20 @@ import { explainUpstream, serviceOfSubject } from './upstream';
 describe('toProblem', () => {
   const codes = Object.keys(ERROR_CODES) as ErrorCode[];
 
-  it.each(codes.filter((c) => ERROR_CODES[c].status < 500))('maps GlimpseError %s to its HTTP status with the message as detail', (code) => {
-    const { problem, internal } = toProblem(new GlimpseError(code, `something about ${code}`));
-    expect(problem).toEqual({
-      type: `urn:glimpse:problem:${code.toLowerCase().replace(/_/g, '-')}`,
-      title: expect.any(String),
-      status: ERROR_CODES[code].status,
-      detail: `something about ${code}`,
-      code,
-    });
-    expect(internal).toBe(false);
-  });
+  it.each(codes.filter((c) => ERROR_CODES[c].status < 500))(
+    'maps GlimpseError %s to its HTTP status with the message as detail',
+    (code) => {
+      const { problem, internal } = toProblem(new GlimpseError(code, `something about ${code}`));
+      expect(problem).toEqual({
+        type: `urn:glimpse:problem:${code.toLowerCase().replace(/_/g, '-')}`,
+        title: expect.any(String),
+        status: ERROR_CODES[code].status,
+        detail: `something about ${code}`,
+        code,
+      });
+      expect(internal).toBe(false);
+    },
+  );
 
   it('never shows the message of a 5xx error unless it is one of the public sentences', () => {
     const leaky: Array<[ErrorCode, string]> = [
@@ -39,13 +42,19 @@ describe('toProblem', () => {
     ]) {
       expect(toProblem(new GlimpseError('SERVICE_UNAVAILABLE', message)).problem.detail).toBe(message);
     }
-    expect(toProblem(explainUpstream(new GlimpseError('WORKER_UNAVAILABLE', 'connect ECONNREFUSED 127.0.0.1:8001'))).problem.detail).toBe(
-      'the face recognition worker is unavailable; retry later',
-    );
+    expect(
+      toProblem(explainUpstream(new GlimpseError('WORKER_UNAVAILABLE', 'connect ECONNREFUSED 127.0.0.1:8001'))).problem
+        .detail,
+    ).toBe('the face recognition worker is unavailable; retry later');
   });
 
   it('hides the message of INTERNAL errors and of anything unexpected', () => {
-    for (const err of [new GlimpseError('INTERNAL', 'reply breaks its contract: secret'), new Error('at /srv/app/x.js:1:2'), 'boom', null]) {
+    for (const err of [
+      new GlimpseError('INTERNAL', 'reply breaks its contract: secret'),
+      new Error('at /srv/app/x.js:1:2'),
+      'boom',
+      null,
+    ]) {
       const { problem, internal } = toProblem(err);
       expect(problem).toMatchObject({ status: 500, code: 'INTERNAL', detail: 'internal error' });
       expect(internal).toBe(true);
@@ -63,15 +72,30 @@ describe('toProblem', () => {
   });
 
   it("maps Nest's HttpExceptions", () => {
-    expect(toProblem(new NotFoundException('Cannot GET /nope')).problem).toMatchObject({ status: 404, code: 'NOT_FOUND', detail: 'Cannot GET /nope' });
-    expect(toProblem(new BadRequestException(['a is bad', 'b is bad'])).problem).toMatchObject({ status: 400, detail: 'a is bad; b is bad' });
+    expect(toProblem(new NotFoundException('Cannot GET /nope')).problem).toMatchObject({
+      status: 404,
+      code: 'NOT_FOUND',
+      detail: 'Cannot GET /nope',
+    });
+    expect(toProblem(new BadRequestException(['a is bad', 'b is bad'])).problem).toMatchObject({
+      status: 400,
+      detail: 'a is bad; b is bad',
+    });
     expect(toProblem(new PayloadTooLargeException()).problem).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' });
     expect(toProblem(new HttpException('teapot', 418)).problem).toMatchObject({ status: 418, code: 'INVALID_REQUEST' });
   });
 
   it('maps body-parser style errors (http-errors) that are safe to show', () => {
-    const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, expose: true, type: 'entity.too.large' });
-    expect(toProblem(tooLarge).problem).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE', detail: 'request entity too large' });
+    const tooLarge = Object.assign(new Error('request entity too large'), {
+      status: 413,
+      expose: true,
+      type: 'entity.too.large',
+    });
+    expect(toProblem(tooLarge).problem).toMatchObject({
+      status: 413,
+      code: 'BODY_TOO_LARGE',
+      detail: 'request entity too large',
+    });
     const hidden = Object.assign(new Error('secret'), { status: 400, expose: false });
     expect(toProblem(hidden).problem.status).toBe(500);
   });
@@ -99,20 +123,28 @@ describe('sanitizeDetail', () => {
 
 describe('explainUpstream', () => {
   it('names the service that is not running', () => {
-    const err = explainUpstream(new GlimpseError('SERVICE_UNAVAILABLE', 'no service is answering glimpse.frame.recognize')) as GlimpseError;
+    const err = explainUpstream(
+      new GlimpseError('SERVICE_UNAVAILABLE', 'no service is answering glimpse.frame.recognize'),
+    ) as GlimpseError;
     expect(err.code).toBe('SERVICE_UNAVAILABLE');
     expect(err.message).toMatch(/^the recognizer service is not running/);
-    const nested = explainUpstream(new GlimpseError('SERVICE_UNAVAILABLE', 'no service is answering glimpse.matcher.match')) as GlimpseError;
+    const nested = explainUpstream(
+      new GlimpseError('SERVICE_UNAVAILABLE', 'no service is answering glimpse.matcher.match'),
+    ) as GlimpseError;
     expect(nested.message).toMatch(/matcher/);
   });
 
   it('names the service that timed out', () => {
-    const err = explainUpstream(new GlimpseError('TIMEOUT', 'glimpse.capture.streams.start did not answer in time')) as GlimpseError;
+    const err = explainUpstream(
+      new GlimpseError('TIMEOUT', 'glimpse.capture.streams.start did not answer in time'),
+    ) as GlimpseError;
     expect(err.message).toMatch(/the capture service did not answer in time/);
   });
 
   it('says the worker is down', () => {
-    expect((explainUpstream(new GlimpseError('WORKER_UNAVAILABLE', 'connection refused')) as Error).message).toMatch(/worker/);
+    expect((explainUpstream(new GlimpseError('WORKER_UNAVAILABLE', 'connection refused')) as Error).message).toMatch(
+      /worker/,
+    );
     const already = new GlimpseError('WORKER_UNAVAILABLE', 'all workers failed');
     expect(explainUpstream(already)).toBe(already);
   });

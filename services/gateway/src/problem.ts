@@ -13,7 +13,8 @@ export const HTTP_CODES = {
 export type HttpCode = keyof typeof HTTP_CODES;
 export type ProblemCode = ErrorCode | HttpCode;
 
-const statusOf = (code: ProblemCode) => (code in HTTP_CODES ? HTTP_CODES[code as HttpCode] : ERROR_CODES[code as ErrorCode]);
+const statusOf = (code: ProblemCode) =>
+  code in HTTP_CODES ? HTTP_CODES[code as HttpCode] : ERROR_CODES[code as ErrorCode];
 
 /** A gateway-only error with its status, and headers the answer must carry (`WWW-Authenticate`, `Allow`). */
 export class HttpProblem extends Error {
@@ -72,7 +73,11 @@ export function problemFor(code: ProblemCode, detail: string, status: number = s
 export function codeForStatus(status: number): ProblemCode {
   const exact = (Object.keys(ERROR_CODES) as ErrorCode[]).find(
     // a bare 413 (body-parser, a proxy) is about the body, not necessarily an image
-    (c) => ERROR_CODES[c].status === status && c !== 'INVALID_IMAGE' && c !== 'WORKER_UNAVAILABLE' && c !== 'IMAGE_TOO_LARGE',
+    (c) =>
+      ERROR_CODES[c].status === status &&
+      c !== 'INVALID_IMAGE' &&
+      c !== 'WORKER_UNAVAILABLE' &&
+      c !== 'IMAGE_TOO_LARGE',
   );
   if (exact) return exact;
   const http = (Object.keys(HTTP_CODES) as HttpCode[]).find((c) => HTTP_CODES[c].status === status);

@@ -6,6 +6,9 @@ import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { toApiFace, type ApiFace } from './faces';
 import { FrameSender, type EncodeHeaders } from './frame-sender';
 import { prepareImage, scaleBox, type PreparedImage } from './image';
+import { blurRegions } from '@glimpse/platform';
+import { annotate, isNamedMatch } from './privacy/annotate';
+import { PrivacySettings } from './privacy/privacy-settings';
 import { upstream } from './upstream';
 
 const newFrameId = () => randomBytes(12).toString('base64url');
@@ -16,13 +19,14 @@ const BUS_HEADROOM = 64 * 1024;
 export interface RecognizeOptions {
   store: boolean;
   threshold?: number;
+  /** Answer the picture annotated too (base64 JPEG). */
+  annotated?: boolean;
 }
 
 export interface EncodedFace {
   box: Box;
   encoding: number[];
 }
-
 
 @Injectable()
 export class RecognizeService {
@@ -32,9 +36,10 @@ export class RecognizeService {
     @InjectBus() private readonly bus: Bus,
     @Inject(GATEWAY_CONFIG) private readonly cfg: GatewayConfig,
     private readonly sender: FrameSender,
+    private readonly privacy: PrivacySettings,
   ) {}
 
-  async recognize(upload: Buffer, opts: RecognizeOptions): Promise<{ faces: ApiFace[] }> {
+  async recognize(upload: Buffer, opts: RecognizeOptions): Promise<{ faces: ApiFace[]; annotated?: string }> {
     const image = await this.prepare(upload);
     const reply = await upstream(
       this.sender.recognize(image.bytes, {
@@ -48,7 +53,39 @@ export class RecognizeService {
         'Content-Type': image.contentType,
       }),
     );
-    return { faces: reply.faces.map((f) => toApiFace(f, this.toOriginal(f.box, image))) };
+    const faces = reply.faces.map((f) => toApiFace(f, this.toOriginal(f.box, image)));
+    if (!opts.annotated) return { faces };
+    // drawn on the picture the recognizer saw, whose pixels the reply's boxes are in
+    const jpeg = await annotate(image.bytes, image.sent, reply.faces, await this.privacy.blurUnknown());
+    return { faces, annotated: jpeg.toString('base64') };
+  }
+
+  /**
+   * A camera frame to answer as it is (snapshot, "Test connection"): under BLUR_UNKNOWN (the matcher's,
+   * docs/privacy.md) the frame is recognized now, nothing stored, and every face that is no enrolled, named
+   * person's is blurred; when recognition fails the call fails (503/504) rather than answer it unblurred.
+   * Returns the image and the faces it showed (for the audit trail).
+   */
+  async blurBystanders(jpeg: Buffer): Promise<{ image: Buffer; faces: number; personIds: string[] }> {
+    if (!(await this.privacy.blurUnknown())) return { image: jpeg, faces: 0, personIds: [] };
+    const image = await this.prepare(jpeg);
+    const reply = await upstream(
+      this.sender.recognize(image.bytes, {
+        'Glimpse-Source': UPLOAD_SOURCE,
+        'Glimpse-Seq': this.seq++,
+        'Glimpse-Frame-Id': newFrameId(),
+        'Glimpse-Captured-At': new Date().toISOString(),
+        'Glimpse-Store': 'false',
+        'Content-Type': image.contentType,
+      }),
+    );
+    const bystanders = reply.faces.filter((f) => !isNamedMatch(f)).map((f) => this.toOriginal(f.box, image));
+    const personIds = reply.faces.filter(isNamedMatch).map((f) => f.personId!);
+    return {
+      image: bystanders.length ? await blurRegions(jpeg, bystanders) : jpeg,
+      faces: reply.faces.length,
+      personIds,
+    };
   }
 
   async encode(upload: Buffer): Promise<{ faces: EncodedFace[] }> {

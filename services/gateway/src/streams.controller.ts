@@ -6,16 +6,18 @@ import { principalOf } from './auth/auth.guard';
 import { bearerToken } from './sessions/session-token';
 import { SessionService } from './sessions/session.service';
 import { StreamsService } from './streams.service';
-import { uploadedVideo } from './upload';
-import { validate, ZodPipe } from './zod.pipe';
+import { JsonBody, Video, VideoUpload } from './http/body';
+import type { SavedVideo } from './upload';
+import { RawQuery, validate, ZodPipe } from './zod.pipe';
 import { LiveSession, RequireScope } from './auth/access';
+import { Doc } from './openapi/doc';
+import * as api from './api-schemas';
+import { boolParam } from './library';
+import { Audited, AuditCount } from './audit/audit.routes';
 
 export const uploadQuery = z.strictObject({
   fps: z.coerce.number().gt(0).max(30).optional(),
-  loop: z
-    .enum(['true', 'false', '1', '0'], { message: "expected 'true' or 'false'" })
-    .transform((v) => v === 'true' || v === '1')
-    .default(false),
+  loop: boolParam.default(false),
 });
 
 const idPipe = new ZodPipe(StreamStop.request.shape.id);
@@ -35,17 +37,34 @@ export class StreamsController {
     private readonly sessions: SessionService,
   ) {}
 
+  @Doc({
+    tag: 'streams',
+    summary: 'Ingest a video file path or an RTSP/HTTP URL',
+    status: 201,
+    reply: api.streamReply,
+    errors: [400, 415, 503, 504],
+  })
+  @Audited(AuditCount.none)
   @Post()
   @RequireScope('write')
+  @JsonBody()
   start(@Body(new ZodPipe(StreamStart.request)) body: z.infer<typeof StreamStart.request>) {
     return this.streams.start(body);
   }
 
-  /** The video body is saved by `videoBodyParser` (see app.ts) before this runs. */
+  /** The video is saved to UPLOAD_DIR before this runs; a bad query removes it. */
+  @Doc({
+    tag: 'streams',
+    summary: 'Upload a video file and ingest it',
+    status: 201,
+    reply: api.streamReply,
+    errors: [400, 413, 415, 503, 504],
+  })
+  @Audited(AuditCount.none)
   @Post('upload')
   @RequireScope('write')
-  async upload(@Req() req: Request, @Query() rawQuery: unknown) {
-    const video = uploadedVideo(req);
+  @VideoUpload()
+  async upload(@Video() video: SavedVideo, @Query(new RawQuery(uploadQuery)) rawQuery: unknown) {
     let query: z.infer<typeof uploadQuery>;
     try {
       query = validate(uploadQuery, rawQuery, 'query');
@@ -56,12 +75,14 @@ export class StreamsController {
     return this.streams.startUpload(video, query);
   }
 
+  @Doc({ tag: 'streams', summary: 'Streams with their counters', reply: api.streamsReply, errors: [503, 504] })
   @Get()
   @RequireScope('read')
   async list() {
     return { items: await this.streams.list() };
   }
 
+  @Doc({ tag: 'streams', summary: 'One stream', reply: api.streamReply, errors: [400, 404, 503, 504] })
   @Get(':id')
   @RequireScope('read')
   get(@Param('id', idPipe) id: string) {
@@ -69,6 +90,12 @@ export class StreamsController {
   }
 
   /** With a write key any stream; with a camera session's token only that session's own stream. */
+  @Doc({
+    tag: 'streams',
+    summary: "Stop a stream (a live camera's only with its session's bearer token)",
+    reply: api.streamReply,
+    errors: [400, 401, 403, 404, 503, 504],
+  })
   @Delete(':id')
   @RequireScope('write')
   @LiveSession('stream')
@@ -78,11 +105,23 @@ export class StreamsController {
   }
 
   /** `{threshold}` for a live stream, with its session's bearer token. */
+  @Doc({
+    tag: 'streams',
+    summary: "A live camera stream's threshold (session bearer token)",
+    reply: api.streamUpdateReply,
+    errors: [400, 401, 403, 404, 415, 503, 504],
+  })
   @Patch(':id')
   @RequireScope('write')
   @LiveSession('stream')
-  update(@Param('id', idPipe) id: string, @Body() body: unknown, @Req() req: Request, @Headers('authorization') auth?: string) {
+  @JsonBody()
+  update(
+    @Param('id', idPipe) id: string,
+    @Body(new ZodPipe(updateBody)) body: z.infer<typeof updateBody>,
+    @Req() req: Request,
+    @Headers('authorization') auth?: string,
+  ) {
     if (!byKey(req)) this.sessions.authorize(bearerToken(auth), { streamId: id });
-    return this.streams.update(id, validate(updateBody, body, 'body').threshold);
+    return this.streams.update(id, body.threshold);
   }
 }

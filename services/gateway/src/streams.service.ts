@@ -1,6 +1,14 @@
 import { rm } from 'node:fs/promises';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { StreamList, StreamStart, StreamStatus, StreamStop, StreamUpdate, type Stream, type z } from '@glimpse/contracts';
+import {
+  StreamList,
+  StreamStart,
+  StreamStatus,
+  StreamStop,
+  StreamUpdate,
+  type Stream,
+  type z,
+} from '@glimpse/contracts';
 import { Bus, GlimpseError, InjectBus } from '@glimpse/platform';
 import type { Subscription } from 'nats';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
@@ -43,7 +51,8 @@ export class StreamsService implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (err) {
       await rm(video.path, { force: true });
       // The saved path is the gateway's business, not the client's.
-      if (err instanceof GlimpseError) throw new GlimpseError(err.code, err.message.split(video.path).join('the uploaded video'));
+      if (err instanceof GlimpseError)
+        throw new GlimpseError(err.code, err.message.split(video.path).join('the uploaded video'));
       throw err;
     }
   }
@@ -71,14 +80,18 @@ export class StreamsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Only the owning capture instance answers. */
   async update(id: string, threshold: number): Promise<Stream & { threshold: number }> {
-    const [reply] = await upstream(this.bus.gather(StreamUpdate.contract, { id, threshold }, this.cfg.GATHER_TIMEOUT_MS));
+    const [reply] = await upstream(
+      this.bus.gather(StreamUpdate.contract, { id, threshold }, this.cfg.GATHER_TIMEOUT_MS),
+    );
     if (!reply) throw new GlimpseError('NOT_FOUND', `no running stream '${id}'`);
     return { ...this.present(reply.stream), threshold: reply.threshold };
   }
 
   /** Capture reports the absolute path of uploaded files; clients see `upload` instead. */
   present(s: Stream): Stream {
-    return this.uploads.get(s.id) === s.url || s.url.startsWith(this.cfg.UPLOAD_DIR + '/') ? { ...s, url: 'upload' } : s;
+    return this.uploads.get(s.id) === s.url || s.url.startsWith(this.cfg.UPLOAD_DIR + '/')
+      ? { ...s, url: 'upload' }
+      : s;
   }
 
   private async onStatus(s: Stream): Promise<void> {
@@ -89,6 +102,8 @@ export class StreamsService implements OnApplicationBootstrap, OnModuleDestroy {
     const path = this.uploads.get(id);
     if (!path) return;
     this.uploads.delete(id);
-    await rm(path, { force: true }).catch((err) => this.log.warn(`cannot delete uploaded video of stream ${id}: ${String(err)}`));
+    await rm(path, { force: true }).catch((err) =>
+      this.log.warn(`cannot delete uploaded video of stream ${id}: ${String(err)}`),
+    );
   }
 }

@@ -11,11 +11,19 @@ describe('bodyError', () => {
     const unexpected = bodyError(multer('LIMIT_UNEXPECTED_FILE', 'photo'), limit, 'image') as GlimpseError;
     expect(unexpected.code).toBe('INVALID_REQUEST');
     expect(unexpected.message).toMatch(/unexpected file field 'photo'.*'image' field/);
-    expect(code(bodyError(Object.assign(new Error('too large'), { type: 'entity.too.large' }), limit, 'image'))).toBe('IMAGE_TOO_LARGE');
-    const json = bodyError(Object.assign(new SyntaxError('Unexpected end of JSON input'), { type: 'entity.parse.failed' }), limit, 'JSON');
+    expect(code(bodyError(Object.assign(new Error('too large'), { type: 'entity.too.large' }), limit, 'image'))).toBe(
+      'IMAGE_TOO_LARGE',
+    );
+    const json = bodyError(
+      Object.assign(new SyntaxError('Unexpected end of JSON input'), { type: 'entity.parse.failed' }),
+      limit,
+      'JSON',
+    );
     expect((json as Error).message).toBe('malformed JSON body: Unexpected end of JSON input');
     expect(code(bodyError(new Error('Unexpected end of form'), limit, 'image'))).toBe('INVALID_REQUEST');
-    expect(code(bodyError(Object.assign(new Error('x'), { type: 'encoding.unsupported' }), limit, 'image'))).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(code(bodyError(Object.assign(new Error('x'), { type: 'encoding.unsupported' }), limit, 'image'))).toBe(
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('leaves unknown errors alone (they become 500s)', () => {
@@ -45,7 +53,11 @@ describe('body limits', () => {
     await new Promise((r) => server.once('listening', r));
     try {
       const { port } = server.address() as import('node:net').AddressInfo;
-      const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+      const res = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { 'Content-Type': contentType },
+        body,
+      });
       return { status: res.status, body: (await res.json()) as { code: string; detail: string } };
     } finally {
       server.close();
@@ -55,8 +67,14 @@ describe('body limits', () => {
   it('answers a too-large JSON or SDP body with 413 BODY_TOO_LARGE, not IMAGE_TOO_LARGE', async () => {
     const { jsonBodyParser, sdpBodyParser } = await import('./upload');
     const json = await answer(jsonBodyParser(1024), JSON.stringify({ pad: 'x'.repeat(4096) }), 'application/json');
-    expect(json).toMatchObject({ status: 413, body: { code: 'BODY_TOO_LARGE', detail: expect.stringMatching(/JSON body is larger than 1 KiB/) } });
+    expect(json).toMatchObject({
+      status: 413,
+      body: { code: 'BODY_TOO_LARGE', detail: expect.stringMatching(/JSON body is larger than 1 KiB/) },
+    });
     const sdp = await answer(sdpBodyParser(1024), `v=0\r\n${'a=x'.padEnd(4096, 'x')}\r\n`, 'application/sdp');
-    expect(sdp).toMatchObject({ status: 413, body: { code: 'BODY_TOO_LARGE', detail: expect.stringMatching(/SDP offer/) } });
+    expect(sdp).toMatchObject({
+      status: 413,
+      body: { code: 'BODY_TOO_LARGE', detail: expect.stringMatching(/SDP offer/) },
+    });
   });
 });

@@ -48,7 +48,9 @@ export function uploadedFiles(req: Request, field: string): UploadedFile[] {
 }
 
 /** The text fields of a form parsed by `imagesFormParser`. */
-export const formFields = (req: Request): Record<string, unknown> => ({ ...((req as UploadRequest).glimpseFields ?? {}) });
+export const formFields = (req: Request): Record<string, unknown> => ({
+  ...((req as UploadRequest).glimpseFields ?? {}),
+});
 
 export function uploadedVideo(req: Request): SavedVideo {
   const video = (req as UploadRequest).glimpseVideo;
@@ -57,7 +59,11 @@ export function uploadedVideo(req: Request): SavedVideo {
 }
 
 export const formatBytes = (n: number) =>
-  n >= 1024 * 1024 ? `${+(n / 1024 / 1024).toFixed(1)} MiB` : n >= 1024 ? `${+(n / 1024).toFixed(1)} KiB` : `${n} bytes`;
+  n >= 1024 * 1024
+    ? `${+(n / 1024 / 1024).toFixed(1)} MiB`
+    : n >= 1024
+      ? `${+(n / 1024).toFixed(1)} KiB`
+      : `${n} bytes`;
 
 const tooLarge = (what: string, limit: number, setting: string) =>
   new GlimpseError('IMAGE_TOO_LARGE', `${what} is larger than ${formatBytes(limit)} (${setting})`);
@@ -81,7 +87,6 @@ export function imageBodyParser(maxBytes: number): RequestHandler {
   }).single('image');
 
   return (req, res, next) => {
-    if (req.method !== 'POST') return next();
     const done = (err?: unknown) => next(err ? bodyError(err, limitError, 'image') : undefined);
     const multipart = mediaType(req) === 'multipart/form-data';
     if (declaredLength(req) > maxBytes + (multipart ? FORM_OVERHEAD : 0)) return done(limitError());
@@ -109,7 +114,7 @@ export function imageBodyParser(maxBytes: number): RequestHandler {
 
 /**
  * Multipart forms with several image files (`fields`: file field name to how many it may hold),
- * in memory, each up to `maxBytes`, plus a few small text fields. Only a POST to the mount point itself.
+ * in memory, each up to `maxBytes`, plus a few small text fields.
  */
 export function imagesFormParser(maxBytes: number, fields: Record<string, number>): RequestHandler {
   const limitError = () => tooLarge('image', maxBytes, 'MAX_UPLOAD_BYTES');
@@ -123,7 +128,6 @@ export function imagesFormParser(maxBytes: number, fields: Record<string, number
   }).fields(Object.entries(fields).map(([name, maxCount]) => ({ name, maxCount })));
 
   return (req, res, next) => {
-    if (req.method !== 'POST' || req.path !== '/') return next();
     if (mediaType(req) !== 'multipart/form-data') {
       return next(new GlimpseError('UNSUPPORTED_MEDIA_TYPE', `send multipart/form-data with ${expected}`));
     }
@@ -131,7 +135,12 @@ export function imagesFormParser(maxBytes: number, fields: Record<string, number
     form(req, res, (err?: unknown) => {
       const e = err as { name?: string; code?: string; field?: string } | undefined;
       if (e?.name === 'MulterError' && (e.code === 'LIMIT_UNEXPECTED_FILE' || e.code === 'LIMIT_FILE_COUNT')) {
-        return next(new GlimpseError('INVALID_REQUEST', `unexpected file field '${e.field ?? '?'}' or too many files: send ${expected}`));
+        return next(
+          new GlimpseError(
+            'INVALID_REQUEST',
+            `unexpected file field '${e.field ?? '?'}' or too many files: send ${expected}`,
+          ),
+        );
       }
       if (err) return next(bodyError(err, limitError, 'image'));
       const byField = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
@@ -152,21 +161,25 @@ export function videoBodyParser(dir: string, maxBytes: number): RequestHandler {
   const limitError = () => bodyTooLarge('video', maxBytes, 'MAX_VIDEO_UPLOAD_BYTES');
   const form = multer({
     storage: multer.diskStorage({
-      destination: (_req, _file, cb) => void mkdir(dir, { recursive: true }).then(() => cb(null, dir), (e: Error) => cb(e, dir)),
+      destination: (_req, _file, cb) =>
+        void mkdir(dir, { recursive: true }).then(
+          () => cb(null, dir),
+          (e: Error) => cb(e, dir),
+        ),
       filename: (_req, _file, cb) => cb(null, `${randomUUID()}.part`),
     }),
     limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 30 },
   }).single('video');
 
   return (req, res, next) => {
-    if (req.method !== 'POST') return next();
     const done = (err?: unknown) => next(err ? bodyError(err, limitError, 'video') : undefined);
     const multipart = mediaType(req) === 'multipart/form-data';
     if (declaredLength(req) > maxBytes + (multipart ? FORM_OVERHEAD : 0)) return done(limitError());
     if (multipart) {
       return form(req, res, (err?: unknown) => {
         if (err) return done(err);
-        if (!req.file) return done(new GlimpseError('INVALID_REQUEST', "multipart body has no file in the 'video' field"));
+        if (!req.file)
+          return done(new GlimpseError('INVALID_REQUEST', "multipart body has no file in the 'video' field"));
         adoptFile(req.file.path, dir).then((v) => ((req as UploadRequest).glimpseVideo = v) && done(), done);
       });
     }
@@ -178,15 +191,10 @@ export function videoBodyParser(dir: string, maxBytes: number): RequestHandler {
   };
 }
 
-/**
- * JSON bodies with a small limit; a non-JSON body is a 415 rather than "missing body". By default
- * only a POST to the mount point itself; `{ method: 'PATCH', subPaths: true }` for `/:id` updates.
- */
-export function jsonBodyParser(limitBytes: number, opts: { method?: string; subPaths?: boolean } = {}): RequestHandler {
+/** JSON bodies with a small limit; a non-JSON body is a 415 rather than "missing body". */
+export function jsonBodyParser(limitBytes: number): RequestHandler {
   const json = express.json({ limit: limitBytes, strict: true });
-  const method = opts.method ?? 'POST';
   return (req, res, next) => {
-    if ((!opts.subPaths && req.path !== '/') || req.method !== method) return next();
     const hasBody = declaredLength(req) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && !req.is(['application/json', '+json'])) {
       return next(new GlimpseError('UNSUPPORTED_MEDIA_TYPE', 'send a JSON object with Content-Type: application/json'));
@@ -205,7 +213,6 @@ export function sdpBodyParser(maxBytes: number): RequestHandler {
   const limitError = () => bodyTooLarge('SDP offer', maxBytes, 'fixed limit');
   const text = express.text({ type: () => true, limit: maxBytes, defaultCharset: 'utf-8' });
   return (req, res, next) => {
-    if (req.method !== 'POST') return next();
     if (declaredLength(req) > maxBytes) return next(limitError());
     text(req, res, (err?: unknown) => {
       (req as UploadRequest).glimpseSdp = typeof req.body === 'string' ? req.body : '';
@@ -218,7 +225,10 @@ export function sdpBodyParser(maxBytes: number): RequestHandler {
 export function uploadedSdp(req: Request): string {
   const type = mediaType(req);
   if (type !== 'application/sdp') {
-    throw new GlimpseError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type || '(none)'} is not an SDP offer: send Content-Type: application/sdp`);
+    throw new GlimpseError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type ${type || '(none)'} is not an SDP offer: send Content-Type: application/sdp`,
+    );
   }
   return (req as UploadRequest).glimpseSdp ?? '';
 }
@@ -233,7 +243,10 @@ export function bodyError(err: unknown, limitError: () => Error, what: string): 
   if (e?.name === 'MulterError') {
     if (e.code === 'LIMIT_FILE_SIZE') return limitError();
     if (e.code === 'LIMIT_UNEXPECTED_FILE') {
-      return new GlimpseError('INVALID_REQUEST', `unexpected file field '${e.field}': send the ${what} in the '${what}' field, one file only`);
+      return new GlimpseError(
+        'INVALID_REQUEST',
+        `unexpected file field '${e.field}': send the ${what} in the '${what}' field, one file only`,
+      );
     }
     return new GlimpseError('INVALID_REQUEST', `multipart body refused: ${e.message}`);
   }
@@ -302,7 +315,12 @@ async function saveStream(req: Request, dir: string, maxBytes: number, limitErro
       };
       const sniff = () => {
         container = sniffVideo(head);
-        if (!container) fail(bytes === 0 ? new GlimpseError('INVALID_REQUEST', 'empty body: send a video file') : unsupportedVideo('the body is not a recognized video container'));
+        if (!container)
+          fail(
+            bytes === 0
+              ? new GlimpseError('INVALID_REQUEST', 'empty body: send a video file')
+              : unsupportedVideo('the body is not a recognized video container'),
+          );
       };
       const onData = (chunk: Buffer) => {
         bytes += chunk.length;
@@ -340,4 +358,3 @@ async function saveStream(req: Request, dir: string, maxBytes: number, limitErro
     throw err;
   }
 }
-

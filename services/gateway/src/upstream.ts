@@ -18,16 +18,24 @@ export function explainUpstream(err: unknown): unknown {
   const missing = /no service is answering (\S+)/.exec(err.message);
   if (err.code === 'SERVICE_UNAVAILABLE' && missing) {
     const service = serviceOfSubject(missing[1]);
-    return new GlimpseError('SERVICE_UNAVAILABLE', `the ${service} service is not running (no service is answering ${missing[1]})`, {
-      cause: err,
-    });
+    return new GlimpseError(
+      'SERVICE_UNAVAILABLE',
+      `the ${service} service is not running (no service is answering ${missing[1]})`,
+      {
+        cause: err,
+      },
+    );
   }
   const slow = /^(\S+) did not answer in time/.exec(err.message);
   if (err.code === 'TIMEOUT' && slow) {
-    return new GlimpseError('TIMEOUT', `the ${serviceOfSubject(slow[1])} service did not answer in time (${slow[1]})`, { cause: err });
+    return new GlimpseError('TIMEOUT', `the ${serviceOfSubject(slow[1])} service did not answer in time (${slow[1]})`, {
+      cause: err,
+    });
   }
   if (err.code === 'WORKER_UNAVAILABLE' && !/worker/i.test(err.message)) {
-    return new GlimpseError('WORKER_UNAVAILABLE', `the face recognition worker is unavailable: ${err.message}`, { cause: err });
+    return new GlimpseError('WORKER_UNAVAILABLE', `the face recognition worker is unavailable: ${err.message}`, {
+      cause: err,
+    });
   }
   return err;
 }

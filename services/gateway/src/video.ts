@@ -17,6 +17,7 @@ export function sniffVideo(head: Buffer): VideoContainer | null {
   if (head.length >= 4 && head.readUInt32BE(0) === 0x1a45dfa3) {
     return head.subarray(0, VIDEO_SNIFF_BYTES).includes('webm', 0, 'latin1') ? 'webm' : 'mkv';
   }
-  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'AVI ') return 'avi';
+  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'AVI ')
+    return 'avi';
   return null;
 }

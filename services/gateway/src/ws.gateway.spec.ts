@@ -28,8 +28,22 @@ function setup() {
       throw new Error('the session token is not valid (wrong signature)');
     },
   } as unknown as SessionService;
-  const limits = new RateLimits({ RATE_LIMIT_AUTH_PER_MIN: 30, RATE_LIMIT_SESSIONS_PER_MIN: 10, RATE_LIMIT_API_PER_MIN: 600, RATE_LIMIT_MAX_CLIENTS: 100 });
-  const gw = new WsGateway({} as never, cfg, {} as never, {} as StreamsService, sessions, {} as LiveStreamWatch, {} as AuthService, limits);
+  const limits = new RateLimits({
+    RATE_LIMIT_AUTH_PER_MIN: 30,
+    RATE_LIMIT_SESSIONS_PER_MIN: 10,
+    RATE_LIMIT_API_PER_MIN: 600,
+    RATE_LIMIT_MAX_CLIENTS: 100,
+  });
+  const gw = new WsGateway(
+    {} as never,
+    cfg,
+    {} as never,
+    {} as StreamsService,
+    sessions,
+    {} as LiveStreamWatch,
+    {} as AuthService,
+    limits,
+  );
   const internals = gw as unknown as {
     accept(ws: FakeSocket, req: unknown): void;
     publish(topic: string, message: string): void;
@@ -37,7 +51,13 @@ function setup() {
   };
   const connect = (url = '/ws') => {
     const ws = new FakeSocket();
-    internals.accept(ws, { socket: {}, url, ...(url.includes('token=') || url.includes('anon') ? {} : { [WS_PRINCIPAL]: { kind: 'key', keyId: 'k', scopes: ['read'] } }) });
+    internals.accept(ws, {
+      socket: {},
+      url,
+      ...(url.includes('token=') || url.includes('anon')
+        ? {}
+        : { [WS_PRINCIPAL]: { kind: 'key', keyId: 'k', scopes: ['read'] } }),
+    });
     return ws;
   };
   const say = (ws: FakeSocket, msg: unknown) => ws.emit('message', Buffer.from(JSON.stringify(msg)), false);
@@ -96,7 +116,12 @@ describe('WsGateway live sessions', () => {
     expect(last(mine)).toEqual({ type: 'subscribed', streamId: 'live_mine' });
     for (const other of ['live_other', 's_upload123', '*']) {
       say(mine, { type: 'subscribe', streamId: other });
-      expect(last(mine)).toMatchObject({ type: 'error', code: 'FORBIDDEN', streamId: other, message: expect.stringMatching(/allows only stream live_mine/) });
+      expect(last(mine)).toMatchObject({
+        type: 'error',
+        code: 'FORBIDDEN',
+        streamId: other,
+        message: expect.stringMatching(/allows only stream live_mine/),
+      });
     }
     internals.publish('live_mine', 'mine-1');
     internals.publish('live_other', 'other-1');
@@ -108,7 +133,11 @@ describe('WsGateway live sessions', () => {
     const { internals, connect, say } = setup();
     const anon = connect();
     say(anon, { type: 'subscribe', streamId: 'live_mine' });
-    expect(last(anon)).toMatchObject({ type: 'error', code: 'FORBIDDEN', message: expect.stringMatching(/need its session token/) });
+    expect(last(anon)).toMatchObject({
+      type: 'error',
+      code: 'FORBIDDEN',
+      message: expect.stringMatching(/need its session token/),
+    });
     say(anon, { type: 'subscribe', streamId: '*' });
     say(anon, { type: 'subscribe', streamId: 's_upload123' });
     internals.publish('live_mine', 'live-1');
@@ -120,7 +149,11 @@ describe('WsGateway live sessions', () => {
   it('closes a socket whose token is not valid, saying why', () => {
     const { connect } = setup();
     const bad = connect('/ws?token=forged');
-    expect(last(bad)).toMatchObject({ type: 'error', code: 'UNAUTHORIZED', message: expect.stringMatching(/not valid/) });
+    expect(last(bad)).toMatchObject({
+      type: 'error',
+      code: 'UNAUTHORIZED',
+      message: expect.stringMatching(/not valid/),
+    });
     expect(bad.close).toHaveBeenCalledWith(WS_CLOSE_UNAUTHORIZED, 'invalid session token');
   });
 
@@ -135,14 +168,29 @@ describe('WsGateway live sessions', () => {
 
 describe('WsGateway key guesses', () => {
   it('refuses the upgrade with 429 once an address has spent its failed-auth budget, like HTTP', async () => {
-    const limits = new RateLimits({ RATE_LIMIT_AUTH_PER_MIN: 30, RATE_LIMIT_SESSIONS_PER_MIN: 10, RATE_LIMIT_API_PER_MIN: 600, RATE_LIMIT_MAX_CLIENTS: 100 });
+    const limits = new RateLimits({
+      RATE_LIMIT_AUTH_PER_MIN: 30,
+      RATE_LIMIT_SESSIONS_PER_MIN: 10,
+      RATE_LIMIT_API_PER_MIN: 600,
+      RATE_LIMIT_MAX_CLIENTS: 100,
+    });
     const auth = { authenticate: async () => null } as unknown as AuthService; // every key is wrong
-    const gw = new WsGateway({} as never, { CORS_ORIGINS: [] } as unknown as GatewayConfig, {} as never, {} as StreamsService, {} as SessionService, {} as LiveStreamWatch, auth, limits);
+    const gw = new WsGateway(
+      {} as never,
+      { CORS_ORIGINS: [] } as unknown as GatewayConfig,
+      {} as never,
+      {} as StreamsService,
+      {} as SessionService,
+      {} as LiveStreamWatch,
+      auth,
+      limits,
+    );
     const verify = (ip: string) =>
       new Promise<[boolean, number | undefined, Record<string, string> | undefined]>((resolve) =>
         (gw as unknown as { verifyUpgrade(info: unknown, done: unknown): void }).verifyUpgrade(
           { req: { headers: {}, url: '/ws?key=glk_wrong', socket: { remoteAddress: ip } } },
-          (ok: boolean, code?: number, _message?: string, headers?: Record<string, string>) => resolve([ok, code, headers]),
+          (ok: boolean, code?: number, _message?: string, headers?: Record<string, string>) =>
+            resolve([ok, code, headers]),
         ),
       );
     const answers = [];

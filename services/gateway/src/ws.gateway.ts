@@ -13,7 +13,13 @@ import { LiveStreamWatch } from './sessions/live-watch.service';
 import type { SessionClaims } from './sessions/session-token';
 import { isLiveStream, SessionService } from './sessions/session.service';
 import { StreamsService } from './streams.service';
-import { MAX_CLIENT_MESSAGE_BYTES, parseClientMessage, recognitionMessage, streamMessage, type ClientMessage } from './ws.messages';
+import {
+  MAX_CLIENT_MESSAGE_BYTES,
+  parseClientMessage,
+  recognitionMessage,
+  streamMessage,
+  type ClientMessage,
+} from './ws.messages';
 
 interface Client {
   ws: WebSocket;
@@ -69,13 +75,16 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       maxPayload: MAX_CLIENT_MESSAGE_BYTES,
       // Looks up the API key (?key=, Authorization, X-API-Key) or UI cookie before the upgrade; a socket
       // without either (nor ?token=) is still upgraded, then told why and closed with 4401 (see accept).
-      verifyClient: (info: { req: IncomingMessage; origin?: string }, done: VerifyDone) => this.verifyUpgrade(info, done),
+      verifyClient: (info: { req: IncomingMessage; origin?: string }, done: VerifyDone) =>
+        this.verifyUpgrade(info, done),
     });
     this.wss.on('connection', (ws, req) => this.accept(ws, req));
     this.wss.on('error', (err) => this.log.error(`WebSocket server: ${String(err)}`));
     this.subs.push(
       this.bus.subscribe(RecognitionEvent.contract, (p) => this.publish(p.frame.source, recognitionMessage(p))),
-      this.bus.subscribe(StreamStatus.contract, (s: Stream) => this.publish(s.id, streamMessage(this.streams.present(s)))),
+      this.bus.subscribe(StreamStatus.contract, (s: Stream) =>
+        this.publish(s.id, streamMessage(this.streams.present(s))),
+      ),
     );
     this.unwatch = this.watch.onLost((s) => this.publish(s.id, streamMessage(s)));
     this.heartbeat = setInterval(() => this.checkAlive(), this.cfg.WS_PING_INTERVAL_MS);
@@ -100,7 +109,9 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     const req = info.req as AuthedRequest;
     // a browser sends the UI cookie with a cross-site WebSocket too: only our own pages and CORS_ORIGINS may open one
     if (!wsOriginAllowed(info.origin, req.headers.host, this.cfg.CORS_ORIGINS)) {
-      this.log.warn(`WebSocket from origin ${String(info.origin).slice(0, 200)} refused (not this host, not in CORS_ORIGINS)`);
+      this.log.warn(
+        `WebSocket from origin ${String(info.origin).slice(0, 200)} refused (not this host, not in CORS_ORIGINS)`,
+      );
       return done(false, 403, 'origin not allowed');
     }
     // key guesses over /ws spend the same per-address budget as over HTTP (429 once it is spent)
@@ -163,9 +174,16 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       return this.send(client, JSON.stringify({ type: 'unsubscribed', streamId: msg.streamId }));
     }
     const denied = forbidden(client, msg.streamId);
-    if (denied) return this.send(client, JSON.stringify({ type: 'error', code: 'FORBIDDEN', streamId: msg.streamId, message: denied }));
+    if (denied)
+      return this.send(
+        client,
+        JSON.stringify({ type: 'error', code: 'FORBIDDEN', streamId: msg.streamId, message: denied }),
+      );
     if (!client.topics.has(msg.streamId) && client.topics.size >= MAX_TOPICS_PER_CLIENT) {
-      return this.send(client, JSON.stringify({ type: 'error', message: `at most ${MAX_TOPICS_PER_CLIENT} subscriptions per connection` }));
+      return this.send(
+        client,
+        JSON.stringify({ type: 'error', message: `at most ${MAX_TOPICS_PER_CLIENT} subscriptions per connection` }),
+      );
     }
     client.topics.add(msg.streamId);
     const set = this.topics.get(msg.streamId) ?? new Set<Client>();
@@ -212,7 +230,9 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
 /** Why a socket may not subscribe to `topic`, or null when it may. */
 export function forbidden(client: Pick<Client, 'session'>, topic: string): string | null {
   if (client.session) {
-    return topic === client.session.streamId ? null : `forbidden: this connection's session token allows only stream ${client.session.streamId}`;
+    return topic === client.session.streamId
+      ? null
+      : `forbidden: this connection's session token allows only stream ${client.session.streamId}`;
   }
   return isLiveStream(topic) ? 'forbidden: results of a live stream need its session token (/ws?token=…)' : null;
 }

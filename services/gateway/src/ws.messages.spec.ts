@@ -2,7 +2,10 @@ import { parseClientMessage, recognitionMessage } from './ws.messages';
 
 describe('parseClientMessage', () => {
   it('accepts subscribe, unsubscribe and ping', () => {
-    expect(parseClientMessage('{"type":"subscribe","streamId":"cam-1"}')).toEqual({ ok: true, message: { type: 'subscribe', streamId: 'cam-1' } });
+    expect(parseClientMessage('{"type":"subscribe","streamId":"cam-1"}')).toEqual({
+      ok: true,
+      message: { type: 'subscribe', streamId: 'cam-1' },
+    });
     expect(parseClientMessage(Buffer.from('{"type":"unsubscribe","streamId":"*"}'))).toEqual({
       ok: true,
       message: { type: 'unsubscribe', streamId: '*' },

@@ -2,12 +2,20 @@ import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/c
 import type { z } from '@glimpse/contracts';
 import { GlimpseError } from '@glimpse/platform';
 
-/** Validates (and coerces) one handler argument against a zod schema; failures are 400s that name the field. */
+/**
+ * Validates (and coerces) one handler argument against a zod schema; failures are 400s that name the
+ * field. The OpenAPI document reads `schema` from the handler's pipes (openapi/document.ts).
+ */
 @Injectable()
 export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
-  constructor(private readonly schema: S) {}
+  /** `emptyBody`: what a request without a body stands for (else it is a 400). */
+  constructor(
+    readonly schema: S,
+    readonly opts: { emptyBody?: unknown } = {},
+  ) {}
 
   transform(value: unknown, meta: ArgumentMetadata): z.infer<S> {
+    if (meta.type === 'body' && value === undefined && 'emptyBody' in this.opts) value = this.opts.emptyBody;
     if (meta.type === 'body' && value === undefined) {
       throw new GlimpseError('INVALID_REQUEST', 'missing body: send a JSON object with Content-Type: application/json');
     }
@@ -34,4 +42,17 @@ export function formatIssues(error: z.ZodError, where: string): string {
     return path ? `${path}: ${i.message}` : i.message;
   });
   return `invalid ${where}: ${issues.join('; ')}`;
+}
+
+/**
+ * Passes a query through unvalidated, naming its schema for the OpenAPI document: for a handler that must
+ * clean up (a saved upload) when validation fails, and so validates the query itself.
+ */
+@Injectable()
+export class RawQuery<S extends z.ZodType> implements PipeTransform<unknown, unknown> {
+  constructor(readonly schema: S) {}
+
+  transform(value: unknown): unknown {
+    return value;
+  }
 }

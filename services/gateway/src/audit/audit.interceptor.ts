@@ -6,7 +6,7 @@ import type { AuditRecord } from '@glimpse/contracts';
 import { principalOf } from '../auth/auth.guard';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { AuditRecorder } from './audit.recorder';
-import { AUDITED_ROUTES, touched, type CallFacts } from './audit.routes';
+import { auditCountOf, touched, type CallFacts, type FaceCount } from './audit.routes';
 
 type Noted = NonNullable<CallFacts['noted']>;
 const NOTED = Symbol('glimpse:audit-noted');
@@ -20,7 +20,7 @@ export function noteAudit(req: Request, noted: Noted): void {
 
 /**
  * Appends an audit record (docs/privacy.md) for every call to a route that reads or writes face data
- * (AUDITED_ROUTES), once it is answered or failed: who (the API key or cookie's key id, ADMIN_API_KEY,
+ * (`@Audited`, audit.routes.ts), once it is answered or failed: who (the API key or cookie's key id, ADMIN_API_KEY,
  * or a live session), what (route, status, persons touched, faces), when and from where. Runs after the
  * AuthGuard, so calls refused by it are not recorded (they touched nothing). Never awaits the store.
  */
@@ -35,7 +35,7 @@ export class AuditInterceptor implements NestInterceptor {
     if (!this.cfg.AUDIT_ENABLED || ctx.getType() !== 'http') return next.handle();
     const req = ctx.switchToHttp().getRequest<Request>();
     const route = (req.route as { path?: unknown } | undefined)?.path;
-    const count = typeof route === 'string' ? AUDITED_ROUTES.get(`${req.method} ${route}`) : undefined;
+    const count = auditCountOf(ctx.getHandler());
     if (!count || typeof route !== 'string') return next.handle();
     const at = new Date();
     const res = ctx.switchToHttp().getResponse<Response>();
@@ -45,7 +45,9 @@ export class AuditInterceptor implements NestInterceptor {
     res.once('close', () => {
       // auditing is best effort by design (a bounded buffer): it must never fail the caller's request
       try {
-        this.recorder.record(this.recordOf(req, route, count, at, res.writableFinished ? res.statusCode : CLIENT_CLOSED, reply));
+        this.recorder.record(
+          this.recordOf(req, route, count, at, res.writableFinished ? res.statusCode : CLIENT_CLOSED, reply),
+        );
       } catch {
         /* nothing to add about a request that broke the record's own schema */
       }
@@ -53,9 +55,18 @@ export class AuditInterceptor implements NestInterceptor {
     return next.handle().pipe(tap({ next: (value) => (reply = value) }));
   }
 
-  private recordOf(req: Request, route: string, count: NonNullable<ReturnType<typeof AUDITED_ROUTES.get>>, at: Date, status: number, reply: unknown): AuditRecord {
+  private recordOf(
+    req: Request,
+    route: string,
+    count: FaceCount,
+    at: Date,
+    status: number,
+    reply: unknown,
+  ): AuditRecord {
     const p = principalOf(req);
-    const params = Object.fromEntries(Object.entries(req.params ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join('/') : v]));
+    const params = Object.fromEntries(
+      Object.entries(req.params ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join('/') : v]),
+    );
     const actor: AuditRecord['actor'] =
       p && p.kind !== 'session' ? { kind: p.kind, id: p.keyId } : { kind: 'session', id: params.sessionId ?? null };
     const facts: CallFacts = { params, body: req.body, reply, noted: (req as Request & { [NOTED]?: Noted })[NOTED] };

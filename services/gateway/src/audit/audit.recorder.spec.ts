@@ -39,6 +39,9 @@ describe('AuditRecorder', () => {
 
   it('keeps records while the matcher is unreachable and sends them again later, the same ids', async () => {
     const { request, recorder } = setup();
+    // the backoff reads the clock: held still, then moved past it (a busy machine must not decide the test)
+    let now = 1_000_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
     request.mockRejectedValueOnce(new GlimpseError('SERVICE_UNAVAILABLE', 'no matcher'));
     const a = rec();
     recorder.record(a);
@@ -46,10 +49,12 @@ describe('AuditRecorder', () => {
     expect(recorder.pending).toBe(1);
     expect(await recorder.flush()).toBe(false); // backing off: not sent again at once
     expect(request).toHaveBeenCalledTimes(1);
-    await new Promise((r) => setTimeout(r, 30));
+    now += 30; // past the first backoff (2 × AUDIT_FLUSH_MS)
+    clock.mockImplementation(() => now);
     request.mockResolvedValue({ stored: 1 });
     expect(await recorder.flush()).toBe(true);
     expect(request.mock.calls[1][1].records[0].id).toBe(a.id);
+    clock.mockRestore();
   });
 
   it('is bounded: past AUDIT_BUFFER_MAX the oldest records are dropped and counted', () => {

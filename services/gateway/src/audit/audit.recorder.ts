@@ -43,8 +43,10 @@ export class AuditRecorder implements OnApplicationBootstrap, OnApplicationShutd
     clearInterval(this.timer);
     this.retryAt = 0;
     const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
-    while (this.buffer.length && Date.now() < deadline && (await this.flush(Math.max(1, deadline - Date.now())))) this.retryAt = 0;
-    if (this.buffer.length) this.log.warn(`${this.buffer.length} audit records not stored: the matcher did not take them before shutdown`);
+    while (this.buffer.length && Date.now() < deadline && (await this.flush(Math.max(1, deadline - Date.now()))))
+      this.retryAt = 0;
+    if (this.buffer.length)
+      this.log.warn(`${this.buffer.length} audit records not stored: the matcher did not take them before shutdown`);
   }
 
   /** Buffers a record; one that breaks the contract is dropped here, so it cannot block a batch later. */
@@ -59,7 +61,8 @@ export class AuditRecorder implements OnApplicationBootstrap, OnApplicationShutd
     const over = this.buffer.length - this.cfg.AUDIT_BUFFER_MAX;
     if (over > 0) {
       this.buffer.splice(0, over);
-      if (this.dropped === 0 || this.dropped % 1000 === 0) this.log.warn(`audit buffer full (${this.cfg.AUDIT_BUFFER_MAX}): dropping the oldest records`);
+      if (this.dropped === 0 || this.dropped % 1000 === 0)
+        this.log.warn(`audit buffer full (${this.cfg.AUDIT_BUFFER_MAX}): dropping the oldest records`);
       this.dropped += over;
     }
   }
@@ -90,7 +93,8 @@ export class AuditRecorder implements OnApplicationBootstrap, OnApplicationShutd
         }
         this.failures++;
         this.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, this.cfg.AUDIT_FLUSH_MS * 2 ** this.failures);
-        if (this.failures === 1) this.log.warn(`audit records wait in memory: ${err instanceof Error ? err.message : String(err)}`);
+        if (this.failures === 1)
+          this.log.warn(`audit records wait in memory: ${err instanceof Error ? err.message : String(err)}`);
       },
     );
     await this.sending;

@@ -1,3 +1,4 @@
+import { SetMetadata } from '@nestjs/common';
 import { MAX_AUDIT_PERSONS } from '@glimpse/contracts';
 
 /** What one audited call touched: the persons (ids) and how many faces it returned, stored or erased. */
@@ -15,50 +16,36 @@ export interface CallFacts {
   noted?: Partial<Pick<Touched, 'personIds' | 'faces'>>;
 }
 
-type FaceCount = (f: CallFacts) => number;
+export type FaceCount = (f: CallFacts) => number;
 
 const arrayLength = (v: unknown, key: string): number => {
   const a = (v as Record<string, unknown> | null)?.[key];
   return Array.isArray(a) ? a.length : 0;
 };
-const facesOfReply: FaceCount = (f) => arrayLength(f.reply, 'faces');
-const itemsOfReply: FaceCount = (f) => arrayLength(f.reply, 'items');
-const one: FaceCount = () => 1;
-const none: FaceCount = () => 0;
+
+/** How an audited route counts the faces of one call. */
+export const AuditCount = {
+  facesOfReply: (f: CallFacts) => arrayLength(f.reply, 'faces'),
+  itemsOfReply: (f: CallFacts) => arrayLength(f.reply, 'items'),
+  one: () => 1,
+  two: () => 2,
+  none: () => 0,
+  /** The faces the handler noted (`noteAudit`), for answers that are no JSON (an image). */
+  noted: (f: CallFacts) => f.noted?.faces ?? 0,
+  deletedFaces: (f: CallFacts) => Number((f.reply as { deletedFaces?: number } | null)?.deletedFaces ?? 0),
+} satisfies Record<string, FaceCount>;
+
+export const AUDIT_METADATA = 'glimpse:audit';
 
 /**
- * The routes that read or write face data (`METHOD template`), each with how its faces are counted.
- * A test checks that every one is a route the gateway serves, so a renamed route cannot drop out silently.
+ * Declares that a route reads or writes face data: AuditInterceptor records each call (docs/privacy.md),
+ * counting its faces with `count`. A test checks that no public route is audited.
  */
-export const AUDITED_ROUTES: ReadonlyMap<string, FaceCount> = new Map<string, FaceCount>([
-  ['POST /api/v1/recognize', facesOfReply],
-  ['POST /api/v1/encode', facesOfReply],
-  ['POST /api/v1/search', one],
-  ['POST /api/v1/verify', () => 2],
-  ['GET /api/v1/persons', none],
-  ['POST /api/v1/persons', facesOfReply],
-  ['GET /api/v1/persons/:id', facesOfReply],
-  ['PATCH /api/v1/persons/:id', none],
-  ['DELETE /api/v1/persons/:id', (f) => Number((f.reply as { deletedFaces?: number } | null)?.deletedFaces ?? 0)],
-  ['POST /api/v1/persons/:id/faces', facesOfReply],
-  ['POST /api/v1/persons/:id/merge', none],
-  ['GET /api/v1/persons/:id/export', none],
-  ['GET /api/v1/faces', itemsOfReply],
-  ['GET /api/v1/faces/:id/crop', one],
-  ['POST /api/v1/faces/:id/move', one],
-  ['POST /api/v1/faces/:id/reject', one],
-  ['GET /api/v1/sightings', none],
-  ['GET /api/v1/sightings/:id', none],
-  ['GET /api/v1/review', none],
-  ['POST /api/v1/review/different', none],
-  ['POST /api/v1/streams', none],
-  ['POST /api/v1/streams/upload', none],
-  ['POST /api/v1/cameras', none],
-  ['POST /api/v1/sessions', none],
-  ['POST /api/v1/whip/:sessionId', none],
-  ['POST /api/v1/crops/rotate-key', none],
-  ['GET /api/v1/audit', none],
-]);
+export const Audited = (count: FaceCount) => SetMetadata(AUDIT_METADATA, count);
+
+/** The count an audited handler declares, or undefined. */
+export const auditCountOf = (handler: object): FaceCount | undefined =>
+  Reflect.getMetadata(AUDIT_METADATA, handler) as FaceCount | undefined;
 
 const PERSON_KEYS = new Set(['personId', 'fromPersonId', 'toPersonId', 'sourceId', 'targetId']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -71,7 +58,8 @@ const MAX_DEPTH = 5;
  */
 export function touched(route: string, count: FaceCount, f: CallFacts): Touched {
   const ids = new Set<string>(f.noted?.personIds ?? []);
-  if (route.startsWith('/api/v1/persons/:id') && f.params.id && UUID.test(f.params.id)) ids.add(f.params.id.toLowerCase());
+  if (route.startsWith('/api/v1/persons/:id') && f.params.id && UUID.test(f.params.id))
+    ids.add(f.params.id.toLowerCase());
   collect(f.body, ids, false, 0);
   collect(f.reply, ids, route === '/api/v1/persons' || route.startsWith('/api/v1/persons/:id'), 0);
   const all = [...ids];

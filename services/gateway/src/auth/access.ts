@@ -2,10 +2,10 @@ import { SetMetadata } from '@nestjs/common';
 import type { Scope } from './api-key';
 
 /**
- * Who may call a route, declared on the controller method (or its class) and read from the matched
- * route, never from the request's path string: by earlyAuth before any body is read (through the
- * route table, auth/route-table.ts) and again by AuthGuard (through Nest's Reflector). Every route
- * must declare its access; the gateway refuses to start otherwise.
+ * Who may call a route, declared on the controller method (or its class) and read by AuthGuard through
+ * Nest's Reflector from the handler Express routed to, never from the request's path string, before any
+ * body is read (bodies are read by interceptors: http/body.ts). Every route must declare its access;
+ * the gateway refuses to start otherwise (auth/route-table.ts).
  */
 
 /** Routes that take a camera session's bearer token: its WHIP resource, its live stream, crops of its faces. */
@@ -41,12 +41,16 @@ export class AccessDeclarationError extends Error {
  */
 export function resolveAccess(declared: unknown, live: unknown, where: string): RouteAccess {
   const liveKind = (LIVE_KINDS as readonly unknown[]).includes(live) ? (live as LiveKind) : null;
-  if (live !== undefined && liveKind === null) throw new AccessDeclarationError(`${where}: unknown @LiveSession(${String(live)})`);
+  if (live !== undefined && liveKind === null)
+    throw new AccessDeclarationError(`${where}: unknown @LiveSession(${String(live)})`);
   if (declared === 'public') {
     if (liveKind) throw new AccessDeclarationError(`${where}: @Public() cannot be combined with @LiveSession()`);
     return { public: true };
   }
-  if (declared === 'read' || declared === 'write' || declared === 'admin') return { public: false, scope: declared, live: liveKind };
+  if (declared === 'read' || declared === 'write' || declared === 'admin')
+    return { public: false, scope: declared, live: liveKind };
   if (declared === undefined && liveKind) return { public: false, scope: null, live: liveKind };
-  throw new AccessDeclarationError(`${where}: declares no access: add @RequireScope(...), @Public() or @LiveSession(...)`);
+  throw new AccessDeclarationError(
+    `${where}: declares no access: add @RequireScope(...), @Public() or @LiveSession(...)`,
+  );
 }

@@ -20,7 +20,14 @@ describe('API keys', () => {
   });
 
   it('refuse malformed keys', () => {
-    for (const bad of ['', 'glk_', 'glk_short_secret', 'abc', `glk_${'a'.repeat(16)}_${'b'.repeat(42)}`, `xyz_${'a'.repeat(16)}_${'b'.repeat(43)}`]) {
+    for (const bad of [
+      '',
+      'glk_',
+      'glk_short_secret',
+      'abc',
+      `glk_${'a'.repeat(16)}_${'b'.repeat(42)}`,
+      `xyz_${'a'.repeat(16)}_${'b'.repeat(43)}`,
+    ]) {
       expect(parseApiKey(bad)).toBeNull();
     }
   });
@@ -50,7 +57,12 @@ describe('scopes', () => {
 
 describe('UI session cookie', () => {
   const secret = Buffer.from('k'.repeat(32));
-  const claims = { kid: 'abc', sid: 's'.repeat(22), scopes: ['read' as const], exp: Math.floor(Date.now() / 1000) + 60 };
+  const claims = {
+    kid: 'abc',
+    sid: 's'.repeat(22),
+    scopes: ['read' as const],
+    exp: Math.floor(Date.now() / 1000) + 60,
+  };
 
   it('round-trips its claims', () => {
     expect(verifyUiSession(signUiSession(claims, secret), secret)).toEqual(claims);

@@ -35,7 +35,9 @@ export class ApiKeyStore {
 
   private bucket(): Promise<KV> {
     if (!this.kv) {
-      const p = this.bus.nc.jetstream().views.kv(API_KEYS_BUCKET, { history: 1, replicas: this.bus.jetStreamReplicas() });
+      const p = this.bus.nc
+        .jetstream()
+        .views.kv(API_KEYS_BUCKET, { history: 1, replicas: this.bus.jetStreamReplicas() });
       p.catch(() => (this.kv = undefined));
       this.kv = p;
     }
@@ -44,7 +46,9 @@ export class ApiKeyStore {
 
   private revoked(_ttlS: number): Promise<KV> {
     if (!this.revokedKv) {
-      const p = this.bus.nc.jetstream().views.kv(REVOKED_SESSIONS_BUCKET, { history: 1, ttl: REVOKED_TTL_MS, replicas: this.bus.jetStreamReplicas() });
+      const p = this.bus.nc
+        .jetstream()
+        .views.kv(REVOKED_SESSIONS_BUCKET, { history: 1, ttl: REVOKED_TTL_MS, replicas: this.bus.jetStreamReplicas() });
       p.catch(() => (this.revokedKv = undefined));
       this.revokedKv = p;
     }
@@ -114,7 +118,9 @@ export class ApiKeyStore {
     const now = Date.now();
     if (!stored.lastUsedAt || now - Date.parse(stored.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
       // compare-and-set on the revision read, so that a key deleted meanwhile is never brought back
-      void kv.update(stored.id, json({ ...stored, lastUsedAt: new Date(now).toISOString() }), entry.revision).catch(() => undefined);
+      void kv
+        .update(stored.id, json({ ...stored, lastUsedAt: new Date(now).toISOString() }), entry.revision)
+        .catch(() => undefined);
     }
     return stored;
   }

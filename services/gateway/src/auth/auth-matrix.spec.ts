@@ -1,7 +1,12 @@
 import { authMatrix, CREDENTIALS, expectFor, meets, spellings, type MatrixCase } from './auth-matrix';
 import { ROUTE_METHODS, type RouteEntry } from './route-table';
 
-const route = (method: RouteEntry['method'], template: string, access: RouteEntry['access']): RouteEntry => ({ method, template, access, handler: `X.${method}` });
+const route = (method: RouteEntry['method'], template: string, access: RouteEntry['access']): RouteEntry => ({
+  method,
+  template,
+  access,
+  handler: `X.${method}`,
+});
 const ENTRIES: RouteEntry[] = [
   route('GET', '/api/v1/persons', { public: false, scope: 'read', live: null }),
   route('POST', '/api/v1/api-keys', { public: false, scope: 'admin', live: null }),
@@ -13,18 +18,28 @@ const param = (name: string) => (name === 'sessionId' ? 'own-session' : 'ID');
 
 describe('auth matrix', () => {
   const cases = authMatrix(ENTRIES, { param });
-  const find = (p: Partial<MatrixCase>) => cases.filter((c) => Object.entries(p).every(([k, v]) => c[k as keyof MatrixCase] === v));
+  const find = (p: Partial<MatrixCase>) =>
+    cases.filter((c) => Object.entries(p).every(([k, v]) => c[k as keyof MatrixCase] === v));
 
   it('covers every route × method × credential × spelling', () => {
-    const perTemplate = (t: string) => new Set(find({ template: t, method: 'GET', credential: 'none' }).map((c) => c.spelling)).size;
-    const expected = ENTRIES.reduce((n, e) => n + perTemplate(e.template) * ROUTE_METHODS.length * CREDENTIALS.length, 0);
+    const perTemplate = (t: string) =>
+      new Set(find({ template: t, method: 'GET', credential: 'none' }).map((c) => c.spelling)).size;
+    const expected = ENTRIES.reduce(
+      (n, e) => n + perTemplate(e.template) * ROUTE_METHODS.length * CREDENTIALS.length,
+      0,
+    );
     expect(cases).toHaveLength(expected);
     expect(perTemplate('/api/v1/faces/:id/crop')).toBe(1 + 5 + 11 + 4); // canonical, case × 4 literals + all, 11 structural, 4 escapes through :id
   });
 
   it('expects the documented status of each caller on the canonical path', () => {
     const status = (template: string, method: string, credential: string) =>
-      find({ template, method: method as MatrixCase['method'], credential: credential as MatrixCase['credential'], spelling: 'canonical' })[0].expected;
+      find({
+        template,
+        method: method as MatrixCase['method'],
+        credential: credential as MatrixCase['credential'],
+        spelling: 'canonical',
+      })[0].expected;
     expect(status('/api/v1/api-keys', 'POST', 'none')).toEqual({ kind: 'status', status: 401 });
     expect(status('/api/v1/api-keys', 'POST', 'malformed')).toEqual({ kind: 'status', status: 401 });
     expect(status('/api/v1/api-keys', 'POST', 'read')).toEqual({ kind: 'status', status: 403 });
@@ -43,7 +58,9 @@ describe('auth matrix', () => {
   it('expects every other spelling of an API path refused before auth: 404 for case, 400 for the rest', () => {
     const upper = find({ template: '/api/v1/api-keys', method: 'POST', credential: 'none', spelling: 'case:api' })[0];
     expect(upper).toMatchObject({ path: '/API/v1/api-keys', expected: { kind: 'status', status: 404 } });
-    const byName = Object.fromEntries(find({ template: '/api/v1/api-keys', method: 'POST', credential: 'admin' }).map((c) => [c.spelling, c.path]));
+    const byName = Object.fromEntries(
+      find({ template: '/api/v1/api-keys', method: 'POST', credential: 'admin' }).map((c) => [c.spelling, c.path]),
+    );
     expect(byName).toMatchObject({
       'case:api-keys': '/api/v1/API-KEYS',
       'case:all': '/API/V1/API-KEYS',
@@ -57,7 +74,8 @@ describe('auth matrix', () => {
       'trailing-slash': '/api/v1/api-keys/',
       matrix: '/api/v1/api-keys;x',
     });
-    for (const c of find({ template: '/healthz' }).filter((c) => c.spelling !== 'canonical')) expect(c.expected).toEqual({ kind: 'refused' });
+    for (const c of find({ template: '/healthz' }).filter((c) => c.spelling !== 'canonical'))
+      expect(c.expected).toEqual({ kind: 'refused' });
     expect(spellings([{ text: 'ID', literal: false }]).some((s) => s.name.startsWith('case:'))).toBe(false);
   });
 

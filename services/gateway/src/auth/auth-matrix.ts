@@ -5,7 +5,7 @@ import { ROUTE_METHODS, type RouteEntry, type RouteMethod } from './route-table'
  * The documented access policy as a test oracle: every route of the route table × every kind of
  * caller × spellings of its path × every method, each with the status the gateway must answer. Pure,
  * so a new route is covered by the matrix test (test/integration/auth-matrix.test.ts) without anyone
- * writing a test for it. The oracle is written out here, independently of earlyAuth and AuthGuard.
+ * writing a test for it. The oracle is written out here, independently of AuthGuard and the router.
  */
 
 export const CREDENTIALS = ['none', 'malformed', 'read', 'write', 'admin', 'session'] as const;
@@ -13,11 +13,12 @@ export const CREDENTIALS = ['none', 'malformed', 'read', 'write', 'admin', 'sess
 export type Credential = (typeof CREDENTIALS)[number];
 
 /**
- * `allowed`: past authorization (any answer but 401/403, earlyAuth's 404/405, or a 500); `open`: a public
+ * `allowed`: past authorization (any answer but 401/403, the router's 404/405, or a 500); `open`: a public
  * route, whose handler may answer anything but a 500 (GET /api/v1/auth/session says 401 "not signed in");
  * `refused`: a 4xx, never 2xx.
  */
-export type Expected = { kind: 'status'; status: number } | { kind: 'allowed' } | { kind: 'open' } | { kind: 'refused' };
+export type Expected =
+  { kind: 'status'; status: number } | { kind: 'allowed' } | { kind: 'open' } | { kind: 'refused' };
 
 export interface MatrixCase {
   template: string;
@@ -51,8 +52,14 @@ export function spellings(segs: readonly Segment[]): { name: string; path: strin
   const texts = segs.map((s) => s.text);
   const out: { name: string; path: string; status: number }[] = [];
   const literals = segs.map((s, i) => ({ ...s, i })).filter((s) => s.literal && /[a-z]/.test(s.text));
-  for (const { text, i } of literals) out.push({ name: `case:${text}`, path: join(texts.map((t, j) => (j === i ? t.toUpperCase() : t))), status: 404 });
-  if (literals.length > 1) out.push({ name: 'case:all', path: join(texts.map((t, j) => (segs[j].literal ? t.toUpperCase() : t))), status: 404 });
+  for (const { text, i } of literals)
+    out.push({ name: `case:${text}`, path: join(texts.map((t, j) => (j === i ? t.toUpperCase() : t))), status: 404 });
+  if (literals.length > 1)
+    out.push({
+      name: 'case:all',
+      path: join(texts.map((t, j) => (segs[j].literal ? t.toUpperCase() : t))),
+      status: 404,
+    });
   if (literals.length) {
     const { text, i } = literals[literals.length - 1];
     const first = `%${text.charCodeAt(0).toString(16).toUpperCase()}${text.slice(1)}`;
@@ -72,11 +79,17 @@ export function spellings(segs: readonly Segment[]): { name: string; path: strin
     { name: 'trailing-slash', path: `${canonical}/`, status: 400 },
     { name: 'matrix', path: `${canonical};x`, status: 400 },
   );
-  if (texts.length > 1) out.push({ name: 'enc-slash', path: `${join(texts.slice(0, -1))}%2F${texts[texts.length - 1]}`, status: 400 });
+  if (texts.length > 1)
+    out.push({ name: 'enc-slash', path: `${join(texts.slice(0, -1))}%2F${texts[texts.length - 1]}`, status: 400 });
   // a parameter that climbs out of /api when read leniently, while the raw path still routes to it
   const param = segs.findIndex((s) => !s.literal);
   if (param >= 0) {
-    for (const [name, up] of [['escape-enc-slash', '..%2f'], ['escape-enc-backslash', '..%5c'], ['escape-double-enc', '..%252f'], ['escape-backslash', '..\\']]) {
+    for (const [name, up] of [
+      ['escape-enc-slash', '..%2f'],
+      ['escape-enc-backslash', '..%5c'],
+      ['escape-double-enc', '..%252f'],
+      ['escape-backslash', '..\\'],
+    ]) {
       out.push({ name, path: join(texts.map((t, j) => (j === param ? `${up.repeat(4)}x` : t))), status: 400 });
     }
   }
@@ -85,7 +98,8 @@ export function spellings(segs: readonly Segment[]): { name: string; path: strin
 
 /** What a caller gets for `method` on a canonical path served by `routes` (all the entries of that path). */
 export function expectFor(routes: readonly RouteEntry[], method: RouteMethod, credential: Credential): Expected {
-  const route = routes.find((r) => r.method === method) ?? (method === 'HEAD' ? routes.find((r) => r.method === 'GET') : undefined);
+  const route =
+    routes.find((r) => r.method === method) ?? (method === 'HEAD' ? routes.find((r) => r.method === 'GET') : undefined);
   if (!route) return { kind: 'status', status: 405 };
   const a = route.access;
   if (a.public) return { kind: 'open' };
@@ -106,7 +120,9 @@ function segmentsOf(template: string, opts: MatrixOptions): Segment[] {
     .split('/')
     .slice(1)
     .filter(Boolean)
-    .map((s) => (s.startsWith(':') ? { text: opts.param(s.slice(1), template), literal: false } : { text: s, literal: true }));
+    .map((s) =>
+      s.startsWith(':') ? { text: opts.param(s.slice(1), template), literal: false } : { text: s, literal: true },
+    );
 }
 
 /** Whether a template serves a concrete canonical path (prefix entries also everything below them). */
@@ -126,7 +142,9 @@ export function authMatrix(entries: readonly RouteEntry[], opts: MatrixOptions):
     const routes = entries.filter((e) => serves(e, path));
     // a case variant that is itself a path of some route (`/streams/UPLOAD` is `/streams/:id`) is no other spelling of this one
     // (an escape spelling is meant to be served by this route's template, and must still be refused)
-    const variants = spellings(segs).filter((v) => v.name.startsWith('escape-') || !entries.some((e) => serves(e, v.path)));
+    const variants = spellings(segs).filter(
+      (v) => v.name.startsWith('escape-') || !entries.some((e) => serves(e, v.path)),
+    );
     for (const method of ROUTE_METHODS) {
       for (const credential of CREDENTIALS) {
         const base = { template, method, credential };
@@ -142,7 +160,7 @@ export function authMatrix(entries: readonly RouteEntry[], opts: MatrixOptions):
 }
 
 /**
- * Whether an answer meets the expectation. `byRouteCheck`: the 404/405 came from earlyAuth's route
+ * Whether an answer meets the expectation. `byRouteCheck`: the 404/405 came from the router's route
  * lookup (no such path, method not routed), not from a handler (an unknown id, WHIP's trickle PATCH).
  */
 export function meets(expected: Expected, status: number, byRouteCheck = false): boolean {

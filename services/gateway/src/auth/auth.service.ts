@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { bearerToken } from '../sessions/session-token';
 import { SessionService } from '../sessions/session.service';
-import { KEY_PREFIX, parseApiKey, readCookie, signUiSession, UI_COOKIE, verifyUiSession, type Scope } from './api-key';
+import { parseApiKey, readCookie, signUiSession, UI_COOKIE, verifyUiSession, type Scope } from './api-key';
 import { ApiKeyStore } from './api-key.store';
 
 /** Who is calling: an API key, the UI's session cookie, or (live routes only) a camera session token. */
@@ -54,7 +54,8 @@ export class AuthService implements OnApplicationBootstrap {
     if (!key) return null;
     if (this.bootstrapHash) {
       const given = sha(key);
-      if (timingSafeEqual(given, this.bootstrapHash)) return { kind: 'bootstrap', keyId: BOOTSTRAP_KEY_ID, scopes: ['admin'] };
+      if (timingSafeEqual(given, this.bootstrapHash))
+        return { kind: 'bootstrap', keyId: BOOTSTRAP_KEY_ID, scopes: ['admin'] };
     }
     if (!parseApiKey(key)) return null;
     const stored = await this.keys.verify(key);
@@ -73,13 +74,15 @@ export class AuthService implements OnApplicationBootstrap {
 
   /**
    * The caller's API key or UI cookie: `Authorization: Bearer glk_…`, `X-API-Key`, `?key=` (WebSocket
-   * only, `allowQuery`) or the `glimpse_ui` cookie. `undefined` when none was presented, null when one was but is not valid.
+   * only, `allowQuery`) or the `glimpse_ui` cookie. `undefined` when none was presented, null when one was but is not valid:
+   * any bearer token counts as a presented key (a guess at ADMIN_API_KEY need not look like a glk_ key), so that
+   * a wrong one is charged to the failed-auth budget. Camera session tokens are AuthGuard's, before this is asked.
    */
   async authenticate(req: IncomingMessage, allowQuery = false): Promise<Principal | null | undefined> {
     const bearer = bearerToken(req.headers.authorization);
     const header = req.headers['x-api-key'];
     const query = allowQuery ? new URL(req.url ?? '/', 'http://x').searchParams.get('key') : null;
-    const key = (Array.isArray(header) ? header[0] : header) ?? (bearer && (bearer.startsWith(KEY_PREFIX) || this.isBootstrap(bearer)) ? bearer : undefined) ?? query ?? undefined;
+    const key = (Array.isArray(header) ? header[0] : header) ?? bearer ?? query ?? undefined;
     if (key !== undefined) return this.verifyKey(key);
     const cookie = readCookie(req.headers.cookie, UI_COOKIE);
     if (cookie !== undefined) return this.verifyCookie(cookie);
@@ -95,6 +98,12 @@ export class AuthService implements OnApplicationBootstrap {
   /** A signed cookie value carrying the principal's scopes, valid SESSION_TTL_S. */
   openUiSession(p: Principal): { value: string; exp: number } {
     const exp = Math.floor(Date.now() / 1000) + this.cfg.SESSION_TTL_S;
-    return { value: signUiSession({ kid: p.keyId, sid: randomBytes(16).toString('base64url'), scopes: p.scopes, exp }, this.sessions.signingKey), exp };
+    return {
+      value: signUiSession(
+        { kid: p.keyId, sid: randomBytes(16).toString('base64url'), scopes: p.scopes, exp },
+        this.sessions.signingKey,
+      ),
+      exp,
+    };
   }
 }

@@ -1,16 +1,14 @@
-import type { INestApplication, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { ACCESS_METADATA, LIVE_METADATA, resolveAccess, type LiveKind, type RouteAccess } from './access';
 
 /**
- * Every route the gateway serves, with the access its handler declares (auth/access.ts), built once
- * at startup from Nest's controllers. earlyAuth matches requests against it exactly as Express's
- * router does with 'case sensitive routing' and 'strict routing' (app.ts): case-sensitive, no
- * trailing slash, `:param` = one non-empty raw segment. So what earlyAuth checks is what the handler
- * declares, whatever the spelling of the path.
+ * Every route the gateway serves, with the access its handler declares (auth/access.ts), listed once at
+ * startup from Nest's controllers: the gateway refuses to start when a route declares no access, or when
+ * two routes that can match one path declare different access. Routing itself is Express's (app.ts);
+ * the auth matrix test and the OpenAPI document walk this list.
  */
 
 export const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -25,11 +23,6 @@ export interface RouteEntry {
   /** `Controller.method`, for messages. */
   handler: string;
 }
-
-export type RouteMatch =
-  | { kind: 'route'; route: RouteEntry; params: Record<string, string> }
-  | { kind: 'method'; allow: RouteMethod[] }
-  | { kind: 'none' };
 
 export class RouteTableError extends Error {
   override readonly name = 'RouteTableError';
@@ -50,11 +43,18 @@ interface Compiled extends RouteEntry {
 
 function compile(entry: RouteEntry): Compiled {
   const segments = entry.template === '/' ? [] : segmentsOf(entry.template);
-  const bad = !entry.template.startsWith('/') || segments.some((s) => s === '.' || s === '..' || (!LITERAL.test(s) && !PARAM.test(s)));
-  if (bad) throw new RouteTableError(`${entry.handler}: unsupported path template '${entry.template}' (only literal segments and :params)`);
+  const bad =
+    !entry.template.startsWith('/') ||
+    segments.some((s) => s === '.' || s === '..' || (!LITERAL.test(s) && !PARAM.test(s)));
+  if (bad)
+    throw new RouteTableError(
+      `${entry.handler}: unsupported path template '${entry.template}' (only literal segments and :params)`,
+    );
   const live = entry.access.public ? null : entry.access.live;
   if (live && !segments.includes(`:${LIVE_PARAM[live]}`)) {
-    throw new RouteTableError(`${entry.handler}: @LiveSession('${live}') needs a :${LIVE_PARAM[live]} param in '${entry.template}'`);
+    throw new RouteTableError(
+      `${entry.handler}: @LiveSession('${live}') needs a :${LIVE_PARAM[live]} param in '${entry.template}'`,
+    );
   }
   return { ...entry, segments };
 }
@@ -66,16 +66,10 @@ function overlaps(a: Compiled, b: Compiled): boolean {
   if (a.method !== b.method) return false;
   const [short, long] = a.segments.length <= b.segments.length ? [a, b] : [b, a];
   if (short.segments.length !== long.segments.length && !short.prefix) return false;
-  return short.segments.every((x, i) => x === long.segments[i] || x.startsWith(':') || long.segments[i].startsWith(':'));
+  return short.segments.every(
+    (x, i) => x === long.segments[i] || x.startsWith(':') || long.segments[i].startsWith(':'),
+  );
 }
-
-const decode = (s: string) => {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-};
 
 export class RouteTable {
   private readonly routes: Compiled[];
@@ -86,7 +80,9 @@ export class RouteTable {
       for (let j = i + 1; j < this.routes.length; j++) {
         const [a, b] = [this.routes[i], this.routes[j]];
         if (overlaps(a, b) && !sameAccess(a.access, b.access)) {
-          throw new RouteTableError(`${a.handler} (${a.method} ${a.template}) and ${b.handler} (${b.template}) can match the same path with different access`);
+          throw new RouteTableError(
+            `${a.handler} (${a.method} ${a.template}) and ${b.handler} (${b.template}) can match the same path with different access`,
+          );
         }
       }
     }
@@ -95,41 +91,22 @@ export class RouteTable {
   get entries(): readonly RouteEntry[] {
     return this.routes.map(({ segments: _s, ...e }) => e);
   }
-
-  /** The route a canonical path takes; a path known under other methods only is a 405 (HEAD goes where GET does). */
-  match(method: string, path: string): RouteMatch {
-    const parts = path === '/' ? [] : segmentsOf(path);
-    const found = this.routes.map((r) => ({ r, params: matchSegments(r, parts) })).filter((x) => x.params !== null);
-    const m = method.toUpperCase();
-    const hit = found.find((x) => x.r.method === m) ?? (m === 'HEAD' ? found.find((x) => x.r.method === 'GET') : undefined);
-    if (hit) return { kind: 'route', route: hit.r, params: hit.params! };
-    if (!found.length) return { kind: 'none' };
-    const allow = new Set<RouteMethod>(found.map((x) => x.r.method));
-    if (allow.has('GET')) allow.add('HEAD');
-    return { kind: 'method', allow: ROUTE_METHODS.filter((x) => allow.has(x)) };
-  }
-}
-
-function matchSegments(r: Compiled, parts: string[]): Record<string, string> | null {
-  if (r.prefix ? parts.length < r.segments.length : parts.length !== r.segments.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < r.segments.length; i++) {
-    const s = r.segments[i];
-    if (!parts[i]) return null;
-    if (s.startsWith(':')) params[s.slice(1)] = decode(parts[i]);
-    else if (s !== parts[i]) return null;
-  }
-  return params;
 }
 
 // ---- building the table from Nest's controllers
 
-const joinPath = (...parts: string[]) => '/' + parts.flatMap((p) => p.split('/')).filter(Boolean).join('/');
+const joinPath = (...parts: string[]) =>
+  '/' +
+  parts
+    .flatMap((p) => p.split('/'))
+    .filter(Boolean)
+    .join('/');
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : [v === undefined ? '/' : String(v)]);
 
 function methodName(m: RequestMethod, where: string): RouteMethod {
   const name = RequestMethod[m] as string;
-  if (!(ROUTE_METHODS as readonly string[]).includes(name)) throw new RouteTableError(`${where}: method ${name} is not supported by the route table`);
+  if (!(ROUTE_METHODS as readonly string[]).includes(name))
+    throw new RouteTableError(`${where}: method ${name} is not supported by the route table`);
   return name as RouteMethod;
 }
 
@@ -147,8 +124,13 @@ export function routesOf(controllers: readonly Type[]): RouteEntry[] {
       const where = `${cls.name}.${name}`;
       const method = methodName(Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod, where);
       const targets = [handler, cls];
-      const access = resolveAccess(reflector.getAllAndOverride(ACCESS_METADATA, targets), reflector.getAllAndOverride(LIVE_METADATA, targets), where);
-      for (const b of base) for (const p of asList(paths)) entries.push({ method, template: joinPath(b, p), access, handler: where });
+      const access = resolveAccess(
+        reflector.getAllAndOverride(ACCESS_METADATA, targets),
+        reflector.getAllAndOverride(LIVE_METADATA, targets),
+        where,
+      );
+      for (const b of base)
+        for (const p of asList(paths)) entries.push({ method, template: joinPath(b, p), access, handler: where });
     }
   }
   return entries;
@@ -160,15 +142,22 @@ export function controllersOf(app: INestApplication): Type[] {
   return [...new Set(wrappers.map((w) => w.metatype as Type | undefined).filter((c): c is Type => !!c?.prototype))];
 }
 
+/** Every controller class a module brings in, through its imports too (no app, no I/O: the OpenAPI document is built this way at build time). */
+export function controllersOfModule(mod: DynamicModule | Type): Type[] {
+  const dynamic = 'module' in mod ? mod : undefined;
+  const cls = dynamic ? dynamic.module : (mod as Type);
+  const own = [
+    ...(dynamic?.controllers ?? []),
+    ...((Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, cls) as Type[] | undefined) ?? []),
+  ];
+  const imports = [
+    ...(dynamic?.imports ?? []),
+    ...((Reflect.getMetadata(MODULE_METADATA.IMPORTS, cls) as Type[] | undefined) ?? []),
+  ] as (DynamicModule | Type)[];
+  return [...new Set([...own, ...imports.filter(Boolean).flatMap((m) => controllersOfModule(m))])];
+}
+
 /** The table for the app's controllers plus `extra` routes served outside Nest (the API docs). */
 export function buildRouteTable(app: INestApplication, extra: readonly RouteEntry[] = []): RouteTable {
   return new RouteTable([...routesOf(controllersOf(app)), ...extra]);
 }
-
-// ---- what earlyAuth matched, for AuthGuard and the rate limits
-
-type WithRoute = Request & { glimpseRoute?: Extract<RouteMatch, { kind: 'route' }> };
-export const matchedRoute = (req: Request) => (req as WithRoute).glimpseRoute;
-export const setMatchedRoute = (req: Request, m: Extract<RouteMatch, { kind: 'route' }>): void => {
-  (req as WithRoute).glimpseRoute = m;
-};

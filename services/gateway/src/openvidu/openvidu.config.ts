@@ -22,7 +22,11 @@ export const openViduEnv = z
   .superRefine((env, ctx) => {
     if (!!env.OPENVIDU_URL === !!env.OPENVIDU_SECRET) return;
     const missing = env.OPENVIDU_URL ? 'OPENVIDU_SECRET' : 'OPENVIDU_URL';
-    ctx.addIssue({ code: 'custom', path: [missing], message: 'OPENVIDU_URL and OPENVIDU_SECRET go together: set both to enable OpenVidu mode, or neither' });
+    ctx.addIssue({
+      code: 'custom',
+      path: [missing],
+      message: 'OPENVIDU_URL and OPENVIDU_SECRET go together: set both to enable OpenVidu mode, or neither',
+    });
   });
 
 export interface OpenViduConfig {
@@ -38,6 +42,11 @@ export const OPENVIDU_CONFIG = Symbol('OpenViduConfig');
 export function loadOpenViduConfig(env: NodeJS.ProcessEnv = process.env): OpenViduConfig | null {
   const cfg = loadConfig(openViduEnv, env);
   if (!cfg.OPENVIDU_URL || !cfg.OPENVIDU_SECRET) return null;
-  assertProductionSecret(env.NODE_ENV, 'OPENVIDU_SECRET', cfg.OPENVIDU_SECRET, 'e.g. openssl rand -hex 24; MY_SECRET is OpenVidu\'s example');
+  assertProductionSecret(
+    env.NODE_ENV,
+    'OPENVIDU_SECRET',
+    cfg.OPENVIDU_SECRET,
+    "e.g. openssl rand -hex 24; MY_SECRET is OpenVidu's example",
+  );
   return { url: cfg.OPENVIDU_URL.replace(/\/+$/, ''), secret: cfg.OPENVIDU_SECRET, timeoutMs: cfg.OPENVIDU_TIMEOUT_MS };
 }

@@ -20,7 +20,12 @@ function setup(subscribe: () => Promise<unknown>) {
 
 describe('OpenViduProvider', () => {
   it('makes a PUBLISHER token for the browser and has a capture worker join with a SUBSCRIBER token', async () => {
-    const { provider, room, request } = setup(async () => ({ streamId: 'live_1', instance: 'c-1', connectionId: 'con_x', publisherFound: false }));
+    const { provider, room, request } = setup(async () => ({
+      streamId: 'live_1',
+      instance: 'c-1',
+      connectionId: 'con_x',
+      publisherFound: false,
+    }));
     const info = await provider.createMediaSession({ sessionId: 'sid', streamId: 'live_1', threshold: 0.5 });
     expect(info).toEqual({ sessionId: 'ses_1', token: token('PUBLISHER'), serverUrl: 'https://ov.example.com:4443' });
     expect(room.createConnection.mock.calls.map((c) => c[0])).toEqual(['PUBLISHER', 'SUBSCRIBER']);
@@ -43,8 +48,20 @@ describe('OpenViduProvider', () => {
   });
 
   it('adds what openvidu-browser needs to the session', async () => {
-    const { provider } = setup(async () => ({ streamId: 'live_1', instance: 'c-1', connectionId: 'con_x', publisherFound: false }));
-    const session = { sessionId: 'sid', token: 't', expiresAt: '', streamId: 'live_1', whipUrl: '', mode: 'openvidu' as const };
+    const { provider } = setup(async () => ({
+      streamId: 'live_1',
+      instance: 'c-1',
+      connectionId: 'con_x',
+      publisherFound: false,
+    }));
+    const session = {
+      sessionId: 'sid',
+      token: 't',
+      expiresAt: '',
+      streamId: 'live_1',
+      whipUrl: '',
+      mode: 'openvidu' as const,
+    };
     expect(await provider.prepare(session, { sid: 'sid', streamId: 'live_1', exp: 1 })).toEqual({
       openvidu: { sessionId: 'ses_1', token: token('PUBLISHER'), serverUrl: 'https://ov.example.com:4443' },
     });

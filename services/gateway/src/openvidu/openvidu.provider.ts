@@ -45,24 +45,36 @@ export class OpenViduProvider implements SessionModeProvider {
   ) {}
 
   async prepare(session: SessionInfo, claims: SessionClaims): Promise<Partial<SessionInfo>> {
-    const openvidu = await this.createMediaSession({ sessionId: session.sessionId, streamId: session.streamId, threshold: claims.thr });
+    const openvidu = await this.createMediaSession({
+      sessionId: session.sessionId,
+      streamId: session.streamId,
+      threshold: claims.thr,
+    });
     return { openvidu: { ...openvidu } };
   }
 
   async createMediaSession(req: MediaSessionRequest): Promise<OpenViduClientInfo> {
     const room = await this.repo.createSession();
     try {
-      const data = (role: string) => JSON.stringify({ glimpse: { sessionId: req.sessionId, streamId: req.streamId, role } });
+      const data = (role: string) =>
+        JSON.stringify({ glimpse: { sessionId: req.sessionId, streamId: req.streamId, role } });
       const publisher = await room.createConnection('PUBLISHER', data('browser'));
       const subscriber = await room.createConnection('SUBSCRIBER', data('capture'));
       const joined = await upstream(
         this.bus.request(
           OpenViduSubscribe.contract,
-          { streamId: req.streamId, subscriberToken: subscriber.token, serverUrl: this.cfg.url, threshold: req.threshold },
+          {
+            streamId: req.streamId,
+            subscriberToken: subscriber.token,
+            serverUrl: this.cfg.url,
+            threshold: req.threshold,
+          },
           this.requestTimeoutMs,
         ),
       );
-      this.log.log(`session ${req.sessionId}: OpenVidu session ${room.sessionId}, capture ${joined.instance} joined as ${joined.connectionId}`);
+      this.log.log(
+        `session ${req.sessionId}: OpenVidu session ${room.sessionId}, capture ${joined.instance} joined as ${joined.connectionId}`,
+      );
       return { sessionId: room.sessionId, token: publisher.token, serverUrl: publicUrlOf(publisher.token) };
     } catch (err) {
       this.discard(room);

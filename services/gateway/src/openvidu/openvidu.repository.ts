@@ -47,7 +47,9 @@ export class OpenViduRepository {
 
   private async createConnection(session: Session, role: ConnectionRole, data: string): Promise<OpenViduConnection> {
     const what = `creating a ${role} connection in session ${session.sessionId}`;
-    const c = await this.call(what, () => session.createConnection({ type: ConnectionType.WEBRTC, role: OpenViduRole[role], data }));
+    const c = await this.call(what, () =>
+      session.createConnection({ type: ConnectionType.WEBRTC, role: OpenViduRole[role], data }),
+    );
     if (!c.token) throw new GlimpseError('SERVICE_UNAVAILABLE', `${this.where} answered ${what} without a token`);
     return { connectionId: c.connectionId, token: c.token };
   }
@@ -56,7 +58,10 @@ export class OpenViduRepository {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new GlimpseError('TIMEOUT', `${this.where} did not answer within ${this.cfg.timeoutMs} ms while ${what}`)),
+        () =>
+          reject(
+            new GlimpseError('TIMEOUT', `${this.where} did not answer within ${this.cfg.timeoutMs} ms while ${what}`),
+          ),
         this.cfg.timeoutMs,
       );
     });
@@ -80,18 +85,27 @@ export class OpenViduRepository {
           : status === 404
             ? ': not found (is OPENVIDU_URL the OpenVidu server itself, and is it OpenVidu 2.x?)'
             : '';
-      return new GlimpseError('SERVICE_UNAVAILABLE', `${this.where} answered HTTP ${status} while ${what}${hint}`, { cause: err });
+      return new GlimpseError('SERVICE_UNAVAILABLE', `${this.where} answered HTTP ${status} while ${what}${hint}`, {
+        cause: err,
+      });
     }
     if (message.startsWith('URL format incorrect')) {
       return new GlimpseError('SERVICE_UNAVAILABLE', `${this.where}: ${message}`, { cause: err });
     }
-    return new GlimpseError('SERVICE_UNAVAILABLE', `${this.where} is unreachable while ${what}: ${await this.probe()}`, { cause: err });
+    return new GlimpseError(
+      'SERVICE_UNAVAILABLE',
+      `${this.where} is unreachable while ${what}: ${await this.probe()}`,
+      { cause: err },
+    );
   }
 
   /** The client lost the network error; one plain request finds it again (ECONNREFUSED, ENOTFOUND, …). */
   private async probe(): Promise<string> {
     try {
-      const res = await fetch(this.cfg.url, { method: 'HEAD', signal: AbortSignal.timeout(Math.min(2000, this.cfg.timeoutMs)) });
+      const res = await fetch(this.cfg.url, {
+        method: 'HEAD',
+        signal: AbortSignal.timeout(Math.min(2000, this.cfg.timeoutMs)),
+      });
       return `it answers HTTP ${res.status} to a plain request, yet the API call failed`;
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };

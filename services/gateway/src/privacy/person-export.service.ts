@@ -34,9 +34,12 @@ export class PersonExportBuilder {
       format: EXPORT_FORMAT,
       ...data,
       faces: data.faces.map((f) => ({ ...f, crop: crops.has(f.id) ? cropPath(f.id) : null })),
-      notStored: 'Each face also has a face encoding (128 numbers derived from the crop) used for matching; it is erased with the person.',
+      notStored:
+        'Each face also has a face encoding (128 numbers derived from the crop) used for matching; it is erased with the person.',
     };
-    const entries: ZipEntry[] = [{ name: 'person.json', data: Buffer.from(JSON.stringify(document, null, 2)), modified: when }];
+    const entries: ZipEntry[] = [
+      { name: 'person.json', data: Buffer.from(JSON.stringify(document, null, 2)), modified: when },
+    ];
     for (const [faceId, jpeg] of crops) entries.push({ name: cropPath(faceId), data: jpeg, modified: when });
     return { filename: `glimpse-person-${data.person.number}-export.zip`, zip: zipStore(entries), faces: crops.size };
   }

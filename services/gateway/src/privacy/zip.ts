@@ -25,17 +25,38 @@ export function zipStore(entries: readonly ZipEntry[]): Buffer {
     const crc = crc32(e.data);
     const { time, date } = dosTime(e.modified);
     // version 2.0, flag bit 11 (UTF-8 names), method 0 (store)
-    const common = [20, 0x0800, 0, time, date].map(u16).concat([u32(crc), u32(e.data.length), u32(e.data.length), u16(name.length), u16(0)]);
+    const common = [20, 0x0800, 0, time, date]
+      .map(u16)
+      .concat([u32(crc), u32(e.data.length), u32(e.data.length), u16(name.length), u16(0)]);
     const local = Buffer.concat([u32(0x04034b50), ...common, name]);
     // made by Unix (3): unzip then takes the UTF-8 name bytes as they are, and the mode rw-r--r--
-    const central = Buffer.concat([u32(0x02014b50), u16(0x0314), ...common, u16(0), u16(0), u16(0), u32(UNIX_FILE_MODE), u32(offset), name]);
+    const central = Buffer.concat([
+      u32(0x02014b50),
+      u16(0x0314),
+      ...common,
+      u16(0),
+      u16(0),
+      u16(0),
+      u32(UNIX_FILE_MODE),
+      u32(offset),
+      name,
+    ]);
     locals.push(local, e.data);
     centrals.push(central);
     offset += local.length + e.data.length;
     if (offset > MAX_BYTES) throw new RangeError('a zip without ZIP64 holds at most 4 GiB');
   }
   const directory = Buffer.concat(centrals);
-  const end = Buffer.concat([u32(0x06054b50), u16(0), u16(0), u16(entries.length), u16(entries.length), u32(directory.length), u32(offset), u16(0)]);
+  const end = Buffer.concat([
+    u32(0x06054b50),
+    u16(0),
+    u16(0),
+    u16(entries.length),
+    u16(entries.length),
+    u32(directory.length),
+    u32(offset),
+    u16(0),
+  ]);
   return Buffer.concat([...locals, directory, end]);
 }
 

@@ -32,7 +32,11 @@ export function cors(origins: readonly string[]): RequestHandler {
  * host, or a CORS_ORIGINS entry. Browsers send the UI cookie with a cross-site WebSocket, so
  * without this check any page could read a signed-in user's results (cross-site WebSocket hijacking).
  */
-export function wsOriginAllowed(origin: string | undefined, host: string | undefined, origins: readonly string[]): boolean {
+export function wsOriginAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  origins: readonly string[],
+): boolean {
   if (!origin) return true;
   if (origins.includes(origin)) return true;
   try {

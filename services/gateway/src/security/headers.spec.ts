@@ -37,7 +37,7 @@ describe('page CSP', () => {
   });
 
   it('ignores a Host header that is no host name', () => {
-    expect(pageCsp("evil.example; script-src *")).toContain("connect-src 'self'; ");
+    expect(pageCsp('evil.example; script-src *')).toContain("connect-src 'self'; ");
   });
 
   it('adds configured connect sources (OpenVidu)', () => {
@@ -81,16 +81,26 @@ describe('CORS', () => {
       expect(r.headers['access-control-allow-origin']).toBeUndefined();
       expect(r.nextCalled).toBe(true);
     }
-    const pre = run(mw, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const pre = run(mw, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
     expect(pre.res.ended).toBe(false);
   });
 
   it('allows a listed origin with credentials and answers its preflight', () => {
     const r = run(mw, { headers: { origin: 'https://app.example' } });
-    expect(r.headers).toMatchObject({ 'access-control-allow-origin': 'https://app.example', 'access-control-allow-credentials': 'true', vary: 'Origin' });
+    expect(r.headers).toMatchObject({
+      'access-control-allow-origin': 'https://app.example',
+      'access-control-allow-credentials': 'true',
+      vary: 'Origin',
+    });
     expect(r.nextCalled).toBe(true);
-    const pre = run(mw, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    const pre = run(mw, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
     expect(pre.res.statusCode).toBe(204);
     expect(pre.res.ended).toBe(true);
     expect(pre.nextCalled).toBe(false);
@@ -109,7 +119,16 @@ describe('CORS', () => {
 
 describe('CSP for other spellings of /api paths', () => {
   it('gives them the API policy, never the page’s: the docs policy only for the docs’ own spelling', () => {
-    for (const p of ['/API/v1/persons', '/Api/V1/faces/1/crop', '//api/v1/persons', '/%61pi/v1/persons', '/x/../api/v1', '/API/docs', '/api/docs/../v1/persons', '/api']) {
+    for (const p of [
+      '/API/v1/persons',
+      '/Api/V1/faces/1/crop',
+      '//api/v1/persons',
+      '/%61pi/v1/persons',
+      '/x/../api/v1',
+      '/API/docs',
+      '/api/docs/../v1/persons',
+      '/api',
+    ]) {
       expect({ p, csp: cspFor(p, 'localhost') }).toEqual({ p, csp: API_CSP });
     }
     expect(cspFor('/api/docs', 'localhost')).toBe(DOCS_CSP);

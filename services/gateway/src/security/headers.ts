@@ -77,7 +77,8 @@ export function securityHeaders(opts: HeaderOptions): RequestHandler {
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     if (!opts.crossOrigin) res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     res.setHeader('Permissions-Policy', 'camera=(self), microphone=(), geolocation=(), payment=(), usb=()');
-    if (opts.hstsMaxAgeS > 0) res.setHeader('Strict-Transport-Security', `max-age=${opts.hstsMaxAgeS}; includeSubDomains`);
+    if (opts.hstsMaxAgeS > 0)
+      res.setHeader('Strict-Transport-Security', `max-age=${opts.hstsMaxAgeS}; includeSubDomains`);
     next();
   };
 }

@@ -1,33 +1,33 @@
 import type { Request } from 'express';
 import type { Bus } from '@glimpse/platform';
-import { isSignIn, RateLimits, sessionRoute } from './limits';
+import { RateLimits, type LimitedRoute } from './limits';
 import { LiveFaces } from './live-faces';
 
-const req = (method: string, path: string, ip = '203.0.113.1') => ({ method, path, ip, socket: {} }) as unknown as Request;
-const limits = () => new RateLimits({ RATE_LIMIT_SESSIONS_PER_MIN: 2, RATE_LIMIT_AUTH_PER_MIN: 2, RATE_LIMIT_API_PER_MIN: 3, RATE_LIMIT_MAX_CLIENTS: 100 });
-
-describe('rate-limited routes', () => {
-  it('knows session creation, WHIP offers and sign-in', () => {
-    expect(sessionRoute('POST', '/api/v1/sessions')).toEqual({ kind: 'session' });
-    expect(sessionRoute('POST', '/api/v1/whip/abc')).toEqual({ kind: 'whip', sessionId: 'abc' });
-    expect(sessionRoute('DELETE', '/api/v1/whip/abc/res')).toBeNull();
-    expect(sessionRoute('GET', '/api/v1/sessions')).toBeNull();
-    expect(isSignIn('POST', '/api/v1/auth/session')).toBe(true);
-    expect(isSignIn('DELETE', '/api/v1/auth/session')).toBe(false);
+const req = (method: string, path: string, ip = '203.0.113.1') =>
+  ({ method, path, ip, socket: {} }) as unknown as Request;
+const SESSION: LimitedRoute = { kind: 'session' };
+const limits = () =>
+  new RateLimits({
+    RATE_LIMIT_SESSIONS_PER_MIN: 2,
+    RATE_LIMIT_AUTH_PER_MIN: 2,
+    RATE_LIMIT_API_PER_MIN: 3,
+    RATE_LIMIT_MAX_CLIENTS: 100,
   });
-});
 
 describe('RateLimits', () => {
   it('limits sessions per address before authentication and per key after', () => {
     const l = limits();
-    expect(l.beforeAuth(req('POST', '/api/v1/sessions'))).toBeNull();
-    expect(l.beforeAuth(req('POST', '/api/v1/sessions'))).toBeNull();
-    expect(l.beforeAuth(req('POST', '/api/v1/sessions'))).toMatchObject({ ok: false, detail: expect.stringMatching(/from this address/) });
-    expect(l.beforeAuth(req('POST', '/api/v1/sessions', '203.0.113.2'))).toBeNull();
-    expect(l.afterAuth(req('POST', '/api/v1/sessions'), 'k1')).toBeNull();
-    expect(l.afterAuth(req('POST', '/api/v1/sessions'), 'k1')).toBeNull();
-    expect(l.afterAuth(req('POST', '/api/v1/sessions'), 'k1')).toMatchObject({ detail: expect.stringMatching(/for this API key/) });
-    expect(l.afterAuth(req('POST', '/api/v1/sessions'), 'k2')).toBeNull();
+    expect(l.beforeAuth(req('POST', '/api/v1/sessions'), SESSION)).toBeNull();
+    expect(l.beforeAuth(req('POST', '/api/v1/sessions'), SESSION)).toBeNull();
+    expect(l.beforeAuth(req('POST', '/api/v1/sessions'), SESSION)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/from this address/),
+    });
+    expect(l.beforeAuth(req('POST', '/api/v1/sessions', '203.0.113.2'), SESSION)).toBeNull();
+    expect(l.afterAuth('k1', SESSION)).toBeNull();
+    expect(l.afterAuth('k1', SESSION)).toBeNull();
+    expect(l.afterAuth('k1', SESSION)).toMatchObject({ detail: expect.stringMatching(/for this API key/) });
+    expect(l.afterAuth('k2', SESSION)).toBeNull();
   });
 
   it('blocks an address with too many bad credentials, but never for a GET without any', () => {
@@ -35,21 +35,50 @@ describe('RateLimits', () => {
     expect(l.beforeAuth(req('GET', '/api/v1/persons'))).toBeNull();
     l.failedAuth(req('GET', '/api/v1/persons'));
     l.failedAuth(req('GET', '/api/v1/persons'));
-    expect(l.beforeAuth(req('GET', '/api/v1/persons'))).toMatchObject({ retryAfterS: 30, detail: expect.stringMatching(/invalid credentials/) });
+    expect(l.beforeAuth(req('GET', '/api/v1/persons'))).toMatchObject({
+      retryAfterS: 30,
+      detail: expect.stringMatching(/invalid credentials/),
+    });
     expect(l.beforeAuth(req('GET', '/api/v1/persons', '203.0.113.9'))).toBeNull();
   });
 
   it('limits every request per key', () => {
     const l = limits();
-    for (let i = 0; i < 3; i++) expect(l.afterAuth(req('GET', '/api/v1/persons'), 'k')).toBeNull();
-    expect(l.afterAuth(req('GET', '/api/v1/persons'), 'k')).toMatchObject({ detail: expect.stringMatching(/for this API key/) });
-    expect(l.afterAuth(req('GET', '/api/v1/persons'), undefined)).toBeNull(); // session tokens: their own limits
+    for (let i = 0; i < 3; i++) expect(l.afterAuth('k')).toBeNull();
+    expect(l.afterAuth('k')).toMatchObject({ detail: expect.stringMatching(/for this API key/) });
+    expect(l.afterAuth(undefined)).toBeNull(); // session tokens: their own limits
+  });
+
+  it('spends sign-in attempts per address, and WHIP offers per session', () => {
+    const l = limits();
+    const signIn: LimitedRoute = { kind: 'sign-in' };
+    expect(l.beforeAuth(req('POST', '/x'), signIn)).toBeNull();
+    expect(l.beforeAuth(req('POST', '/x'), signIn)).toBeNull();
+    expect(l.beforeAuth(req('POST', '/x'), signIn)).toMatchObject({
+      detail: expect.stringMatching(/sign-in attempts/),
+    });
+    const whip = (sessionId: string): LimitedRoute => ({ kind: 'whip', sessionId });
+    expect(l.afterAuth(undefined, whip('s1'))).toBeNull();
+    expect(l.afterAuth(undefined, whip('s1'))).toBeNull();
+    expect(l.afterAuth(undefined, whip('s1'))).toMatchObject({
+      detail: expect.stringMatching(/WHIP offers for this session/),
+    });
+    expect(l.afterAuth(undefined, whip('s2'))).toBeNull();
   });
 });
 
 describe('LiveFaces', () => {
   const frame = (source: string) => ({ source, seq: 1, capturedAt: new Date().toISOString(), width: 10, height: 10 });
-  const face = (faceId: string | null) => ({ faceId, box: { x: 0, y: 0, width: 1, height: 1 }, personId: null, personNumber: null, personName: null, isNew: true, distance: null, similarity: null });
+  const face = (faceId: string | null) => ({
+    faceId,
+    box: { x: 0, y: 0, width: 1, height: 1 },
+    personId: null,
+    personNumber: null,
+    personName: null,
+    isNew: true,
+    distance: null,
+    similarity: null,
+  });
 
   it("remembers live streams' stored faces only", () => {
     const lf = new LiveFaces({} as Bus);

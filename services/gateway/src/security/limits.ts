@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
 import type { GatewayConfig } from '../config';
 import { TokenBuckets, type LimitDecision } from './token-bucket';
@@ -8,19 +9,16 @@ export interface Refusal extends LimitDecision {
   detail: string;
 }
 
-const SIGN_IN = /^\/api\/v1\/auth\/session\/?$/;
-const SESSIONS = /^\/api\/v1\/sessions\/?$/;
-const WHIP_OFFER = /^\/api\/v1\/whip\/([^/]+)\/?$/;
+/** Routes with budgets of their own, declared on the handler with `@RateLimited(kind)` and read by AuthGuard. */
+export const LIMITED_ROUTES = ['sign-in', 'session', 'whip'] as const;
+export type LimitedKind = (typeof LIMITED_ROUTES)[number];
+export const RATE_LIMIT_METADATA = 'glimpse:rate-limit';
 
-/** Which session-creating route this is: a new session, a WHIP offer (with its session id), or neither. */
-export function sessionRoute(method: string, path: string): { kind: 'session' } | { kind: 'whip'; sessionId: string } | null {
-  if (method !== 'POST') return null;
-  if (SESSIONS.test(path)) return { kind: 'session' };
-  const m = WHIP_OFFER.exec(path);
-  return m ? { kind: 'whip', sessionId: m[1] } : null;
-}
+/** Sign-in attempts, new live sessions, or WHIP offers (per session: the route's `:sessionId`). */
+export const RateLimited = (kind: LimitedKind) => SetMetadata(RATE_LIMIT_METADATA, kind);
 
-export const isSignIn = (method: string, path: string) => method === 'POST' && SIGN_IN.test(path);
+/** The limited route a request is on: its kind, and for WHIP the session it names. */
+export type LimitedRoute = { kind: 'sign-in' } | { kind: 'session' } | { kind: 'whip'; sessionId: string } | null;
 
 /**
  * The gateway's rate limits (see the README's config table). Client IPs come from `req.ip`, so
@@ -33,7 +31,12 @@ export class RateLimits {
   private readonly sessionsByKey: TokenBuckets;
   private readonly apiByKey: TokenBuckets;
 
-  constructor(cfg: Pick<GatewayConfig, 'RATE_LIMIT_SESSIONS_PER_MIN' | 'RATE_LIMIT_AUTH_PER_MIN' | 'RATE_LIMIT_API_PER_MIN' | 'RATE_LIMIT_MAX_CLIENTS'>) {
+  constructor(
+    cfg: Pick<
+      GatewayConfig,
+      'RATE_LIMIT_SESSIONS_PER_MIN' | 'RATE_LIMIT_AUTH_PER_MIN' | 'RATE_LIMIT_API_PER_MIN' | 'RATE_LIMIT_MAX_CLIENTS'
+    >,
+  ) {
     const maxKeys = cfg.RATE_LIMIT_MAX_CLIENTS;
     this.auth = new TokenBuckets({ perMinute: cfg.RATE_LIMIT_AUTH_PER_MIN, maxKeys });
     this.sessionsByIp = new TokenBuckets({ perMinute: cfg.RATE_LIMIT_SESSIONS_PER_MIN, maxKeys });
@@ -42,13 +45,14 @@ export class RateLimits {
   }
 
   /** Before credentials are looked at: per client IP. */
-  beforeAuth(req: Request): Refusal | null {
+  beforeAuth(req: Request, route: LimitedRoute = null): Refusal | null {
     const ip = clientIp(req);
-    if (isSignIn(req.method, req.path)) return refused(this.auth.take(ip), 'too many sign-in attempts from this address');
+    if (route?.kind === 'sign-in') return refused(this.auth.take(ip), 'too many sign-in attempts from this address');
     // an address that keeps sending bad credentials is refused before its next guess is checked
     const blocked = refused(this.auth.peek(ip), 'too many requests with invalid credentials from this address');
     if (blocked) return blocked;
-    if (sessionRoute(req.method, req.path)) return refused(this.sessionsByIp.take(ip), 'too many live sessions or WHIP offers from this address');
+    if (route?.kind === 'session' || route?.kind === 'whip')
+      return refused(this.sessionsByIp.take(ip), 'too many live sessions or WHIP offers from this address');
     return null;
   }
 
@@ -71,11 +75,11 @@ export class RateLimits {
   }
 
   /** After authentication: per API key (`keyId`), or per live session for WHIP offers. */
-  afterAuth(req: Request, keyId: string | undefined): Refusal | null {
-    const route = sessionRoute(req.method, req.path);
-    if (route?.kind === 'whip') return refused(this.sessionsByKey.take(`session:${route.sessionId}`), 'too many WHIP offers for this session');
+  afterAuth(keyId: string | undefined, route: LimitedRoute = null): Refusal | null {
+    if (route?.kind === 'whip')
+      return refused(this.sessionsByKey.take(`session:${route.sessionId}`), 'too many WHIP offers for this session');
     if (keyId === undefined) return null;
-    if (route) {
+    if (route?.kind === 'session') {
       const r = refused(this.sessionsByKey.take(`key:${keyId}`), 'too many live sessions for this API key');
       if (r) return r;
     }
@@ -90,8 +94,15 @@ export const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAdd
  * setting, X-Forwarded-For): read through the Express app's request prototype, so HTTP and WS agree.
  */
 export function upgradeClientIp(req: IncomingMessage, expressApp: { request?: object } | undefined): string {
-  const view = expressApp?.request ? (Object.assign(Object.create(expressApp.request), { headers: req.headers, socket: req.socket, connection: req.socket }) as { ip?: string }) : undefined;
+  const view = expressApp?.request
+    ? (Object.assign(Object.create(expressApp.request), {
+        headers: req.headers,
+        socket: req.socket,
+        connection: req.socket,
+      }) as { ip?: string })
+    : undefined;
   return view?.ip ?? req.socket?.remoteAddress ?? 'unknown';
 }
 
-const refused = (d: LimitDecision, detail: string): Refusal | null => (d.ok ? null : { ...d, detail: `${detail}; retry in ${d.retryAfterS} s` });
+const refused = (d: LimitDecision, detail: string): Refusal | null =>
+  d.ok ? null : { ...d, detail: `${detail}; retry in ${d.retryAfterS} s` };

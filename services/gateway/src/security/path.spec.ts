@@ -10,20 +10,41 @@ describe('path classification', () => {
   });
 
   it('takes every spelling of /api for the API, and nothing else', () => {
-    for (const p of ['/api', '/api/v1/persons', '/API/v1/persons', '//api/v1', '/Api/V1/faces/1/crop', '/%61pi/v1', '/x/../api/v1', '/api;x/v1', '/ api/v1']) {
+    for (const p of [
+      '/api',
+      '/api/v1/persons',
+      '/API/v1/persons',
+      '//api/v1',
+      '/Api/V1/faces/1/crop',
+      '/%61pi/v1',
+      '/x/../api/v1',
+      '/api;x/v1',
+      '/ api/v1',
+    ]) {
       expect({ p, api: isApiPath(p) }).toEqual({ p, api: true });
     }
     // a parameter that resolves away from /api still routes there as sent
-    for (const p of ['/api/v1/persons/..%2f..%2f..%2f..%2fx/faces', '/api/v1/persons/..\\..\\..\\x', '/api/v1/faces/..%252f..%252f..%252fx/crop']) {
+    for (const p of [
+      '/api/v1/persons/..%2f..%2f..%2f..%2fx/faces',
+      '/api/v1/persons/..\\..\\..\\x',
+      '/api/v1/faces/..%252f..%252f..%252fx/crop',
+    ]) {
       expect({ p, api: isApiPath(p) }).toEqual({ p, api: true });
     }
-    for (const p of ['/', '/index.html', '/assets/api.js', '/apix', '/healthz', '/api-docs']) expect({ p, api: isApiPath(p) }).toEqual({ p, api: false });
+    for (const p of ['/', '/index.html', '/assets/api.js', '/apix', '/healthz', '/api-docs'])
+      expect({ p, api: isApiPath(p) }).toEqual({ p, api: false });
   });
 });
 
 describe('canonical paths', () => {
   it('accepts the documented spellings, with percent-escapes of reserved characters in params', () => {
-    for (const p of ['/api/v1/persons', '/api/v1/faces/00000000-0000-4000-8000-000000000000/crop', '/api/docs/swagger-ui.css', '/', '/api/v1/persons/a%20b']) {
+    for (const p of [
+      '/api/v1/persons',
+      '/api/v1/faces/00000000-0000-4000-8000-000000000000/crop',
+      '/api/docs/swagger-ui.css',
+      '/',
+      '/api/v1/persons/a%20b',
+    ]) {
       expect({ p, why: nonCanonical(p) }).toEqual({ p, why: null });
     }
   });

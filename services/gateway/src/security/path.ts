@@ -1,15 +1,17 @@
 /**
- * One spelling per API path. Express routes on the raw path, case-sensitively and strictly (app.ts),
- * and earlyAuth matches the same raw path against the same routes; so that no spelling slips between
- * the two, a path that a lenient reader would take for an /api path (other case, `//`, `.`/`..`,
+ * One spelling per API path. Express routes on the raw path, case-sensitively and strictly (app.ts);
+ * so that no other reader (a proxy, a log, the CSP choice) takes a request for another path than the
+ * router did, a path that a lenient reader would take for an /api path (other case, `//`, `.`/`..`,
  * percent-encoded `/` or `.`, `;` parameters, a trailing `/`) is classified with `loosePath`, and under
- * /api anything but the canonical spelling is refused (400) before routing, auth or body parsing.
+ * /api anything but the canonical spelling is refused (400) before routing, auth or body parsing
+ * (security/mount.ts).
  */
 
 const UNRESERVED = /^[A-Za-z0-9._~-]$/;
 
 /** `%XX` → its byte, leniently (a malformed escape stays as it is). */
-const decodeBytes = (s: string) => s.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+const decodeBytes = (s: string) =>
+  s.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 
 /**
  * The path as the most lenient server would read it: decoded (up to three times), `\` as `/`, `;params`
@@ -57,7 +59,8 @@ export function nonCanonical(raw: string): string | null {
   for (const [, hex] of raw.matchAll(/%([0-9A-Fa-f]{2})/g)) {
     const code = parseInt(hex, 16);
     const c = String.fromCharCode(code);
-    if (UNRESERVED.test(c) || '/\\;%'.includes(c) || code < 0x20 || code === 0x7f) return `it percent-encodes ${JSON.stringify(c)} (%${hex})`;
+    if (UNRESERVED.test(c) || '/\\;%'.includes(c) || code < 0x20 || code === 0x7f)
+      return `it percent-encodes ${JSON.stringify(c)} (%${hex})`;
   }
   return null;
 }

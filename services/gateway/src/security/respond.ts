@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { PROBLEM_CONTENT_TYPE, problemFor, type HttpProblem } from '../problem';
+import { PROBLEM_CONTENT_TYPE, type Problem } from '../problem';
 
 /**
  * Answers a request that was refused before its body was read: the body is left unread and the
@@ -8,14 +8,15 @@ import { PROBLEM_CONTENT_TYPE, problemFor, type HttpProblem } from '../problem';
  */
 export function refuse(res: Response, status: number, body: object, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
-  res.status(status).set({ ...headers, 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store', Connection: 'close' });
+  res
+    .status(status)
+    .set({ ...headers, 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store', Connection: 'close' });
   res.end(JSON.stringify(body));
 }
 
-/** As refuse, for a gateway HttpProblem (401, 403). */
-export function refuseProblem(res: Response, err: HttpProblem): void {
-  const problem = problemFor(err.code, err.message);
-  refuse(res, problem.status, problem, err.headers);
+/** As refuse, for a problem (401, 403, 404, 405) and the headers it carries (`WWW-Authenticate`, `Allow`). */
+export function refuseProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {
+  refuse(res, problem.status, problem, headers);
 }
 
 /** 429 problem+json with Retry-After. Its own code: rate limits are the gateway's alone and never cross the bus. */
@@ -23,7 +24,25 @@ export function tooManyRequests(res: Response, detail: string, retryAfterS: numb
   refuse(
     res,
     429,
-    { type: 'urn:glimpse:problem:too-many-requests', title: 'Too many requests', status: 429, detail, code: 'TOO_MANY_REQUESTS' },
+    {
+      type: 'urn:glimpse:problem:too-many-requests',
+      title: 'Too many requests',
+      status: 429,
+      detail,
+      code: 'TOO_MANY_REQUESTS',
+    },
     { 'Retry-After': String(retryAfterS) },
   );
+}
+
+/** A rate limit's refusal, thrown by AuthGuard and answered by ProblemFilter with `tooManyRequests`. */
+export class TooManyRequests extends Error {
+  override readonly name = 'TooManyRequests';
+  readonly code = 'TOO_MANY_REQUESTS';
+  constructor(
+    readonly detail: string,
+    readonly retryAfterS: number,
+  ) {
+    super(detail);
+  }
 }

@@ -52,7 +52,9 @@ export class TokenBuckets {
     const ok = tokens >= cost;
     this.buckets.set(key, { tokens: ok ? tokens - cost : tokens, at: now });
     this.evict(now);
-    return ok ? { ok, retryAfterS: 0 } : { ok, retryAfterS: Math.max(1, Math.ceil((cost - tokens) / this.perMs / 1000)) };
+    return ok
+      ? { ok, retryAfterS: 0 }
+      : { ok, retryAfterS: Math.max(1, Math.ceil((cost - tokens) / this.perMs / 1000)) };
   }
 
   /** Whether `key` could take a token now, without taking it. */
@@ -60,7 +62,9 @@ export class TokenBuckets {
     if (!this.enabled) return { ok: true, retryAfterS: 0 };
     const b = this.buckets.get(key);
     const tokens = b ? Math.min(this.opts.perMinute, b.tokens + (now - b.at) * this.perMs) : this.opts.perMinute;
-    return tokens >= 1 ? { ok: true, retryAfterS: 0 } : { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000)) };
+    return tokens >= 1
+      ? { ok: true, retryAfterS: 0 }
+      : { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000)) };
   }
 
   private evict(now: number): void {

@@ -23,7 +23,10 @@ function setup(listed: Stream[] = [], connected = true) {
   jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   const gather = jest.fn(async () => [{ items: listed }]);
   const bus = { gather, isConnected: () => connected } as unknown as Bus;
-  const watch = new LiveStreamWatch(bus, loadGatewayConfig({ LIVE_STATUS_TIMEOUT_MS: '5000', SESSION_SECRET: 'x'.repeat(32) }));
+  const watch = new LiveStreamWatch(
+    bus,
+    loadGatewayConfig({ LIVE_STATUS_TIMEOUT_MS: '5000', SESSION_SECRET: 'x'.repeat(32) }),
+  );
   const lost: Stream[] = [];
   watch.onLost((s) => lost.push(s));
   return { watch, gather, lost };
@@ -39,7 +42,9 @@ describe('LiveStreamWatch', () => {
     await watch.check(t0 + 4_000);
     expect(lost).toHaveLength(0);
     await watch.check(t0 + 5_100);
-    expect(lost).toEqual([expect.objectContaining({ id: 'live_a', state: 'failed', error: CAPTURE_LOST, endedAt: expect.any(String) })]);
+    expect(lost).toEqual([
+      expect.objectContaining({ id: 'live_a', state: 'failed', error: CAPTURE_LOST, endedAt: expect.any(String) }),
+    ]);
     expect(watch.isRunning('live_a')).toBe(false);
     await watch.check(t0 + 20_000);
     expect(lost).toHaveLength(1); // once

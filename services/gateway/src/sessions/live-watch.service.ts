@@ -65,7 +65,12 @@ export class LiveStreamWatch implements OnApplicationBootstrap, OnModuleDestroy 
     this.checking = true;
     try {
       const replies = await this.bus.gather(StreamList.contract, {}, this.cfg.GATHER_TIMEOUT_MS);
-      const running = new Set(replies.flatMap((r) => r.items).filter((s) => !FINISHED.has(s.state)).map((s) => s.id));
+      const running = new Set(
+        replies
+          .flatMap((r) => r.items)
+          .filter((s) => !FINISHED.has(s.state))
+          .map((s) => s.id),
+      );
       for (const e of silent) {
         if (this.live.get(e.stream.id) !== e) continue; // a status arrived meanwhile
         if (running.has(e.stream.id)) {
@@ -73,7 +78,9 @@ export class LiveStreamWatch implements OnApplicationBootstrap, OnModuleDestroy 
           continue;
         }
         this.live.delete(e.stream.id);
-        this.log.warn(`live stream ${e.stream.id}: no status for ${now - e.seenAt} ms and no capture instance has it: ${CAPTURE_LOST}`);
+        this.log.warn(
+          `live stream ${e.stream.id}: no status for ${now - e.seenAt} ms and no capture instance has it: ${CAPTURE_LOST}`,
+        );
         const lost: Stream = { ...e.stream, state: 'failed', error: CAPTURE_LOST, endedAt: new Date().toISOString() };
         for (const l of this.listeners) l(lost);
       }

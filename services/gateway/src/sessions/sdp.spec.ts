@@ -44,7 +44,13 @@ describe('validateOffer', () => {
   });
 
   it('accepts an offer without candidates (the capture side still reaches the client)', () => {
-    expect(reason(OFFER.split('\r\n').filter((l) => !l.startsWith('a=candidate')).join('\r\n'))).toBe('ok');
+    expect(
+      reason(
+        OFFER.split('\r\n')
+          .filter((l) => !l.startsWith('a=candidate'))
+          .join('\r\n'),
+      ),
+    ).toBe('ok');
   });
 
   it.each([
@@ -53,9 +59,17 @@ describe('validateOffer', () => {
     ['JSON', '{"sdp":"v=0"}', /must start with 'v=0'/],
     ['a line that is not key=value', OFFER.replace('s=-', 'this is not sdp'), /line 3 is not/],
     ['no origin line', OFFER.replace(/o=[^\r]*\r\n/, ''), /no origin/],
-    ['audio only', OFFER.replace('m=video 44452 UDP/TLS/RTP/SAVPF 96 97', 'm=audio 44452 UDP/TLS/RTP/SAVPF 96 97'), /no video/],
+    [
+      'audio only',
+      OFFER.replace('m=video 44452 UDP/TLS/RTP/SAVPF 96 97', 'm=audio 44452 UDP/TLS/RTP/SAVPF 96 97'),
+      /no video/,
+    ],
     ['rejected video (port 0)', OFFER.replace('m=video 44452', 'm=video 0'), /no video/],
-    ['video that only receives', OFFER.replace('a=mid:0\r\na=sendonly', 'a=mid:0\r\na=recvonly'), /recvonly or inactive/],
+    [
+      'video that only receives',
+      OFFER.replace('a=mid:0\r\na=sendonly', 'a=mid:0\r\na=recvonly'),
+      /recvonly or inactive/,
+    ],
     ['no ICE password', OFFER.replace(/a=ice-pwd:[^\r]*\r\n/, ''), /no ICE credentials/],
     ['no DTLS fingerprint', OFFER.replace(/a=fingerprint:[^\r]*\r\n/, ''), /no DTLS fingerprint/],
     ['a NUL byte', OFFER.replace('s=-', 's=\0'), /line 3/],

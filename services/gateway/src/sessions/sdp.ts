@@ -32,7 +32,8 @@ export function validateOffer(sdp: string): void {
   if (!lines.some((l) => l.startsWith('a=ice-ufrag:')) || !lines.some((l) => l.startsWith('a=ice-pwd:'))) {
     throw invalid('no ICE credentials (a=ice-ufrag, a=ice-pwd)');
   }
-  if (!lines.some((l) => l.startsWith('a=fingerprint:'))) throw invalid('no DTLS fingerprint (a=fingerprint): WebRTC media needs DTLS-SRTP');
+  if (!lines.some((l) => l.startsWith('a=fingerprint:')))
+    throw invalid('no DTLS fingerprint (a=fingerprint): WebRTC media needs DTLS-SRTP');
 }
 
 /** Lines of each media section, starting with its m= line. */

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { bearerToken, SessionTokenError, signSessionToken, verifySessionToken, type SessionClaims } from './session-token';
+import {
+  bearerToken,
+  SessionTokenError,
+  signSessionToken,
+  verifySessionToken,
+  type SessionClaims,
+} from './session-token';
 
 const secret = randomBytes(32);
 const now = Date.parse('2026-01-01T00:00:00Z');
@@ -33,9 +39,12 @@ describe('session tokens', () => {
     const last = token.at(-1)!;
     // a 32-byte MAC in base64url: the last character's two low bits are spare, so these four decode alike
     const group = Math.floor('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(last) / 4) * 4;
-    const alikes = [0, 1, 2, 3].map((i) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[group + i]).filter((c) => c !== last);
+    const alikes = [0, 1, 2, 3]
+      .map((i) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[group + i])
+      .filter((c) => c !== last);
     expect(alikes).toHaveLength(3);
-    for (const c of alikes) expect(reasonOf(() => verifySessionToken(token.slice(0, -1) + c, secret, now))).toBe('forged');
+    for (const c of alikes)
+      expect(reasonOf(() => verifySessionToken(token.slice(0, -1) + c, secret, now))).toBe('forged');
   });
 
   it('rejects a token signed with another secret', () => {
@@ -45,7 +54,10 @@ describe('session tokens', () => {
 
   it('rejects changed claims (a longer expiry, another stream) under the old signature', () => {
     const [, sig] = signSessionToken(claims, secret).split('.');
-    for (const forged of [{ ...claims, exp: claims.exp + 3600 }, { ...claims, streamId: 'live_someone' }]) {
+    for (const forged of [
+      { ...claims, exp: claims.exp + 3600 },
+      { ...claims, streamId: 'live_someone' },
+    ]) {
       const payload = Buffer.from(JSON.stringify(forged)).toString('base64url');
       expect(reasonOf(() => verifySessionToken(`${payload}.${sig}`, secret, now))).toBe('forged');
     }

@@ -41,8 +41,13 @@ export function signSessionToken(claims: SessionClaims, secret: Buffer): string 
 }
 
 /** The claims of a genuine, unexpired token; otherwise a SessionTokenError saying why. */
-export function verifySessionToken(token: string | null | undefined, secret: Buffer, nowMs = Date.now()): SessionClaims {
-  if (!token) throw new SessionTokenError('missing', 'a session token is required (create one with POST /api/v1/sessions)');
+export function verifySessionToken(
+  token: string | null | undefined,
+  secret: Buffer,
+  nowMs = Date.now(),
+): SessionClaims {
+  if (!token)
+    throw new SessionTokenError('missing', 'a session token is required (create one with POST /api/v1/sessions)');
   const parts = token.length <= MAX_TOKEN_LENGTH ? token.split('.') : [];
   if (parts.length !== 2 || !PART.test(parts[0]) || !PART.test(parts[1])) {
     throw new SessionTokenError('malformed', 'the session token is malformed');
@@ -57,7 +62,8 @@ export function verifySessionToken(token: string | null | undefined, secret: Buf
   } catch {
     throw new SessionTokenError('malformed', 'the session token is malformed');
   }
-  if (claims.exp * 1000 <= nowMs) throw new SessionTokenError('expired', 'the session token has expired: create a new session');
+  if (claims.exp * 1000 <= nowMs)
+    throw new SessionTokenError('expired', 'the session token has expired: create a new session');
   return claims;
 }
 

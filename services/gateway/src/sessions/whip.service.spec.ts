@@ -11,16 +11,28 @@ const reply = { sdp: 'v=0\r\n', resourceId: 'res_12345678', instance: 'capture-1
 function setup(request: jest.Mock, running = false) {
   const bus = { request } as unknown as Bus;
   const watch = { isRunning: jest.fn(() => running), seen: jest.fn() };
-  const relay = new WhipRelay(bus, loadGatewayConfig({ SESSION_SECRET: 'x'.repeat(32) }), watch as unknown as LiveStreamWatch);
+  const relay = new WhipRelay(
+    bus,
+    loadGatewayConfig({ SESSION_SECRET: 'x'.repeat(32) }),
+    watch as unknown as LiveStreamWatch,
+  );
   return { relay, watch };
 }
 
 describe('WhipRelay', () => {
-  it('hands the offer with the session\'s stream and threshold to capture, and names the resource', async () => {
+  it("hands the offer with the session's stream and threshold to capture, and names the resource", async () => {
     const request = jest.fn().mockResolvedValue(reply);
     const { relay, watch } = setup(request);
-    await expect(relay.publish(claims, 'v=0')).resolves.toEqual({ sdp: 'v=0\r\n', location: '/api/v1/whip/sess_12345678/res_12345678' });
-    expect(request.mock.calls[0][1]).toEqual({ sessionId: 'sess_12345678', streamId: 'live_abc', sdp: 'v=0', threshold: 0.5 });
+    await expect(relay.publish(claims, 'v=0')).resolves.toEqual({
+      sdp: 'v=0\r\n',
+      location: '/api/v1/whip/sess_12345678/res_12345678',
+    });
+    expect(request.mock.calls[0][1]).toEqual({
+      sessionId: 'sess_12345678',
+      streamId: 'live_abc',
+      sdp: 'v=0',
+      threshold: 0.5,
+    });
     expect(watch.seen).toHaveBeenCalledWith(stream);
   });
 
@@ -43,8 +55,13 @@ describe('WhipRelay', () => {
   });
 
   it('answers a DELETE nobody owns (silence, or no capture at all) with NOT_FOUND', async () => {
-    for (const err of [new GlimpseError('TIMEOUT', 'glimpse.capture.whip.close did not answer in time'), new GlimpseError('SERVICE_UNAVAILABLE', 'no service is answering glimpse.capture.whip.close')]) {
-      await expect(setup(jest.fn().mockRejectedValue(err)).relay.close(claims, 'res_12345678')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    for (const err of [
+      new GlimpseError('TIMEOUT', 'glimpse.capture.whip.close did not answer in time'),
+      new GlimpseError('SERVICE_UNAVAILABLE', 'no service is answering glimpse.capture.whip.close'),
+    ]) {
+      await expect(setup(jest.fn().mockRejectedValue(err)).relay.close(claims, 'res_12345678')).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
     }
     const stopped = { ...stream, state: 'stopped' } as Stream;
     const { relay, watch } = setup(jest.fn().mockResolvedValue(stopped));

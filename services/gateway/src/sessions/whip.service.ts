@@ -26,7 +26,10 @@ export class WhipRelay {
 
   async publish(claims: SessionClaims, sdp: string): Promise<WhipAnswer> {
     if (this.watch.isRunning(claims.streamId)) {
-      throw new GlimpseError('CONFLICT', 'this session is already publishing: DELETE its WHIP resource first, or create a new session');
+      throw new GlimpseError(
+        'CONFLICT',
+        'this session is already publishing: DELETE its WHIP resource first, or create a new session',
+      );
     }
     const req: WhipOffer.Request = { sessionId: claims.sid, streamId: claims.streamId, sdp, threshold: claims.thr };
     const reply = await upstream(this.offer(req));
@@ -40,7 +43,8 @@ export class WhipRelay {
       try {
         return await this.bus.request(WhipOffer.contract, req, this.cfg.REQUEST_TIMEOUT_MS);
       } catch (err) {
-        const full = err instanceof GlimpseError && err.code === 'SERVICE_UNAVAILABLE' && /at capacity/.test(err.message);
+        const full =
+          err instanceof GlimpseError && err.code === 'SERVICE_UNAVAILABLE' && /at capacity/.test(err.message);
         if (!full || attempt >= OFFER_ATTEMPTS) throw err;
       }
     }
@@ -53,10 +57,17 @@ export class WhipRelay {
   async close(claims: SessionClaims, resourceId: string): Promise<Stream> {
     let stream: Stream;
     try {
-      stream = await this.bus.request(WhipClose.contract, { sessionId: claims.sid, resourceId }, this.cfg.GATHER_TIMEOUT_MS);
+      stream = await this.bus.request(
+        WhipClose.contract,
+        { sessionId: claims.sid, resourceId },
+        this.cfg.GATHER_TIMEOUT_MS,
+      );
     } catch (err) {
       if (err instanceof GlimpseError && (err.code === 'TIMEOUT' || /no service is answering/.test(err.message))) {
-        throw new GlimpseError('NOT_FOUND', `no WHIP session '${resourceId}': it has ended, or its capture instance is gone`);
+        throw new GlimpseError(
+          'NOT_FOUND',
+          `no WHIP session '${resourceId}': it has ended, or its capture instance is gone`,
+        );
       }
       throw explainUpstream(err);
     }

@@ -32,7 +32,8 @@ describe('urlProblem', () => {
     expect(urlProblem('https://user:pw@hooks.example.com/', strict)).toMatch(/credentials/);
   });
   it('refuses loopback, private, link-local and metadata literals by default', () => {
-    for (const u of REFUSED) expect([u, urlProblem(u, strict)]).toEqual([u, expect.stringMatching(/WEBHOOK_ALLOWED_HOSTS/)]);
+    for (const u of REFUSED)
+      expect([u, urlProblem(u, strict)]).toEqual([u, expect.stringMatching(/WEBHOOK_ALLOWED_HOSTS/)]);
     expect(urlProblem('http://8.8.8.8/', strict)).toBeNull();
     expect(urlProblem('http://[2606:4700::1111]/', strict)).toBeNull();
   });
@@ -49,11 +50,18 @@ describe('urlProblem', () => {
 
 describe('registrationProblem', () => {
   it('refuses a name that resolves to a refused address, and accepts public or unresolvable names', async () => {
-    const resolver = async (host: string) => ({ 'rebind.example': ['93.184.216.34', '10.0.0.7'], 'ok.example': ['93.184.216.34'] })[host] ?? [];
-    expect(await registrationProblem('http://rebind.example/', strict, resolver)).toMatch(/resolves to 10\.0\.0\.7.*private/);
+    const resolver = async (host: string) =>
+      ({ 'rebind.example': ['93.184.216.34', '10.0.0.7'], 'ok.example': ['93.184.216.34'] })[host] ?? [];
+    expect(await registrationProblem('http://rebind.example/', strict, resolver)).toMatch(
+      /resolves to 10\.0\.0\.7.*private/,
+    );
     expect(await registrationProblem('http://ok.example/', strict, resolver)).toBeNull();
-    expect(await registrationProblem('http://nxdomain.example/', strict, async () => Promise.reject(new Error('ENOTFOUND')))).toBeNull();
-    expect(await registrationProblem('http://rebind.example/', addressPolicy(false, ['rebind.example']), resolver)).toBeNull();
+    expect(
+      await registrationProblem('http://nxdomain.example/', strict, async () => Promise.reject(new Error('ENOTFOUND'))),
+    ).toBeNull();
+    expect(
+      await registrationProblem('http://rebind.example/', addressPolicy(false, ['rebind.example']), resolver),
+    ).toBeNull();
   });
 });
 
@@ -73,8 +81,13 @@ describe('guardedLookup (every connection)', () => {
     }
   });
   it('passes public addresses, and private ones the operator allowed', async () => {
-    expect(await run(strict, [{ address: '93.184.216.34', family: 4 }])).toEqual({ err: null, address: '93.184.216.34' });
+    expect(await run(strict, [{ address: '93.184.216.34', family: 4 }])).toEqual({
+      err: null,
+      address: '93.184.216.34',
+    });
     expect((await run(addressPolicy(false, ['127.0.0.0/8']), [{ address: '127.0.0.1', family: 4 }])).err).toBeNull();
-    expect((await run(addressPolicy(false, ['hooks.example.com']), [{ address: '10.0.0.1', family: 4 }])).err).toBeNull();
+    expect(
+      (await run(addressPolicy(false, ['hooks.example.com']), [{ address: '10.0.0.1', family: 4 }])).err,
+    ).toBeNull();
   });
 });

@@ -7,7 +7,8 @@ const HINT = 'list the host or its network in WEBHOOK_ALLOWED_HOSTS to allow it'
 /** Resolves a host name to every address it has (A and AAAA). */
 export type Resolver = (host: string) => Promise<string[]>;
 
-const dnsResolver: Resolver = async (host) => (await dnsLookupAll(host, { all: true, verbatim: true })).map((a) => a.address);
+const dnsResolver: Resolver = async (host) =>
+  (await dnsLookupAll(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /** Whether an address literal is refused by the policy (loopback, private, link-local, metadata …). */
 export function isRefusedAddress(address: string, policy: AddressPolicy): boolean {
@@ -32,7 +33,10 @@ export function urlProblem(raw: string, policy: AddressPolicy): string | null {
   if (hostExempt(host, policy)) return null;
   // `localhost.` (the root's trailing dot) and the usual aliases are loopback too, resolvable or not
   const name = host.replace(/\.+$/, '');
-  if (['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback'].includes(name) || name.endsWith('.localhost')) {
+  if (
+    ['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback'].includes(name) ||
+    name.endsWith('.localhost')
+  ) {
     return `url: ${host} is loopback; ${HINT}`;
   }
   if (parseIp(host)) {
@@ -46,7 +50,12 @@ export function urlProblem(raw: string, policy: AddressPolicy): string | null {
  * `urlProblem`, then the name's current addresses: a name that resolves to a refused address is refused
  * at registration (400). A name that does not resolve (yet) is accepted; delivery checks it again.
  */
-export async function registrationProblem(raw: string, policy: AddressPolicy, resolver: Resolver = dnsResolver, timeoutMs = 5_000): Promise<string | null> {
+export async function registrationProblem(
+  raw: string,
+  policy: AddressPolicy,
+  resolver: Resolver = dnsResolver,
+  timeoutMs = 5_000,
+): Promise<string | null> {
   const problem = urlProblem(raw, policy);
   if (problem) return problem;
   const host = new URL(raw).hostname.toLowerCase().replace(/^\[|\]$/g, '');
@@ -61,7 +70,9 @@ export async function registrationProblem(raw: string, policy: AddressPolicy, re
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('DNS lookup timed out')), ms).unref()));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error('DNS lookup timed out')), ms).unref()),
+  );
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -80,7 +91,9 @@ export function guardedLookup(policy: AddressPolicy, lookup: typeof dnsLookup = 
         const bad = list.find((a) => isRefusedAddress(a.address, policy));
         if (bad) {
           const why = addressRefusal(bad.address, policy);
-          const e = new Error(`${hostname} resolves to ${bad.address}, which is not a public address (${why}); ${HINT}`) as NodeJS.ErrnoException;
+          const e = new Error(
+            `${hostname} resolves to ${bad.address}, which is not a public address (${why}); ${HINT}`,
+          ) as NodeJS.ErrnoException;
           e.code = 'EPRIVATEADDRESS';
           return callback(e, '', 0);
         }

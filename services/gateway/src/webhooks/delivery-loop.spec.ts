@@ -28,7 +28,10 @@ describe('DeliveryLoop backoff (fake clock)', () => {
   beforeEach(() => jest.useFakeTimers({ now: 0 }));
   afterEach(() => jest.useRealTimers());
 
-  async function attemptTimes(deliveryCount: (pull: number) => number, attempts: number): Promise<{ times: number[]; naks: unknown[] }> {
+  async function attemptTimes(
+    deliveryCount: (pull: number) => number,
+    attempts: number,
+  ): Promise<{ times: number[]; naks: unknown[] }> {
     const { msg, bus } = fakeBroker(deliveryCount);
     const times: number[] = [];
     const deps: LoopDeps = {
@@ -37,10 +40,21 @@ describe('DeliveryLoop backoff (fake clock)', () => {
       cfg: { policy: addressPolicy(false), timeoutMs: 1000, initialBackoffMs: 1000, maxBackoffMs: 60_000 },
       log: { log: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
       // each POST takes 10 ms and fails
-      send: async () => (times.push(Date.now()), await new Promise((r) => setTimeout(r, 10)), { ok: false, error: 'HTTP 500' }),
+      send: async () => (
+        times.push(Date.now()),
+        await new Promise((r) => setTimeout(r, 10)),
+        { ok: false, error: 'HTTP 500' }
+      ),
     };
     const loop = new DeliveryLoop(
-      { id: '00000000-0000-4000-8000-000000000001', url: 'https://hooks.example.com/', secret: 's'.repeat(16), events: ['*'], createdAt: new Date(0).toISOString(), active: true },
+      {
+        id: '00000000-0000-4000-8000-000000000001',
+        url: 'https://hooks.example.com/',
+        secret: 's'.repeat(16),
+        events: ['*'],
+        createdAt: new Date(0).toISOString(),
+        active: true,
+      },
       deps,
     );
     for (let i = 0; i < 200 && times.length < attempts; i++) await jest.advanceTimersByTimeAsync(100);

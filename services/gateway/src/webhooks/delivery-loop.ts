@@ -44,7 +44,11 @@ class FailureCount {
 }
 
 /** The durable consumer of one webhook: strictly one event in flight, explicit acks, starting at `deliver`. */
-export function consumerConfig(w: StoredWebhook, cfg: WebhooksConfig, deliver: 'new' | 'since-created'): Partial<ConsumerConfig> {
+export function consumerConfig(
+  w: StoredWebhook,
+  cfg: WebhooksConfig,
+  deliver: 'new' | 'since-created',
+): Partial<ConsumerConfig> {
   return {
     durable_name: durableName(w.id),
     description: `webhook ${w.url}`,
@@ -66,7 +70,12 @@ export const isNotFound = (err: unknown): boolean => {
 };
 
 /** Creates the webhook's consumer unless it exists. Throws when the stream does not exist (yet). */
-export async function ensureConsumer(bus: Bus, w: StoredWebhook, cfg: WebhooksConfig, deliver: 'new' | 'since-created'): Promise<void> {
+export async function ensureConsumer(
+  bus: Bus,
+  w: StoredWebhook,
+  cfg: WebhooksConfig,
+  deliver: 'new' | 'since-created',
+): Promise<void> {
   const jsm = await bus.nc.jetstreamManager();
   try {
     await jsm.consumers.info(Events.STREAM, durableName(w.id));
@@ -123,7 +132,9 @@ export class DeliveryLoop {
         errors++;
         const delay = backoffMs(errors, 1_000, 30_000);
         if (errors === 1 || errors % 10 === 0) {
-          this.deps.log.warn?.(`webhook ${this.hook.id}: ${String((err as Error)?.message ?? err)}; retrying in ${delay} ms`);
+          this.deps.log.warn?.(
+            `webhook ${this.hook.id}: ${String((err as Error)?.message ?? err)}; retrying in ${delay} ms`,
+          );
         }
         await this.sleep(delay);
       }
@@ -172,9 +183,16 @@ export class DeliveryLoop {
     const delay = backoffMs(attempts, this.deps.cfg.initialBackoffMs, this.deps.cfg.maxBackoffMs);
     const retryAt = Date.now() + delay;
     msg.nak(delay);
-    this.deps.log.debug?.(`webhook ${this.hook.id}: ${id} attempt ${attempts} failed (${result.error}); retry in ${delay} ms`);
+    this.deps.log.debug?.(
+      `webhook ${this.hook.id}: ${id} attempt ${attempts} failed (${result.error}); retry in ${delay} ms`,
+    );
     await this.deps.store
-      .updateStats(this.hook.id, (s) => ({ ...s, failedAttempts: s.failedAttempts + 1, lastError: result.error, lastErrorAt: now }))
+      .updateStats(this.hook.id, (s) => ({
+        ...s,
+        failedAttempts: s.failedAttempts + 1,
+        lastError: result.error,
+        lastErrorAt: now,
+      }))
       .catch(() => undefined);
     // The nak delay asks JetStream to wait; this loop also waits, so that no redelivery (another cause, an
     // older server) makes it POST early: the schedule holds per webhook whatever the broker does.

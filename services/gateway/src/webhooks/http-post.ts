@@ -41,7 +41,9 @@ export function post(
       (res) => {
         const status = res.statusCode ?? 0;
         res.resume(); // the answer's body is ignored
-        res.once('end', () => done(status >= 200 && status < 300 ? { ok: true, error: null } : { ok: false, error: `HTTP ${status}` }));
+        res.once('end', () =>
+          done(status >= 200 && status < 300 ? { ok: true, error: null } : { ok: false, error: `HTTP ${status}` }),
+        );
         res.once('error', (err) => done({ ok: false, error: err.message }));
       },
     );

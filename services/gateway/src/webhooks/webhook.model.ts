@@ -17,14 +17,21 @@ const FAMILIES = [...new Set(Events.EVENT_TYPES.map((t) => t.split('.')[0]))];
 /** `*` (everything), an event type (`sighting.ended`) or a family (`sighting.*`). */
 export const eventFilterSchema = z
   .string()
-  .refine((f) => f === '*' || (Events.EVENT_TYPES as string[]).includes(f) || FAMILIES.some((fam) => f === `${fam}.*`), {
-    message: `must be '*', an event type (${Events.EVENT_TYPES.join(', ')}) or a family such as 'sighting.*'`,
-  });
+  .refine(
+    (f) => f === '*' || (Events.EVENT_TYPES as string[]).includes(f) || FAMILIES.some((fam) => f === `${fam}.*`),
+    {
+      message: `must be '*', an event type (${Events.EVENT_TYPES.join(', ')}) or a family such as 'sighting.*'`,
+    },
+  );
 
 export const createWebhookSchema = z.strictObject({
   // WHATWG URL parsing drops tabs and newlines silently: refuse them rather than store another URL
   url: z.string().max(2000).regex(NO_CONTROL_CHARS, CONTROL_CHARS_MESSAGE),
-  secret: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)').max(256).regex(NO_CONTROL_CHARS, CONTROL_CHARS_MESSAGE),
+  secret: z
+    .string()
+    .min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)')
+    .max(256)
+    .regex(NO_CONTROL_CHARS, CONTROL_CHARS_MESSAGE),
   events: z.array(eventFilterSchema).min(1).max(50).default(['*']),
 });
 export type CreateWebhook = z.infer<typeof createWebhookSchema>;

@@ -5,7 +5,12 @@ import { addressPolicy, envBool, envInt, isAllowedHostEntry, loadConfig, type Ad
 const csv = z
   .string()
   .default('')
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 export const webhooksEnv = z.object({
   /**
@@ -14,7 +19,9 @@ export const webhooksEnv = z.object({
    */
   WEBHOOK_ALLOW_PRIVATE: envBool(false),
   /** Host names, addresses and CIDRs that may be private anyway: `hooks.lan,192.168.1.0/24,127.0.0.1`. */
-  WEBHOOK_ALLOWED_HOSTS: csv.pipe(z.array(z.string().refine(isAllowedHostEntry, 'expected host names, addresses or CIDRs'))),
+  WEBHOOK_ALLOWED_HOSTS: csv.pipe(
+    z.array(z.string().refine(isAllowedHostEntry, 'expected host names, addresses or CIDRs')),
+  ),
   /** Timeout of one delivery POST (ms). */
   WEBHOOK_TIMEOUT_MS: envInt(10_000, 100, 300_000),
   /** First retry delay (ms); doubles per failed attempt. */

@@ -133,7 +133,8 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
       } catch (err) {
         if (this.stopping) break;
         failures++;
-        if (failures === 1 || failures % 20 === 0) this.log.warn(`cannot watch ${'webhooks'} (JetStream needed): ${String((err as Error)?.message ?? err)}`);
+        if (failures === 1 || failures % 20 === 0)
+          this.log.warn(`cannot watch ${'webhooks'} (JetStream needed): ${String((err as Error)?.message ?? err)}`);
       }
       if (!this.stopping) await this.sleep(Math.min(1000 * 2 ** Math.min(failures, 5), 30_000));
     }
@@ -144,9 +145,13 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
       return await fn();
     } catch (err) {
       if (err instanceof GlimpseError) throw err;
-      throw new GlimpseError('SERVICE_UNAVAILABLE', `webhook registry unavailable (JetStream): ${String((err as Error)?.message ?? err)}`, {
-        cause: err,
-      });
+      throw new GlimpseError(
+        'SERVICE_UNAVAILABLE',
+        `webhook registry unavailable (JetStream): ${String((err as Error)?.message ?? err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 

@@ -1,6 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { loadWebhooksConfig } from './webhooks.config';
-import { backoffMs, createWebhookSchema, matchesFilter, publicView, sign, typeOfSubject, verify } from './webhook.model';
+import {
+  backoffMs,
+  createWebhookSchema,
+  matchesFilter,
+  publicView,
+  sign,
+  typeOfSubject,
+  verify,
+} from './webhook.model';
 
 describe('webhook signature', () => {
   it('is sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>', () => {
@@ -44,13 +52,28 @@ describe('event filter', () => {
     expect(typeOfSubject('glimpse.recognition.cam')).toBeNull();
   });
   it('accepts only known types and families in a registration', () => {
-    const ok = createWebhookSchema.safeParse({ url: 'https://x.example', secret: 's'.repeat(16), events: ['*', 'sighting.*', 'person.deleted'] });
+    const ok = createWebhookSchema.safeParse({
+      url: 'https://x.example',
+      secret: 's'.repeat(16),
+      events: ['*', 'sighting.*', 'person.deleted'],
+    });
     expect(ok.success).toBe(true);
-    expect(createWebhookSchema.safeParse({ url: 'https://x.example', secret: 's'.repeat(16), events: ['person.exploded'] }).success).toBe(false);
-    expect(createWebhookSchema.safeParse({ url: 'https://x.example', secret: 's'.repeat(16), events: ['nope.*'] }).success).toBe(false);
-    expect(createWebhookSchema.safeParse({ url: 'https://x.example', secret: 'short', events: ['*'] }).success).toBe(false);
+    expect(
+      createWebhookSchema.safeParse({ url: 'https://x.example', secret: 's'.repeat(16), events: ['person.exploded'] })
+        .success,
+    ).toBe(false);
+    expect(
+      createWebhookSchema.safeParse({ url: 'https://x.example', secret: 's'.repeat(16), events: ['nope.*'] }).success,
+    ).toBe(false);
+    expect(createWebhookSchema.safeParse({ url: 'https://x.example', secret: 'short', events: ['*'] }).success).toBe(
+      false,
+    );
     expect(createWebhookSchema.parse({ url: 'https://x.example', secret: 's'.repeat(16) }).events).toEqual(['*']);
-    for (const bad of [{ url: 'https://x.exa\tmple/' }, { url: 'https://x.example/\u0000' }, { secret: `${'s'.repeat(16)}\u0000` }]) {
+    for (const bad of [
+      { url: 'https://x.exa\tmple/' },
+      { url: 'https://x.example/\u0000' },
+      { secret: `${'s'.repeat(16)}\u0000` },
+    ]) {
       const r = createWebhookSchema.safeParse({ url: 'https://x.example', secret: 's'.repeat(16), ...bad });
       expect(r.error?.issues[0]?.message).toMatch(/control characters/);
     }
@@ -74,7 +97,12 @@ describe('webhooks config', () => {
   });
   it('has the documented defaults', () => {
     const cfg = loadWebhooksConfig({});
-    expect({ ...cfg, policy: undefined }).toEqual({ policy: undefined, timeoutMs: 10_000, initialBackoffMs: 1000, maxBackoffMs: 60_000 });
+    expect({ ...cfg, policy: undefined }).toEqual({
+      policy: undefined,
+      timeoutMs: 10_000,
+      initialBackoffMs: 1000,
+      maxBackoffMs: 60_000,
+    });
     expect(() => loadWebhooksConfig({ WEBHOOK_TIMEOUT_MS: 'soon' })).toThrow(/WEBHOOK_TIMEOUT_MS/);
   });
 });
