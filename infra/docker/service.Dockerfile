@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json nx.json tsconfig.base.json ./
 COPY libs ./libs
 COPY services ./services
+COPY apps ./apps
 RUN npm ci --no-audit --no-fund && npx nx run-many -t build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

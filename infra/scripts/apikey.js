@@ -37,7 +37,9 @@ async function call(method, route, body) {
     let detail = text;
     try {
       detail = JSON.parse(text).detail ?? text;
-    } catch {}
+    } catch {
+      // not problem+json: the raw text is the detail
+    }
     throw new Error(`${method} ${route}: ${res.status} ${detail}`);
   }
   return text ? JSON.parse(text) : null;
@@ -47,15 +49,22 @@ async function main(argv) {
   const [cmd, ...args] = argv;
   if (cmd === 'create') {
     const name = option(args, 'name');
-    const scopes = (option(args, 'scopes') ?? 'read').split(',').map((s) => s.trim()).filter(Boolean);
+    const scopes = (option(args, 'scopes') ?? 'read')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (!name) throw new Error(USAGE);
     const k = await call('POST', '/api/v1/api-keys', { name, scopes });
-    process.stdout.write(`created API key ${k.id} (${k.name}: ${k.scopes.join(', ')}); it is shown only this once:\n${k.key}\n`);
+    process.stdout.write(
+      `created API key ${k.id} (${k.name}: ${k.scopes.join(', ')}); it is shown only this once:\n${k.key}\n`,
+    );
   } else if (cmd === 'list') {
     const { items } = await call('GET', '/api/v1/api-keys');
     if (items.length === 0) process.stdout.write('no API keys\n');
     for (const k of items) {
-      process.stdout.write(`${k.id}  ${k.name}  [${k.scopes.join(',')}]  created ${k.createdAt}  last used ${k.lastUsedAt ?? 'never'}\n`);
+      process.stdout.write(
+        `${k.id}  ${k.name}  [${k.scopes.join(',')}]  created ${k.createdAt}  last used ${k.lastUsedAt ?? 'never'}\n`,
+      );
     }
   } else if (cmd === 'delete' && args[0]) {
     await call('DELETE', `/api/v1/api-keys/${encodeURIComponent(args[0])}`);

@@ -41,22 +41,30 @@ async function rotateKey(limit) {
   let total = 0;
   for (;;) {
     const r = await rotateBatch(limit);
-    if (r.keyId === null) throw new Error('the matcher has no CROP_KEY: crops stay plaintext (set CROP_KEY or CROP_KEY_FILE)');
+    if (r.keyId === null)
+      throw new Error('the matcher has no CROP_KEY: crops stay plaintext (set CROP_KEY or CROP_KEY_FILE)');
     total += r.resealed;
     if (r.remaining === 0) {
-      process.stdout.write(`re-sealed ${total} crops; every crop is now sealed with key ${r.keyId} (${JSON.stringify(r.byKey)})\n`);
+      process.stdout.write(
+        `re-sealed ${total} crops; every crop is now sealed with key ${r.keyId} (${JSON.stringify(r.byKey)})\n`,
+      );
       return;
     }
     // nothing re-sealed but some remain: another rotation holds them, or they cannot be opened
-    if (r.resealed === 0) throw new Error(`${r.remaining} crops could not be re-sealed now (${JSON.stringify(r.byKey)}); run again`);
+    if (r.resealed === 0)
+      throw new Error(`${r.remaining} crops could not be re-sealed now (${JSON.stringify(r.byKey)}); run again`);
   }
 }
 
 function newKey() {
   const file = process.env.CROP_KEY_FILE ?? path.join(DATA, 'crop-key');
   const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
-  fs.writeFileSync(file, [crypto.randomBytes(32).toString('hex'), old].filter(Boolean).join('\n') + '\n', { mode: 0o600 });
-  process.stdout.write(`new crop key written first in ${file} (older keys kept for reading);\nrestart Glimpse, then run: npm run crops -- rotate-key\n`);
+  fs.writeFileSync(file, [crypto.randomBytes(32).toString('hex'), old].filter(Boolean).join('\n') + '\n', {
+    mode: 0o600,
+  });
+  process.stdout.write(
+    `new crop key written first in ${file} (older keys kept for reading);\nrestart Glimpse, then run: npm run crops -- rotate-key\n`,
+  );
 }
 
 async function main([cmd, ...args]) {

@@ -56,3 +56,5 @@ bash services/recognizer/worker/setup.sh ${DEV:+--dev}
 if [ -n "$DEV" ]; then bash infra/scripts/fuzz-setup.sh; fi
 # PostgreSQL + pgvector for the matcher tests' Postgres runs (test/support/postgres.ts)
 if [ -n "$DEV" ]; then bash infra/scripts/pg-setup.sh; fi
+# the Helm chart's offline checkers: Helm's Go SDK, kubernetes-validate, checkov (test/integration/helm.test.ts)
+if [ -n "$DEV" ]; then bash infra/scripts/helm-setup.sh; fi
