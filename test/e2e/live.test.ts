@@ -6,11 +6,21 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, until } from '@glimpse/testing';
 import { fixturePhotos } from '../support/worker';
-import { cameraFile, cards, openCamera, overlayState, runs, screenshot, type Camera, type Card } from './support/browser';
+import {
+  cameraFile,
+  cards,
+  openCamera,
+  overlayState,
+  runs,
+  screenshot,
+  type Camera,
+  type Card,
+} from './support/browser';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, freePort } = require('../../infra/scripts/stack.js');
+const { startStack } = require('../../infra/scripts/stack.js');
 import { authed } from '../support/auth';
 
 jest.setTimeout(300_000);
@@ -19,22 +29,20 @@ const photos = fixturePhotos();
 const byPerson = new Map<string, string[]>();
 for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
 // people dlib confuses with someone else in the set at 0.6 (see stack.test.ts)
-const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry', 'donna_ralston', 'andy_north', 'jessica_simpson', 'charles_cope']);
+const LOOK_ALIKES = new Set([
+  'ana_palacio',
+  'gregg_popovich',
+  'heidi_klum',
+  'bernard_landry',
+  'donna_ralston',
+  'andy_north',
+  'jessica_simpson',
+  'charles_cope',
+]);
 const people = [...byPerson].filter(([id, ps]) => ps.length > 1 && !LOOK_ALIKES.has(id)).map(([, ps]) => ps);
 const describeIf = photos.length ? describe : describe.skip;
-if (!photos.length) console.warn('\n*** SKIPPING the live-camera e2e tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms: number, every = 250): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(every);
-  }
-}
+if (!photos.length)
+  console.warn('\n*** SKIPPING the live-camera e2e tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
 const similarityOf = (c: Card) => Number(/[Ss]imilarity (\d+)%/.exec(c.text)?.[1] ?? NaN);
 
@@ -56,7 +64,9 @@ describeIf('live camera in headless Chromium (WHIP → capture → recognizer �
     await cam.page.waitForSelector('[data-testid=status-connection][data-state=live]', { timeout: 30_000 });
   };
   const runningLive = async () => {
-    const { items } = (await (await fetch(`${stack.url}/api/v1/streams`)).json()) as { items: Array<{ id: string; state: string }> };
+    const { items } = (await (await fetch(`${stack.url}/api/v1/streams`)).json()) as {
+      items: Array<{ id: string; state: string }>;
+    };
     return items.filter((s) => s.id.startsWith('live_') && s.state === 'running').length;
   };
   const captureHealthy = async () => {
@@ -90,26 +100,37 @@ describeIf('live camera in headless Chromium (WHIP → capture → recognizer �
     await start(cam);
     const connectedMs = Date.now() - t0;
 
-    const first = await until('the first result card', async () => (await cards(cam.page))[0], 30_000);
+    const first = await until('the first result card', async () => (await cards(cam.page))[0], {
+      timeoutMs: 30_000,
+      everyMs: 250,
+    });
     const firstMs = Date.now() - t0;
     expect(first).toMatchObject({ isNew: true });
     expect(first.text).toMatch(/^First time seen|^\d+ frames · best similarity \d+%$/);
 
     // while a face is on screen, boxes are drawn: the page's count and painted pixels on the canvas
-    const overlay = await until('a box on the overlay', async () => {
-      const o = await overlayState(cam.page);
-      return o.boxes > 0 && o.painted > 100 ? o : undefined;
-    }, 20_000, 100);
+    const overlay = await until(
+      'a box on the overlay',
+      async () => {
+        const o = await overlayState(cam.page);
+        return o.boxes > 0 && o.painted > 100 ? o : undefined;
+      },
+      { timeoutMs: 20_000, everyMs: 100 },
+    );
     await screenshot(cam.page, 'live-first-face');
 
     // one card per sighting, updated in place: A back within the quiet time updates A's card (seen
     // after B's first frame); back after it, A gets a second card, which must then be a match
-    const seq = await until('A, then B, then A again', async () => {
-      const all = await cards(cam.page);
-      const [a, b] = runs(all);
-      const again = b && all.find((c) => c.personId === a.personId && c.lastSeen > b.firstSeen);
-      return again ? { a, b, again, all } : undefined;
-    }, 60_000, 500);
+    const seq = await until(
+      'A, then B, then A again',
+      async () => {
+        const all = await cards(cam.page);
+        const [a, b] = runs(all);
+        const again = b && all.find((c) => c.personId === a.personId && c.lastSeen > b.firstSeen);
+        return again ? { a, b, again, all } : undefined;
+      },
+      { timeoutMs: 60_000, everyMs: 500 },
+    );
     await screenshot(cam.page, 'live-a-b-a');
 
     const { a, b, again, all } = seq;
@@ -141,17 +162,23 @@ describeIf('live camera in headless Chromium (WHIP → capture → recognizer �
     const camC = await open(cameraFile([c[0]], 6, join(dir, 'c.y4m')));
     const camD = await open(cameraFile([d[0]], 6, join(dir, 'd.y4m')));
     await Promise.all([start(camC), start(camD)]);
-    const [cardsC, cardsD] = await until('results on both pages', async () => {
-      const both = await Promise.all([cards(camC.page), cards(camD.page)]);
-      // one card per sighting: count the frames they show
-      const frames = (list: Card[]) => list.reduce((n, x) => n + x.frames, 0);
-      return frames(both[0]) >= 3 && frames(both[1]) >= 3 ? both : undefined;
-    }, 60_000, 500);
+    const [cardsC, cardsD] = await until(
+      'results on both pages',
+      async () => {
+        const both = await Promise.all([cards(camC.page), cards(camD.page)]);
+        // one card per sighting: count the frames they show
+        const frames = (list: Card[]) => list.reduce((n, x) => n + x.frames, 0);
+        return frames(both[0]) >= 3 && frames(both[1]) >= 3 ? both : undefined;
+      },
+      { timeoutMs: 60_000, everyMs: 500 },
+    );
     await screenshot(camC.page, 'live-two-browsers-1');
     await screenshot(camD.page, 'live-two-browsers-2');
     const personsC = new Set(cardsC.map((x) => x.personId));
     const personsD = new Set(cardsD.map((x) => x.personId));
-    console.log(`live e2e, two browsers: ${cardsC.length} and ${cardsD.length} cards; persons ${[...personsC]} / ${[...personsD]}`);
+    console.log(
+      `live e2e, two browsers: ${cardsC.length} and ${cardsD.length} cards; persons ${[...personsC]} / ${[...personsD]}`,
+    );
     expect([...personsC].filter((p) => personsD.has(p))).toEqual([]);
     // each camera shows one person, on one card (one sighting)
     expect(personsC.size).toBe(1);
@@ -164,13 +191,16 @@ describeIf('live camera in headless Chromium (WHIP → capture → recognizer �
     const closedAt = Date.now();
     await camC.close();
     cameras.splice(cameras.indexOf(camC), 1);
-    await until('the closed tab\'s stream to end', async () => (await runningLive()) === 1, 10_000);
+    await until("the closed tab's stream to end", async () => (await runningLive()) === 1, {
+      timeoutMs: 10_000,
+      everyMs: 250,
+    });
     console.log(`live e2e: closed tab's stream ended ${Date.now() - closedAt} ms after the browser went away`);
     const health = await (await fetch(`${stack.url}/healthz`)).json();
     expect(health.checks.capture.ok).toBe(true);
 
     await camD.page.click('[data-testid=stop-camera]');
-    await until('no live stream left', async () => (await runningLive()) === 0, 5_000);
+    await until('no live stream left', async () => (await runningLive()) === 0, { timeoutMs: 5_000, everyMs: 250 });
     await camD.close();
     cameras.splice(cameras.indexOf(camD), 1);
   });
@@ -178,12 +208,16 @@ describeIf('live camera in headless Chromium (WHIP → capture → recognizer �
   it('tells the user when the capture worker dies mid-stream, and streams again after a restart', async () => {
     const cam = await open(aba);
     await start(cam);
-    await until('a result', async () => (await cards(cam.page)).length > 0, 30_000);
+    await until('a result', async () => (await cards(cam.page)).length > 0, { timeoutMs: 30_000, everyMs: 250 });
 
     const killedAt = Date.now();
     stack.kill('capture');
     const banner = await cam.page.waitForSelector('[data-testid=error-banner]', { timeout: 20_000 });
-    await until('the banner to say why', async () => /capture worker lost|Connection lost/i.test((await banner.textContent()) ?? ''), 20_000);
+    await until(
+      'the banner to say why',
+      async () => /capture worker lost|Connection lost/i.test((await banner.textContent()) ?? ''),
+      { timeoutMs: 20_000, everyMs: 250 },
+    );
     const text = (await banner.textContent()) ?? '';
     const toldMs = Date.now() - killedAt;
     await cam.page.waitForSelector('[data-testid=start-camera]', { timeout: 20_000 });
@@ -191,10 +225,13 @@ describeIf('live camera in headless Chromium (WHIP → capture → recognizer �
     console.log(`live e2e: capture killed; the page said "${text.trim()}" after ${toldMs} ms`);
 
     await stack.restart('capture');
-    await until('capture to be healthy again', captureHealthy, 60_000, 500);
+    await until('capture to be healthy again', captureHealthy, { timeoutMs: 60_000, everyMs: 500 });
     const before = (await cards(cam.page)).length;
     await start(cam);
-    await until('results again', async () => (await cards(cam.page)).length > before, 30_000);
+    await until('results again', async () => (await cards(cam.page)).length > before, {
+      timeoutMs: 30_000,
+      everyMs: 250,
+    });
     expect(await cam.page.$('[data-testid=error-banner]')).toBeNull();
     await screenshot(cam.page, 'live-after-restart');
   });

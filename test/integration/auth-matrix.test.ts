@@ -37,15 +37,32 @@ interface Answer {
 }
 
 /** One raw request: the path goes on the wire exactly as given. */
-function send(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<Answer> {
+function send(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: Buffer | string,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
-    const req = request({ host: '127.0.0.1', port, method, path, agent, headers: { ...headers, 'content-length': String(payload.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: { ...headers, 'content-length': String(payload.length) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(15_000, () => req.destroy(new Error(`${method} ${path}: no answer in 15 s`)));
     req.on('error', reject);
     req.end(payload);
@@ -56,7 +73,12 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const jsonHeaders = (h: Record<string, string> = {}) => ({ ...h, 'content-type': 'application/json' });
 
 async function createKey(scopes: string[]): Promise<string> {
-  const res = await send('POST', '/api/v1/api-keys', jsonHeaders(bearer(TEST_ADMIN_KEY)), JSON.stringify({ name: `matrix-${scopes[0]}`, scopes }));
+  const res = await send(
+    'POST',
+    '/api/v1/api-keys',
+    jsonHeaders(bearer(TEST_ADMIN_KEY)),
+    JSON.stringify({ name: `matrix-${scopes[0]}`, scopes }),
+  );
   expect(res.status).toBe(201);
   return (JSON.parse(res.body) as { key: string }).key;
 }
@@ -132,25 +154,44 @@ describe('auth matrix (every route × caller × spelling × method)', () => {
     const failures = (
       await runAll(cases, 8, async (c) => {
         const why = judge(c, await send(c.method, c.path, creds[c.credential]));
-        if (why) byKind.set(`${c.credential}/${c.spelling}/${why}`, (byKind.get(`${c.credential}/${c.spelling}/${why}`) ?? 0) + 1);
-        return why && `${c.method} ${c.path} as ${c.credential} (${c.spelling}, expected ${JSON.stringify(c.expected)}): ${why}`;
+        if (why)
+          byKind.set(
+            `${c.credential}/${c.spelling}/${why}`,
+            (byKind.get(`${c.credential}/${c.spelling}/${why}`) ?? 0) + 1,
+          );
+        return (
+          why &&
+          `${c.method} ${c.path} as ${c.credential} (${c.spelling}, expected ${JSON.stringify(c.expected)}): ${why}`
+        );
       })
     ).filter((f): f is string => !!f);
     const templates = new Set(entries.map((e) => e.template)).size;
-    console.log(`AUTH-MATRIX requests=${cases.length} routes=${entries.length} paths=${templates} failures=${failures.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `AUTH-MATRIX requests=${cases.length} routes=${entries.length} paths=${templates} failures=${failures.length} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     if (failures.length) console.log([...byKind].map(([k, n]) => `${n}× ${k}`).join('\n'));
     expect(failures.slice(0, 40)).toEqual([]);
   });
 
   it('knows every route Express serves, so none escapes the matrix', () => {
-    const stack = (app.getHttpAdapter().getInstance() as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router.stack;
+    const stack = (
+      app.getHttpAdapter().getInstance() as {
+        router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+      }
+    ).router.stack;
     // routes for all methods are middleware (Nest's per-route middleware: the request metrics), not handlers
     const handlers = stack.filter((l) => l.route && !METHODS.every((m) => l.route!.methods[m.toLowerCase()]));
-    const served = handlers.flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`));
+    const served = handlers.flatMap((l) =>
+      Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`),
+    );
     expect(served.length).toBeGreaterThan(30);
     const known = (s: string) => {
       const [method, path] = s.split(' ');
-      return entries.some((e) => (e.method === method || (e.method === 'GET' && method === 'HEAD')) && (e.template === path || (e.prefix && path.startsWith(`${e.template}/`))));
+      return entries.some(
+        (e) =>
+          (e.method === method || (e.method === 'GET' && method === 'HEAD')) &&
+          (e.template === path || (e.prefix && path.startsWith(`${e.template}/`))),
+      );
     };
     expect(served.filter((s) => !known(s))).toEqual([]);
   });
@@ -170,8 +211,18 @@ describe("the outside probe's requests (issue #12, items 1 and 2)", () => {
     ];
     for (const [method, path, headers, body] of probes) {
       const a = await send(method, path, headers, body);
-      expect({ method, path, status: a.status, csp: a.headers['content-security-policy'], type: a.headers['content-type'] }).toEqual({
-        method, path, status: 404, csp: API_CSP, type: 'application/problem+json',
+      expect({
+        method,
+        path,
+        status: a.status,
+        csp: a.headers['content-security-policy'],
+        type: a.headers['content-type'],
+      }).toEqual({
+        method,
+        path,
+        status: 404,
+        csp: API_CSP,
+        type: 'application/problem+json',
       });
       expect(a.headers.connection).toBe('close');
     }

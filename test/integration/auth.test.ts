@@ -6,9 +6,10 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { freePort } from '@glimpse/testing';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, freePort } = require('../../infra/scripts/stack.js');
+const { startStack } = require('../../infra/scripts/stack.js');
 
 describe('access control (real stack)', () => {
   let stack: any;
@@ -19,7 +20,11 @@ describe('access control (real stack)', () => {
     if (init.cookie) headers.set('cookie', init.cookie);
     return fetch(`${stack.url}${path}`, { ...init, headers });
   };
-  const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (body: unknown) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const createKey = async (name: string, scopes: string[]) => {
     const res = await call('/api/v1/api-keys', { ...json({ name, scopes }), key: stack.apiKey });
     expect(res.status).toBe(201);
@@ -49,7 +54,10 @@ describe('access control (real stack)', () => {
   it('answers 401 problem+json without credentials, and leaves /healthz, the UI and the docs open', async () => {
     for (const [path, init] of [
       ['/api/v1/persons', {}],
-      ['/api/v1/recognize', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: Buffer.from([0xff, 0xd8, 0xff]) }],
+      [
+        '/api/v1/recognize',
+        { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: Buffer.from([0xff, 0xd8, 0xff]) },
+      ],
       ['/api/v1/faces/00000000-0000-4000-8000-000000000000/crop', {}],
       ['/api/v1/api-keys', {}],
     ] as const) {
@@ -72,7 +80,9 @@ describe('access control (real stack)', () => {
     const post = await call('/api/v1/streams', { ...json({ url: 'x.mp4' }), key });
     expect(post.status).toBe(403);
     expect(await post.json()).toMatchObject({ status: 403, code: 'FORBIDDEN' });
-    expect((await call('/api/v1/persons/00000000-0000-4000-8000-000000000000', { method: 'DELETE', key })).status).toBe(403);
+    expect((await call('/api/v1/persons/00000000-0000-4000-8000-000000000000', { method: 'DELETE', key })).status).toBe(
+      403,
+    );
   });
 
   it('lets a write key POST but not manage keys', async () => {
@@ -143,7 +153,10 @@ describe('access control (real stack)', () => {
     const login = await call('/api/v1/auth/session', json({ key: stack.apiKey }));
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
     const status = await new Promise<number>((resolve) => {
-      const ws = new WebSocket(`${stack.url.replace('http', 'ws')}/ws`, { origin: 'https://evil.example', headers: { cookie } });
+      const ws = new WebSocket(`${stack.url.replace('http', 'ws')}/ws`, {
+        origin: 'https://evil.example',
+        headers: { cookie },
+      });
       ws.on('unexpected-response', (_req, res) => (ws.terminate(), resolve(res.statusCode ?? 0)));
       ws.on('open', () => (ws.close(), resolve(101)));
       ws.on('error', () => resolve(-1));
@@ -157,14 +170,22 @@ describe('access control (real stack)', () => {
     for (const path of ['/api/v1/persons', '/api/v1/faces', '/api/v1/sightings']) {
       expect((await call(path, { key: session.token })).status).toBe(401);
     }
-    expect((await call('/api/v1/faces/00000000-0000-4000-8000-000000000000/crop', { key: session.token })).status).toBe(403);
-    const big = await call('/api/v1/recognize', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: Buffer.alloc(8 * 1024 * 1024) }).catch((err) => err);
+    expect((await call('/api/v1/faces/00000000-0000-4000-8000-000000000000/crop', { key: session.token })).status).toBe(
+      403,
+    );
+    const big = await call('/api/v1/recognize', {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: Buffer.alloc(8 * 1024 * 1024),
+    }).catch((err) => err);
     // the gateway answers 401 and closes without reading 8 MB (fetch may see the closed socket instead)
     if (big instanceof Response) {
       expect(big.status).toBe(401);
       expect(big.headers.get('connection')).toBe('close');
     } else {
-      expect(`${big.cause?.code ?? ''} ${big.cause?.message ?? big.message}`).toMatch(/UND_ERR_SOCKET|EPIPE|ECONNRESET|other side closed/);
+      expect(`${big.cause?.code ?? ''} ${big.cause?.message ?? big.message}`).toMatch(
+        /UND_ERR_SOCKET|EPIPE|ECONNRESET|other side closed/,
+      );
     }
   });
 });

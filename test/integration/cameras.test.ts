@@ -13,14 +13,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { CameraStatus, FrameRecognize, HealthCheck, type Camera } from '@glimpse/contracts';
-import { Bus } from '@glimpse/platform';
+import sharp from 'sharp';
+import { CameraStatus, FrameRecognize, HealthCheck, PrivacyGet, UPLOAD_SOURCE, type Camera } from '@glimpse/contracts';
+import { blurRegions, Bus } from '@glimpse/platform';
+import { freePort, until } from '@glimpse/testing';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { authed, TEST_ADMIN_KEY } from '../support/auth';
-import { freePort } from '../support/private-nats';
 import { rtspPython, startRtspServer, type RtspServer } from '../support/rtsp';
-import { until } from '../support/wait';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CAPTURE_MAIN = join(ROOT, 'services', 'capture', 'dist', 'main.js');
@@ -46,13 +46,21 @@ const captures: Proc[] = [];
 /** Arrival times of frames per source (camera id). */
 const frames = new Map<string, number[]>();
 const cameraEvents: CameraStatus.Payload[] = [];
+/** The frames the gateway had recognized to blur bystanders in a snapshot or test frame (BLUR_UNKNOWN). */
+const blurChecks: Array<{ bytes: Buffer; store: unknown }> = [];
+/** The stand-in recognizer's one face, a bystander, in the frames the gateway sends to blur. */
+const BYSTANDER = { x: 40, y: 40, width: 120, height: 120 };
 
 const exited = (c?: ChildProcess) =>
   c && c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve();
 
 async function startNats(): Promise<void> {
   nats = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(natsPort), '-sd', storeDir], { stdio: 'ignore' });
-  const probe = () => Bus.connect({ servers: `nats://127.0.0.1:${natsPort}`, name: 'probe', logger: quiet }).then((b) => b.close().then(() => true), () => false);
+  const probe = () =>
+    Bus.connect({ servers: `nats://127.0.0.1:${natsPort}`, name: 'probe', logger: quiet }).then(
+      (b) => b.close().then(() => true),
+      () => false,
+    );
   await until('nats-server', probe, 10_000);
 }
 
@@ -99,24 +107,103 @@ beforeAll(async () => {
   // a stand-in recognizer: records which camera each frame came from
   bus.handleBinary(
     FrameRecognize.contract,
-    async ({ headers }) => {
+    async ({ headers, body }) => {
       const source = headers['Glimpse-Source'];
+      if (source === UPLOAD_SOURCE) {
+        blurChecks.push({ bytes: Buffer.from(body), store: headers['Glimpse-Store'] });
+        const frame = {
+          source,
+          seq: headers['Glimpse-Seq'],
+          capturedAt: headers['Glimpse-Captured-At'],
+          width: 320,
+          height: 240,
+        };
+        const face = {
+          faceId: null,
+          box: BYSTANDER,
+          personId: null,
+          personNumber: null,
+          personName: null,
+          isNew: false,
+          distance: null,
+          similarity: null,
+          decision: 'new' as const,
+        };
+        return { frame, faces: [face], timings: {}, processedBy: 'stand-in' };
+      }
       frames.set(source, [...(frames.get(source) ?? []), Date.now()]);
-      const frame = { source, seq: headers['Glimpse-Seq'], capturedAt: headers['Glimpse-Captured-At'], width: 320, height: 240 };
+      const frame = {
+        source,
+        seq: headers['Glimpse-Seq'],
+        capturedAt: headers['Glimpse-Captured-At'],
+        width: 320,
+        height: 240,
+      };
       return { frame, faces: [], timings: {}, processedBy: 'stand-in' };
     },
     { queue: FrameRecognize.queue },
   );
-  const cfg = loadGatewayConfig({ NATS_URL: `nats://127.0.0.1:${natsPort}`, INSTANCE_ID: 'gateway-cameras-it', ADMIN_API_KEY: TEST_ADMIN_KEY });
+  // a stand-in matcher's privacy settings: BLUR_UNKNOWN is the matcher's, which the gateway asks (its own
+  // environment has none)
+  bus.handle(
+    PrivacyGet.contract,
+    async () => ({
+      recognitionMode: 'remember' as const,
+      blurUnknown: true,
+      cropsEncrypted: false,
+      cropKeyId: null,
+      auditRetentionDays: 180,
+      unnamedRetentionDays: 0,
+    }),
+    { queue: PrivacyGet.queue },
+  );
+  const cfg = loadGatewayConfig({
+    NATS_URL: `nats://127.0.0.1:${natsPort}`,
+    INSTANCE_ID: 'gateway-cameras-it',
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
+  });
   app = await createApp(cfg, false);
   await app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10:duration=3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', join(dir, 'cam.mp4')]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x240:rate=10:duration=3',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    join(dir, 'cam.mp4'),
+  ]);
   startCapture('capture-cam-a');
   startCapture('capture-cam-b');
-  const health = (n: string) => bus.gather(HealthCheck.contractFor('capture'), {}, 500).then((r) => r.some((h) => h.instance === n));
-  await until('both capture instances', async () => (await health('capture-cam-a')) && (await health('capture-cam-b')), 30_000);
+  const health = (n: string) =>
+    bus.gather(HealthCheck.contractFor('capture'), {}, 500).then((r) => r.some((h) => h.instance === n));
+  await until(
+    'both capture instances',
+    async () => (await health('capture-cam-a')) && (await health('capture-cam-b')),
+    30_000,
+  );
 }, 90_000);
+
+type Area =
+  | { left: number; top: number; width: number; height: number }
+  | { x: number; y: number; width: number; height: number };
+const areaOf = (a: Area) => ('x' in a ? { left: a.x, top: a.y, width: a.width, height: a.height } : a);
+const pixels = async (jpeg: Buffer, a: Area) => sharp(jpeg).extract(areaOf(a)).greyscale().raw().toBuffer();
+
+/** Mean absolute grey difference of two JPEGs over one area. */
+async function meanDiff(a: Buffer, b: Buffer, area: Area): Promise<number> {
+  const [pa, pb] = await Promise.all([pixels(a, area), pixels(b, area)]);
+  let sum = 0;
+  for (let i = 0; i < pa.length; i++) sum += Math.abs(pa[i] - pb[i]);
+  return sum / pa.length;
+}
 
 /** DEBUG_CAMERAS=1 prints the capture instances' logs after each test. */
 afterEach(() => {
@@ -154,10 +241,45 @@ describe('cameras', () => {
     await until('frames from the camera', () => (frames.get(camId)?.length ?? 0) >= 3);
     const holders = captures.filter((p) => p.log.includes(`camera ${camId} (Door) claimed`));
     expect(holders.map((p) => p.name)).toEqual([running.instance]);
+    // the live view's frame: the last one sent to recognition, answered by the instance running the camera
+    const shot = await fetch(`${base}/api/v1/cameras/${camId}/snapshot`);
+    expect(shot.status).toBe(200);
+    expect(shot.headers.get('content-type')).toBe('image/jpeg');
+    expect(Number(shot.headers.get('glimpse-seq'))).toBeGreaterThanOrEqual(0);
+    expect(Buffer.from(await shot.arrayBuffer()).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+  });
+
+  it("blurs the bystanders in a snapshot under the matcher's BLUR_UNKNOWN, recognizing the frame unstored", async () => {
+    const before = blurChecks.length;
+    const shot = await fetch(`${base}/api/v1/cameras/${camId}/snapshot`);
+    expect(shot.status).toBe(200);
+    expect(blurChecks.length).toBe(before + 1);
+    const { bytes: raw, store } = blurChecks[before];
+    expect(store).toBe(false);
+    const answered = Buffer.from(await shot.arrayBuffer());
+    // the same frame: sharp where no face is, smeared over the bystander's box
+    expect(await meanDiff(answered, raw, { left: 200, top: 20, width: 100, height: 200 })).toBeLessThan(6);
+    expect(
+      await meanDiff(answered, raw, {
+        left: BYSTANDER.x,
+        top: BYSTANDER.y,
+        width: BYSTANDER.width,
+        height: BYSTANDER.height,
+      }),
+    ).toBeGreaterThan(10);
+    // exactly the frame with the bystander's box blurred (libs/platform blurRegions), nothing else
+    expect(
+      await meanDiff(answered, await blurRegions(raw, [BYSTANDER]), { left: 0, top: 0, width: 320, height: 240 }),
+    ).toBeLessThan(2);
   });
 
   it('refuses bad settings with a 400 and unknown cameras with a 404', async () => {
-    const post = (body: unknown) => fetch(`${base}/api/v1/cameras`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${base}/api/v1/cameras`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post({ name: 'x', url: '/etc/passwd' })).status).toBe(400); // outside STREAM_FILE_ROOTS
     expect((await post({ name: '', url: join(dir, 'cam.mp4') })).status).toBe(400);
     expect((await post({ name: 'x', url: join(dir, 'cam.mp4'), fps: 0 })).status).toBe(400);
@@ -166,20 +288,33 @@ describe('cameras', () => {
   });
 
   it('never shows a camera password: API answers, state errors and logs', async () => {
-    const url = `rtsp://viewer:${PASSWORD}@127.0.0.1:${await freePort()}/stream1`;
-    const res = await fetch(`${base}/api/v1/cameras`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Yard', url }) });
+    // the password twice: as user:password@, and as a query parameter (some cameras take ?user=&password=)
+    const QUERY_PASSWORD = 'qu3ry-Secret-word';
+    const url = `rtsp://viewer:${PASSWORD}@127.0.0.1:${await freePort()}/stream1?user=viewer&password=${QUERY_PASSWORD}`;
+    const res = await fetch(`${base}/api/v1/cameras`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Yard', url }),
+    });
     const text = await res.text();
     expect(res.status).toBe(201);
     expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain(QUERY_PASSWORD);
     const cam = JSON.parse(text) as Camera;
-    expect(cam.url).toBe(url.replace(PASSWORD, '***'));
+    expect(cam.url).toBe(url.replace(PASSWORD, '***').replace(QUERY_PASSWORD, '***'));
+    expect(JSON.stringify(await listCameras())).not.toContain(QUERY_PASSWORD);
     // nobody listens on that port: the camera goes to reconnecting with its error (and backoff)
     const failing = await until('the camera reconnecting', async () => {
       const c = await cameraOf(cam.id);
       return c?.state === 'reconnecting' && c?.error && c;
     });
     expect(JSON.stringify(failing)).not.toContain(PASSWORD);
-    const bad = await fetch(`${base}/api/v1/cameras/${cam.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `ftp://viewer:${PASSWORD}@host/x` }) });
+    expect(JSON.stringify(failing)).not.toContain(QUERY_PASSWORD);
+    const bad = await fetch(`${base}/api/v1/cameras/${cam.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `ftp://viewer:${PASSWORD}@host/x` }),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.text()).not.toContain(PASSWORD);
     const removed = await fetch(`${base}/api/v1/cameras/${cam.id}`, { method: 'DELETE' });
@@ -187,6 +322,7 @@ describe('cameras', () => {
     expect(await removed.text()).not.toContain(PASSWORD);
     await until('the camera released', () => captures.some((p) => p.log.includes(`camera ${cam.id} released`)));
     for (const p of captures) expect(p.log).not.toContain(PASSWORD);
+    for (const p of captures) expect(p.log).not.toContain(QUERY_PASSWORD);
   });
 
   it('fails over when the instance holding it dies, and comes back after a full restart', async () => {
@@ -221,20 +357,28 @@ describe('cameras', () => {
   }, 120_000);
 
   it('pauses and removes a camera: its stream stops', async () => {
-    const patch = await fetch(`${base}/api/v1/cameras/${camId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ enabled: false }) });
+    const patch = await fetch(`${base}/api/v1/cameras/${camId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: false }),
+    });
     expect(patch.status).toBe(200);
     expect(((await patch.json()) as Camera).state).toBe('paused');
     await until('the camera released', () => captures.some((p) => p.log.includes(`camera ${camId} released (paused)`)));
     const pausedAt = Date.now() + 1_000;
-    await new Promise((r) => setTimeout(r, LEASE_TTL_MS));
+    await new Promise((r) => setTimeout(r, LEASE_TTL_MS)); // clock time: a lease would have expired by now
     expect(framesAfter(camId, pausedAt)).toBeUndefined();
+    expect((await fetch(`${base}/api/v1/cameras/${camId}/snapshot`)).status).toBe(404); // nobody runs it
     expect((await fetch(`${base}/api/v1/cameras/${camId}`, { method: 'DELETE' })).status).toBe(200);
     expect((await fetch(`${base}/api/v1/cameras/${camId}`)).status).toBe(404);
   });
 });
 
 const python = rtspPython();
-if (!python) console.warn('SKIPPING the RTSP camera tests: no python3 with GStreamer rtsp-server (bash infra/scripts/prepare.sh --dev)');
+if (!python)
+  console.warn(
+    'SKIPPING the RTSP camera tests: no python3 with GStreamer rtsp-server (bash infra/scripts/prepare.sh --dev)',
+  );
 const withRtsp = python ? describe : describe.skip;
 
 withRtsp('RTSP cameras (GStreamer rtsp-server)', () => {
@@ -242,25 +386,49 @@ withRtsp('RTSP cameras (GStreamer rtsp-server)', () => {
   const mounts: Record<string, string> = {};
   let rtsp: RtspServer;
   const add = async (body: Record<string, unknown>) => {
-    const res = await fetch(`${base}/api/v1/cameras`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}/api/v1/cameras`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(201);
     return (await res.json()) as Camera;
   };
   const remove = (id: string) => fetch(`${base}/api/v1/cameras/${id}`, { method: 'DELETE' });
   const inState = (id: string, state: Camera['state']) =>
-    until(`camera ${id} ${state}`, async () => {
-      const c = await cameraOf(id);
-      return c?.state === state && c;
-    }, 20_000);
+    until(
+      `camera ${id} ${state}`,
+      async () => {
+        const c = await cameraOf(id);
+        return c?.state === state && c;
+      },
+      20_000,
+    );
 
   beforeAll(async () => {
     // long enough that no client reaches the end of the file during the test (each one plays it from the start)
     const encode = (name: string, codec: string[], seconds: number) => {
-      execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=10:duration=${seconds}`, ...codec, '-pix_fmt', 'yuv420p', '-g', '10', join(dir, name)]);
+      execFileSync('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=320x240:rate=10:duration=${seconds}`,
+        ...codec,
+        '-pix_fmt',
+        'yuv420p',
+        '-g',
+        '10',
+        join(dir, name),
+      ]);
       return join(dir, name);
     };
     mounts['/h264'] = encode('rtsp264.mp4', ['-c:v', 'libx264'], 60);
-    mounts['/h265'] = `h265:${encode('rtsp265.mp4', ['-c:v', 'libx265', '-x265-params', 'log-level=error', '-tag:v', 'hvc1'], 30)}`;
+    mounts['/h265'] =
+      `h265:${encode('rtsp265.mp4', ['-c:v', 'libx265', '-x265-params', 'log-level=error', '-tag:v', 'hvc1'], 30)}`;
     rtsp = await startRtspServer(python!, await freePort(), mounts, auth);
   }, 60_000);
 
@@ -284,12 +452,24 @@ withRtsp('RTSP cameras (GStreamer rtsp-server)', () => {
 
   it('tests a connection: one snapshot, or the reason without the password', async () => {
     const probe = (url: string, transport = 'tcp') =>
-      fetch(`${base}/api/v1/cameras/test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url, transport }) });
+      fetch(`${base}/api/v1/cameras/test`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ url, transport }),
+      });
+    const checked = blurChecks.length;
     const ok = await probe(rtsp.url('/h265', `${auth.user}:${auth.password}`), 'udp');
     expect(ok.status).toBe(200);
     const shot = (await ok.json()) as { width: number; height: number; jpegBase64: string };
     expect([shot.width, shot.height]).toEqual([320, 240]);
     expect(Buffer.from(shot.jpegBase64, 'base64').subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    // BLUR_UNKNOWN (the stand-in matcher's): the test frame's bystander is blurred too
+    const answered = Buffer.from(shot.jpegBase64, 'base64');
+    expect(blurChecks.length).toBe(checked + 1); // the test frame was recognized to find its faces
+    const raw = blurChecks.at(-1)!.bytes;
+    expect(
+      await meanDiff(answered, await blurRegions(raw, [BYSTANDER]), { left: 0, top: 0, width: 320, height: 240 }),
+    ).toBeLessThan(2);
     const denied = await probe(rtsp.url('/h264', `${auth.user}:${PASSWORD}-wrong`));
     const text = await denied.text();
     expect(denied.status).toBe(400);

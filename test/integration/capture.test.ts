@@ -17,12 +17,21 @@ import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import sharp from 'sharp';
-import { FrameRecognize, HealthCheck, StreamList, StreamStart, StreamStatus, StreamStop, type Stream } from '@glimpse/contracts';
+import {
+  FrameRecognize,
+  HealthCheck,
+  StreamList,
+  StreamStart,
+  StreamStatus,
+  StreamStop,
+  type Stream,
+} from '@glimpse/contracts';
 import { Bus, GlimpseError } from '@glimpse/platform';
+import { freePort, until } from '@glimpse/testing';
 import { AppModule } from '../../services/capture/src/app.module';
 import { DEFAULT_STREAM_FORMATS, loadCaptureConfig } from '../../services/capture/src/config';
 import { FfmpegSource, ffmpegArgs } from '../../services/capture/src/ffmpeg.source';
-import { freePort, startPrivateNats, type PrivateNats } from '../support/private-nats';
+import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 interface Received {
   seq: number;
@@ -49,25 +58,27 @@ const replied = new Map<string, number>();
 function video(name: string, seconds: number, size = '640x480'): string {
   const out = join(dir, name);
   const src = `testsrc2=size=${size}:rate=25:duration=${seconds}`;
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', src, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', out]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    src,
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    out,
+  ]);
   return out;
 }
-
 
 async function listen(srv: Server | TcpServer): Promise<number> {
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   return (srv.address() as { port: number }).port;
-}
-
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const lastStatus = (id: string) => statuses.get(id)?.at(-1);
@@ -125,7 +136,11 @@ beforeAll(async () => {
   blackHoleUrl = `http://127.0.0.1:${await listen(blackHole)}/live`;
   nats = await startPrivateNats();
   const url = nats.url;
-  client = await Bus.connect({ servers: url, name: 'capture-it-client', logger: { log() {}, warn: console.warn, error: console.error } });
+  client = await Bus.connect({
+    servers: url,
+    name: 'capture-it-client',
+    logger: { log() {}, warn: console.warn, error: console.error },
+  });
 
   client.handleBinary(
     FrameRecognize.contract,
@@ -136,12 +151,24 @@ beforeAll(async () => {
       maxInFlight.set(source, Math.max(maxInFlight.get(source) ?? 0, n));
       const list = frames.get(source) ?? [];
       frames.set(source, list);
-      list.push({ seq: headers['Glimpse-Seq'], at: Date.now(), capturedAt: headers['Glimpse-Captured-At'], store: headers['Glimpse-Store'], body: Buffer.from(body) });
-      await new Promise((r) => setTimeout(r, delays.get(source) ?? 0));
+      list.push({
+        seq: headers['Glimpse-Seq'],
+        at: Date.now(),
+        capturedAt: headers['Glimpse-Captured-At'],
+        store: headers['Glimpse-Store'],
+        body: Buffer.from(body),
+      });
+      await new Promise((r) => setTimeout(r, delays.get(source) ?? 0)); // a slow recognizer, per source
       inFlight.set(source, n - 1);
       replied.set(source, (replied.get(source) ?? 0) + 1);
       return {
-        frame: { source, seq: headers['Glimpse-Seq'], capturedAt: headers['Glimpse-Captured-At'], width: 640, height: 480 },
+        frame: {
+          source,
+          seq: headers['Glimpse-Seq'],
+          capturedAt: headers['Glimpse-Captured-At'],
+          width: 640,
+          height: 480,
+        },
         faces: [],
         timings: {},
         processedBy: 'stand-in',
@@ -157,7 +184,8 @@ beforeAll(async () => {
 
   const cfg = loadCaptureConfig({
     NATS_URL: url,
-    INSTANCE_ID: instance, STATUS_INTERVAL_MS: '500',
+    INSTANCE_ID: instance,
+    STATUS_INTERVAL_MS: '500',
     NETWORK_TIMEOUT_MS: '1000',
     STALL_TIMEOUT_MS: '4000',
     MAX_FRAME_WIDTH: '1280',
@@ -185,7 +213,12 @@ const start = (req: StreamStart.Request) => client.request(StreamStart.contract,
 
 it('answers its health check with ffmpeg available', async () => {
   const h = await client.request(HealthCheck.contractFor('capture'), {}, 5_000);
-  expect(h).toMatchObject({ service: 'capture', instance, ok: true, checks: { ffmpeg: { ok: true, detail: expect.stringMatching(/^ffmpeg version/) } } });
+  expect(h).toMatchObject({
+    service: 'capture',
+    instance,
+    ok: true,
+    checks: { ffmpeg: { ok: true, detail: expect.stringMatching(/^ffmpeg version/) } },
+  });
 });
 
 it('plays a file in real time: JPEG frames at the requested rate, then ended', async () => {
@@ -193,7 +226,7 @@ it('plays a file in real time: JPEG frames at the requested rate, then ended', a
   const s = await start({ url: clip4s, fps: 4 });
   expect(s).toMatchObject({ url: clip4s, fps: 4, state: 'running', instance, framesCaptured: 0 });
 
-  const end = await waitFor('the stream to end', () => settled(s.id));
+  const end = await until('the stream to end', () => settled(s.id));
   const elapsed = (Date.now() - t0) / 1000;
   const got = frames.get(s.id) ?? [];
   expect(end).toMatchObject({ state: 'ended', error: null, endedAt: expect.any(String) });
@@ -227,7 +260,7 @@ it('plays a file in real time: JPEG frames at the requested rate, then ended', a
 it('skips frames while the previous one is still being recognized', async () => {
   const s = await start({ url: clip4s, fps: 5 });
   delays.set(s.id, 900);
-  const end = await waitFor('the slow stream to settle', () => settled(s.id), 20_000);
+  const end = await until('the slow stream to settle', () => settled(s.id), 20_000);
   expect(end.state).toBe('ended');
   expect(end.framesSkipped).toBeGreaterThan(5);
   expect(end.framesProcessed).toBe(frames.get(s.id)!.length);
@@ -241,14 +274,14 @@ it('skips frames while the previous one is still being recognized', async () => 
 it('loops a file until StreamStop, which kills ffmpeg', async () => {
   const s = await start({ url: `file://${clip1s}`, fps: 5, loop: true });
   // a 1 s clip at 5 fps yields ~5 frames per pass: 12 means it looped
-  await waitFor('a second pass over the clip', () => (frames.get(s.id)?.length ?? 0) >= 12, 10_000);
+  await until('a second pass over the clip', () => (frames.get(s.id)?.length ?? 0) >= 12, 10_000);
   expect(ffmpegRunningFor(clip1s)).toBe(true);
 
   const stopped = await client.request(StreamStop.contract, { id: s.id }, 5_000);
   expect(stopped).toMatchObject({ id: s.id, state: 'stopped', error: null });
   expect(ffmpegRunningFor(clip1s)).toBe(false);
   const count = frames.get(s.id)!.length;
-  await new Promise((r) => setTimeout(r, 1_000));
+  await new Promise((r) => setTimeout(r, 1_000)); // a window for frames that must not come
   expect(frames.get(s.id)!.length).toBe(count);
   expect(lastStatus(s.id)?.state).toBe('stopped');
 
@@ -291,7 +324,7 @@ it('does not follow HTTP redirects nor read playlists, which could lead anywhere
   const redirect = await start({ url: `http://127.0.0.1:${port}/redirect` });
   const playlist = await start({ url: `http://127.0.0.1:${port}/live.m3u8` });
   for (const s of [redirect, playlist]) {
-    const end = await waitFor('the stream to fail', () => finished(s.id));
+    const end = await until('the stream to fail', () => finished(s.id));
     expect(end.state).toBe('failed');
     expect(frames.get(s.id) ?? []).toEqual([]);
   }
@@ -306,7 +339,7 @@ it('ends a source at its maximum duration (STREAM_MAX_DURATION_S), killing ffmpe
   let failed: Error | undefined;
   const t0 = Date.now();
   await source.start({ frame: () => void got++, end: () => void (ended = Date.now()), fail: (e) => void (failed = e) });
-  await waitFor('the time limit', () => ended || failed, 10_000);
+  await until('the time limit', () => ended || failed, 10_000);
   expect(failed).toBeUndefined();
   expect((ended - t0) / 1000).toBeGreaterThanOrEqual(1.9);
   expect((ended - t0) / 1000).toBeLessThan(6);
@@ -318,14 +351,14 @@ it('fails a stream whose file is not a video, with ffmpeg’s message', async ()
   const bogus = join(dir, 'bogus.mp4');
   writeFileSync(bogus, 'this is not a video\n'.repeat(100));
   const s = await start({ url: bogus });
-  const end = await waitFor('the stream to fail', () => finished(s.id));
+  const end = await until('the stream to fail', () => finished(s.id));
   expect(end.state).toBe('failed');
   expect(end.error).toMatch(/ffmpeg exited with code \d+: .*Invalid data/s);
 });
 
 it('scales frames wider than MAX_FRAME_WIDTH down, keeping the aspect ratio', async () => {
   const s = await start({ url: video('wide.mp4', 1, '1920x1080'), fps: 2 });
-  await waitFor('the stream to end', () => settled(s.id));
+  await until('the stream to end', () => settled(s.id));
   const got = frames.get(s.id)!;
   expect(got.length).toBeGreaterThan(0);
   expect(await sharp(got[0].body).metadata()).toMatchObject({ format: 'jpeg', width: 1280, height: 720 });
@@ -333,7 +366,7 @@ it('scales frames wider than MAX_FRAME_WIDTH down, keeping the aspect ratio', as
 
 it('reads an http source', async () => {
   const s = await start({ url: httpUrl, fps: 5 });
-  const end = await waitFor('the http stream to end', () => settled(s.id));
+  const end = await until('the http stream to end', () => settled(s.id));
   expect(end).toMatchObject({ state: 'ended', url: httpUrl });
   // no -re for network sources: a finite one arrives in a burst, so most frames are skipped
   expect(end.framesCaptured).toBeGreaterThanOrEqual(4);
@@ -345,8 +378,8 @@ it('fails a network source that hangs or refuses, instead of waiting forever', a
   const hung = await start({ url: blackHoleUrl });
   const refusedUrl = `rtsp://127.0.0.1:${await freePort()}/live`;
   const refused = await start({ url: refusedUrl });
-  const a = await waitFor('the hung source to fail', () => finished(hung.id), 8_000);
-  const b = await waitFor('the refused source to fail', () => finished(refused.id), 8_000);
+  const a = await until('the hung source to fail', () => finished(hung.id), 8_000);
+  const b = await until('the refused source to fail', () => finished(refused.id), 8_000);
   expect(a.state).toBe('failed');
   expect(a.error).toMatch(/ffmpeg|stalled/);
   expect(b.state).toBe('failed');
@@ -355,10 +388,10 @@ it('fails a network source that hangs or refuses, instead of waiting forever', a
 
 it('stops its streams on shutdown, killing ffmpeg, before the bus closes', async () => {
   const s = await start({ url: clip1s, fps: 2, loop: true });
-  await waitFor('a first frame', () => replied.get(s.id));
+  await until('a first frame', () => replied.get(s.id));
   await app!.close();
   app = undefined;
-  const end = await waitFor('the final status', () => finished(s.id), 2_000);
+  const end = await until('the final status', () => finished(s.id), 2_000);
   expect(end).toMatchObject({ state: 'stopped', error: 'capture instance shut down' });
   expect(ffmpegRunningFor(clip1s)).toBe(false);
   expect((await errorOf(start({ url: clip1s }))).code).toBe('SERVICE_UNAVAILABLE'); // no responders left

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Logger } from '@nestjs/common';
+import { freePort } from '@glimpse/testing';
 import { CropCipher } from '../../services/matcher/src/crops/crop-cipher';
 import { parseCropKeys } from '../../services/matcher/src/crops/crop-keys';
 import { openDatabase } from '../../services/matcher/src/database/open-database';
@@ -18,7 +19,7 @@ import { describeEachBackend, startPostgres, type Backend, type TestPostgres } f
 import { fixturePhotos } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, freePort } = require('../../infra/scripts/stack.js');
+const { startStack } = require('../../infra/scripts/stack.js');
 
 const ROOT = resolve(__dirname, '..', '..');
 const CROPS_CLI = join(ROOT, 'infra', 'scripts', 'crops.js');
@@ -26,8 +27,11 @@ const photos = fixturePhotos();
 const byPerson = new Map<string, string[]>();
 for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
 const twoOfOne = [...byPerson.values()].find((ps) => ps.length >= 2)?.slice(0, 2) ?? [];
-if (!twoOfOne.length) console.warn('\n*** SKIPPING crop encryption tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
-const describeIf = twoOfOne.length ? describeEachBackend : (title: string, fn: (b: Backend) => void) => describe.skip(title, () => fn('pglite'));
+if (!twoOfOne.length)
+  console.warn('\n*** SKIPPING crop encryption tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
+const describeIf = twoOfOne.length
+  ? describeEachBackend
+  : (title: string, fn: (b: Backend) => void) => describe.skip(title, () => fn('pglite'));
 
 jest.setTimeout(240_000);
 
@@ -46,7 +50,13 @@ describeIf('crops encrypted at rest (real stack)', (backend) => {
   let natsUrl: string;
   const fetch = authed(() => stack?.apiKey);
   const start = async () => {
-    stack = await startStack({ env: pg ? { DATABASE_URL: pg.url } : {}, natsUrl, port: 0, dataDir, logSink: { write: (s: string) => log.push(s) } });
+    stack = await startStack({
+      env: pg ? { DATABASE_URL: pg.url } : {},
+      natsUrl,
+      port: 0,
+      dataDir,
+      logSink: { write: (s: string) => log.push(s) },
+    });
   };
   const crop = async (id: string): Promise<Buffer> => {
     const res = await fetch(`${stack.url}/api/v1/faces/${id}/crop`);
@@ -83,7 +93,8 @@ describeIf('crops encrypted at rest (real stack)', (backend) => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(parseCropKeys(readFileSync(keyFile, 'utf8'))).toHaveLength(1);
     const form = new FormData();
-    for (const p of twoOfOne) form.append('images', new Blob([new Uint8Array(readFileSync(p))], { type: 'image/jpeg' }), basename(p));
+    for (const p of twoOfOne)
+      form.append('images', new Blob([new Uint8Array(readFileSync(p))], { type: 'image/jpeg' }), basename(p));
     const res = await fetch(`${stack.url}/api/v1/persons`, { method: 'POST', body: form });
     expect(res.status).toBe(201);
     const person = await (await fetch(`${stack.url}/api/v1/persons/${(await res.json()).id}`)).json();
@@ -110,7 +121,8 @@ describeIf('crops encrypted at rest (real stack)', (backend) => {
         expect(cipher.open(r.id, { crop: Buffer.from(r.crop), keyId: r.keyId }).equals(jpeg)).toBe(true);
       }
       // a crop from before encryption: plaintext, no key id
-      await db.prisma.$executeRaw`UPDATE faces SET crop = ${served.get(faceIds[0])!}, crop_key_id = NULL WHERE id = ${faceIds[0]}::uuid`;
+      await db.prisma
+        .$executeRaw`UPDATE faces SET crop = ${served.get(faceIds[0])!}, crop_key_id = NULL WHERE id = ${faceIds[0]}::uuid`;
     });
   });
 
@@ -134,7 +146,11 @@ describeIf('crops encrypted at rest (real stack)', (backend) => {
   });
 
   it('refuses a malformed rotate-key body and a caller without the admin scope', async () => {
-    const bad = await fetch(`${stack.url}/api/v1/crops/rotate-key`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"limit":0}' });
+    const bad = await fetch(`${stack.url}/api/v1/crops/rotate-key`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"limit":0}',
+    });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/application\/problem\+json/);
     const anonymous = await globalThis.fetch(`${stack.url}/api/v1/crops/rotate-key`, { method: 'POST' });

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { Bus } from '@glimpse/platform';
 import { FrameRecognize, SightingsList } from '@glimpse/contracts';
+import { freePort } from '@glimpse/testing';
 import { fixturePhotos } from '../support/worker';
 import { collage } from '../support/media';
 import { authed } from '../support/auth';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, freePort } = require('../../infra/scripts/stack.js');
+const { startStack } = require('../../infra/scripts/stack.js');
 
 jest.setTimeout(120_000);
 
@@ -35,10 +36,13 @@ const strangers = [...byPerson].filter(([, ps]) => ps.length === 1).map(([id, ps
 const describeIf = photos.length ? describe : describe.skip;
 if (!photos.length) console.warn('\n*** SKIPPING the identity tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
-const largest = (faces: Face[]) => [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+const largest = (faces: Face[]) =>
+  [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
 const centre = (f: Face) => [f.box.x + f.box.width / 2, f.box.y + f.box.height / 2];
 const nearestTo = (faces: Face[], x: number, y: number) =>
-  faces.reduce((a, f) => (Math.hypot(centre(f)[0] - x, centre(f)[1] - y) < Math.hypot(centre(a)[0] - x, centre(a)[1] - y) ? f : a));
+  faces.reduce((a, f) =>
+    Math.hypot(centre(f)[0] - x, centre(f)[1] - y) < Math.hypot(centre(a)[0] - x, centre(a)[1] - y) ? f : a,
+  );
 
 describeIf('identity decisions on the real stack (MATCH_RULE=person, the default)', () => {
   let stack: any;
@@ -47,14 +51,24 @@ describeIf('identity decisions on the real stack (MATCH_RULE=person, the default
   let seq = 0;
 
   const recognize = async (body: Buffer): Promise<Face[]> => {
-    const res = await fetch(`${stack.url}/api/v1/recognize`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(body) });
+    const res = await fetch(`${stack.url}/api/v1/recognize`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: new Uint8Array(body),
+    });
     expect(res.status).toBe(200);
     return ((await res.json()) as { faces: Face[] }).faces;
   };
-  const personCount = async () => ((await (await fetch(`${stack.url}/api/v1/persons?pageSize=1`)).json()) as { total: number }).total;
+  const personCount = async () =>
+    ((await (await fetch(`${stack.url}/api/v1/persons?pageSize=1`)).json()) as { total: number }).total;
 
   beforeAll(async () => {
-    stack = await startStack({ natsUrl: `nats://127.0.0.1:${await freePort()}`, port: 0, dataDir: mkdtempSync(join(tmpdir(), 'glimpse-decisions-')), logSink: { write() {} } });
+    stack = await startStack({
+      natsUrl: `nats://127.0.0.1:${await freePort()}`,
+      port: 0,
+      dataDir: mkdtempSync(join(tmpdir(), 'glimpse-decisions-')),
+      logSink: { write() {} },
+    });
     bus = await Bus.connect({ servers: stack.natsUrl, name: 'decisions-test' });
   }, 180_000);
 
@@ -99,30 +113,44 @@ describeIf('identity decisions on the real stack (MATCH_RULE=person, the default
     let blurred = Buffer.alloc(0);
     for (const s of strangers.slice(1)) {
       blurred = await sharp(s.path).blur(4).jpeg({ quality: 80 }).toBuffer();
-      const res = await fetch(`${stack.url}/api/v1/recognize?store=false`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(blurred) });
+      const res = await fetch(`${stack.url}/api/v1/recognize?store=false`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg' },
+        body: new Uint8Array(blurred),
+      });
       if (((await res.json()) as { faces: Face[] }).faces.length === 1) {
         photo = s.path;
         break;
       }
     }
     expect(photo).not.toBe('');
-    const reply = await bus.requestBinary(FrameRecognize.contract, blurred, {
-      'Glimpse-Source': 'cam-identity',
-      'Glimpse-Seq': String(seq++),
-      'Glimpse-Captured-At': new Date().toISOString(),
-      'Content-Type': 'image/jpeg',
-    }, 30_000);
+    const reply = await bus.requestBinary(
+      FrameRecognize.contract,
+      blurred,
+      {
+        'Glimpse-Source': 'cam-identity',
+        'Glimpse-Seq': String(seq++),
+        'Glimpse-Captured-At': new Date().toISOString(),
+        'Content-Type': 'image/jpeg',
+      },
+      30_000,
+    );
     expect(reply).toMatchObject({ faces: [expect.anything()] });
     expect(reply.faces[0]).toMatchObject({ decision: 'unsure', personId: null, faceId: null, isNew: false });
     expect(await personCount()).toBe(before);
 
     // the same face, sharp, in the same stream: a new person
-    const sharpReply = await bus.requestBinary(FrameRecognize.contract, readFileSync(photo), {
-      'Glimpse-Source': 'cam-identity',
-      'Glimpse-Seq': String(seq++),
-      'Glimpse-Captured-At': new Date().toISOString(),
-      'Content-Type': 'image/jpeg',
-    }, 30_000);
+    const sharpReply = await bus.requestBinary(
+      FrameRecognize.contract,
+      readFileSync(photo),
+      {
+        'Glimpse-Source': 'cam-identity',
+        'Glimpse-Seq': String(seq++),
+        'Glimpse-Captured-At': new Date().toISOString(),
+        'Content-Type': 'image/jpeg',
+      },
+      30_000,
+    );
     expect(largest(sharpReply.faces as Face[])).toMatchObject({ decision: 'new', isNew: true });
     expect(await personCount()).toBe(before + 1);
   });
@@ -130,18 +158,30 @@ describeIf('identity decisions on the real stack (MATCH_RULE=person, the default
     const source = 'cam-track';
     const send = async (body: Buffer) =>
       largest(
-        (await bus.requestBinary(FrameRecognize.contract, body, {
-          'Glimpse-Source': source,
-          'Glimpse-Seq': String(seq++),
-          'Glimpse-Captured-At': new Date().toISOString(),
-          'Content-Type': 'image/jpeg',
-        }, 30_000)).faces as Face[],
+        (
+          await bus.requestBinary(
+            FrameRecognize.contract,
+            body,
+            {
+              'Glimpse-Source': source,
+              'Glimpse-Seq': String(seq++),
+              'Glimpse-Captured-At': new Date().toISOString(),
+              'Content-Type': 'image/jpeg',
+            },
+            30_000,
+          )
+        ).faces as Face[],
       );
     // a person nobody has seen yet; the pass: blurred first, then slightly shifted and rescaled sharp frames
     const person = known[known.length - 1];
     const before = await personCount();
     const blurredFirst = await sharp(person.paths[0]).blur(3).jpeg({ quality: 80 }).toBuffer();
-    const shifted = (k: number) => sharp(person.paths[0]).extract({ left: 2 * k, top: 2 * k, width: 240, height: 240 }).resize(250, 250).jpeg({ quality: 90 }).toBuffer();
+    const shifted = (k: number) =>
+      sharp(person.paths[0])
+        .extract({ left: 2 * k, top: 2 * k, width: 240, height: 240 })
+        .resize(250, 250)
+        .jpeg({ quality: 90 })
+        .toBuffer();
     const first = await send(blurredFirst);
     expect(first).toMatchObject({ decision: 'unsure', personId: null });
     const rest = [];

@@ -8,11 +8,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Events } from '@glimpse/contracts';
+import { freePort, until } from '@glimpse/testing';
 import { slideshow } from '../support/media';
 import { fixturePhotos } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, freePort } = require('../../infra/scripts/stack.js');
+const { startStack } = require('../../infra/scripts/stack.js');
 import { authed } from '../support/auth';
 
 jest.setTimeout(240_000);
@@ -27,7 +28,8 @@ for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?
 const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
 const [visitor, uploaded] = [...byPerson].filter(([id, ps]) => ps.length > 1 && !LOOK_ALIKES.has(id)).slice(0, 2);
 const describeIf = visitor && uploaded ? describe : describe.skip;
-if (!(visitor && uploaded)) console.warn('\n*** SKIPPING the events stack test: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
+if (!(visitor && uploaded))
+  console.warn('\n*** SKIPPING the events stack test: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
 interface Line {
   seq: number;
@@ -107,14 +109,16 @@ describeIf('events through the whole stack, read by the example subscriber', () 
     });
     expect(started.status).toBe(201);
     const stream = await started.json();
-    const deadline = Date.now() + 60_000;
-    let state = stream.state;
-    while (Date.now() < deadline && state !== 'ended' && state !== 'failed') {
-      await new Promise((r) => setTimeout(r, 500));
-      state = (await (await api(`/api/v1/streams/${stream.id}`)).json()).state;
-    }
+    const state = await until(
+      'the stream to finish',
+      async () => {
+        const s = (await (await api(`/api/v1/streams/${stream.id}`)).json()).state;
+        return (s === 'ended' || s === 'failed') && s;
+      },
+      { timeoutMs: 60_000, everyMs: 500 },
+    );
     expect(state).toBe('ended');
-    await new Promise((r) => setTimeout(r, QUIET_MS + 1500)); // the sighting ends after the quiet time
+    await new Promise((r) => setTimeout(r, QUIET_MS + 1500)); // clock time: the sighting ends after the quiet time
 
     expect((await api(`/api/v1/persons/${erased}`, { method: 'DELETE' })).status).toBe(200);
 
@@ -124,7 +128,9 @@ describeIf('events through the whole stack, read by the example subscriber', () 
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     const events = lines.map((l) => l.event);
 
-    const mine = events.filter((e) => e.type.startsWith('sighting.') && (e.data as { streamId: string }).streamId === stream.id);
+    const mine = events.filter(
+      (e) => e.type.startsWith('sighting.') && (e.data as { streamId: string }).streamId === stream.id,
+    );
     expect(mine.map((e) => e.type)[0]).toBe('sighting.started');
     expect(mine.map((e) => e.type).at(-1)).toBe('sighting.ended');
     const ended = mine.at(-1) as Events.EventOf<'sighting.ended'>;
@@ -139,7 +145,12 @@ describeIf('events through the whole stack, read by the example subscriber', () 
 
     // The deleted person: only person.deleted is left of them.
     expect(events.filter((e) => JSON.stringify(e).includes(erased))).toEqual([
-      { id: `person.deleted:${erased}`, type: 'person.deleted', occurredAt: expect.any(String), data: { personId: erased, reason: 'request', deletedFaces: 1 } },
+      {
+        id: `person.deleted:${erased}`,
+        type: 'person.deleted',
+        occurredAt: expect.any(String),
+        data: { personId: erased, reason: 'request', deletedFaces: 1 },
+      },
     ]);
   });
 });

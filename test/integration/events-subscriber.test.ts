@@ -13,13 +13,13 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Events, MatchFaces, PersonDelete, PersonEnroll, PersonRename, SightingsList } from '@glimpse/contracts';
 import { BUS, Bus } from '@glimpse/platform';
+import { until } from '@glimpse/testing';
 import { AppModule } from '../../services/matcher/src/app.module';
 import { loadMatcherConfig } from '../../services/matcher/src/config';
 import { EventRelay } from '../../services/matcher/src/events/event-relay';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 jest.setTimeout(120_000);
-
 
 const SUBSCRIBER = resolve(__dirname, '..', '..', 'examples', 'events-subscriber', 'index.js');
 const RUN = randomBytes(4).toString('hex');
@@ -97,14 +97,15 @@ describe('examples/events-subscriber against a real matcher and JetStream', () =
     await client.request(PersonRename.contract, { id: carol, name: 'Caroline' });
     await app.get(EventRelay).drain();
     afterRename = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 20)); // clock time: what follows is stamped after afterRename
     const frame = { source: `lobby-${RUN}`, seq: 1, capturedAt: new Date().toISOString(), width: 640, height: 480 };
     await client.request(MatchFaces.contract, { frame, store: true, faces: [face(unit(2))] });
     // The quiet time passes: sighting.ended, before Dave's events.
-    for (let i = 0; (await client.request(SightingsList.contract, { state: 'open' })).total > 0; i++) {
-      if (i > 200) throw new Error('the sighting did not end');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(
+      'the sighting to end',
+      async () => (await client.request(SightingsList.contract, { state: 'open' })).total === 0,
+      10_000,
+    );
     dave = (await client.request(PersonEnroll.contract, { name: 'Dave', faces: [face(unit(3))] })).person.id;
     await client.request(PersonDelete.contract, { id: dave });
     await app.get(EventRelay).drain();
@@ -148,7 +149,12 @@ describe('examples/events-subscriber against a real matcher and JetStream', () =
     expect(fromSeq.lines.map((l) => l.seq)).toEqual(all.slice(2).map((l) => l.seq));
 
     const fromTime = await subscriber({ START_TIME: afterRename });
-    expect(fromTime.lines.map((l) => l.type)).toEqual(['person.created', 'sighting.started', 'sighting.ended', 'person.deleted']);
+    expect(fromTime.lines.map((l) => l.type)).toEqual([
+      'person.created',
+      'sighting.started',
+      'sighting.ended',
+      'person.deleted',
+    ]);
 
     const sightings = await subscriber({ SUBJECTS: 'glimpse.events.sighting.>' });
     expect(sightings.lines.map((l) => l.type)).toEqual(['sighting.started', 'sighting.ended']);

@@ -4,16 +4,19 @@
  * NATS, worker and matcher on PGlite). Every upload must succeed, or fail fast (< FAIL_FAST_MS) with a
  * status a client may retry (503/504 problem+json with Retry-After); the faces stored afterwards must be
  * exactly those of the 200 answers (none for a failed answer, none twice). One `KILL <service> …` line each.
+ * Runs on PGlite and on a real PostgreSQL server (test/support/postgres.ts).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, until } from '@glimpse/testing';
 import { authed } from '../support/auth';
 import { secondsUntil, sleep, storedFaceIds, upload, type UploadOutcome } from '../support/faults';
+import { describeEachBackend, startPostgres, type Backend, type TestPostgres } from '../support/postgres';
 import { fixturePhotos } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, freePort } = require('../../infra/scripts/stack.js');
+const { startStack } = require('../../infra/scripts/stack.js');
 
 jest.setTimeout(300_000);
 
@@ -23,11 +26,16 @@ const FAIL_FAST_MS = 10_000;
 
 const photos = fixturePhotos();
 const firstOfEach = [...new Map(photos.map((p) => [p.identity, p.path])).values()];
-const describeIf = firstOfEach.length >= 4 * BURST + 1 ? describe : describe.skip;
-if (firstOfEach.length < 4 * BURST + 1) console.warn('\n*** SKIPPING the upload fault tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
+const describeIf =
+  firstOfEach.length >= 4 * BURST + 1
+    ? describeEachBackend
+    : (title: string, fn: (b: Backend) => void) => describe.skip(title, () => fn('pglite'));
+if (firstOfEach.length < 4 * BURST + 1)
+  console.warn('\n*** SKIPPING the upload fault tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
-describeIf('uploads while a service is killed', () => {
+describeIf('uploads while a service is killed', (backend) => {
   let stack: any;
+  let pg: TestPostgres | undefined;
   const fetch = authed(() => stack?.apiKey);
   const api = (path: string, init?: RequestInit) => fetch(`${stack.url}${path}`, init);
   const healthy = async () => (await api('/healthz').catch(() => undefined))?.status === 200;
@@ -36,30 +44,49 @@ describeIf('uploads while a service is killed', () => {
   const linesSince = (t: number, re: RegExp) => log.filter((l) => l.at >= t && re.test(l.line)).length;
 
   beforeAll(async () => {
+    if (backend === 'postgres') pg = await startPostgres();
     stack = await startStack({
       natsUrl: `nats://127.0.0.1:${await freePort()}`,
       port: 0,
       dataDir: mkdtempSync(join(tmpdir(), 'glimpse-faults-uploads-')),
       recognizers: 1,
       supervise: true,
-      logSink: { write: (s: string) => void s.split('\n').filter(Boolean).forEach((line) => log.push({ at: Date.now(), line })) },
+      env: pg ? { DATABASE_URL: pg.url } : {},
+      logSink: {
+        write: (s: string) =>
+          void s
+            .split('\n')
+            .filter(Boolean)
+            .forEach((line) => log.push({ at: Date.now(), line })),
+      },
     });
     // warm: the first recognition loads the worker's models
-    await secondsUntil('a first recognition', async () => (await upload(api, probePhoto(), '?store=false')).status === 200, 120_000, 500);
+    await secondsUntil(
+      'a first recognition',
+      async () => (await upload(api, probePhoto(), '?store=false')).status === 200,
+      120_000,
+      500,
+    );
   }, 300_000);
 
   afterAll(async () => {
     await stack?.stop();
+    await pg?.stop();
     if (process.env.GLIMPSE_TEST_LOG) writeFileSync(process.env.GLIMPSE_TEST_LOG, log.map((l) => l.line).join('\n'));
   });
 
   /** Time (ms) from `since` until an unstored upload is answered 200 again, polled until `ms`. */
   async function recovered(since: number, ms = 120_000): Promise<number> {
-    for (;;) {
-      if ((await upload(api, probePhoto(), '?store=false')).status === 200) return Date.now() - since;
-      if (Date.now() - since > ms) throw new Error(`no recognition for ${ms} ms after the kill`);
-      await sleep(200);
-    }
+    const timeoutMs = Math.max(0, since + ms - Date.now());
+    await until(
+      'a recognition after the kill',
+      async () => (await upload(api, probePhoto(), '?store=false')).status === 200,
+      {
+        timeoutMs,
+        everyMs: 200,
+      },
+    );
+    return Date.now() - since;
   }
 
   /**
@@ -88,7 +115,7 @@ describeIf('uploads while a service is killed', () => {
     const failedFast = outcomes.filter((o) => o.status !== 200 && o.retryable && o.ms < FAIL_FAST_MS);
     const misreported = added.filter((id) => !acknowledged.includes(id));
     console.log(
-      `KILL ${name} requests=${outcomes.length} ok=${ok.length} failedFast=${failedFast.length} ` +
+      `KILL ${name} backend=${backend} requests=${outcomes.length} ok=${ok.length} failedFast=${failedFast.length} ` +
         `failedSlow=${outcomes.length - ok.length - failedFast.length} misreported=${misreported.length} ` +
         `maxLatencyMs=${Math.round(Math.max(...outcomes.map((o) => o.ms)))} killAfterMs=${killAfterMs} recoverMs=${recoverMs} ` +
         `statuses=${[...new Set(outcomes.map((o) => `${o.status}${o.code ? ':' + o.code : ''}`))].sort().join('/')} ` +
@@ -109,15 +136,26 @@ describeIf('uploads while a service is killed', () => {
     ['recognizer', 0],
     ['worker', 1],
     ['matcher', 2],
-  ])('SIGKILL of the %s during a burst (restarted by the supervisor): every upload succeeds or fails fast and retryable; faces stored = faces answered', async (name, n) => {
-    const restarts = stack.restarts[name] ?? 0;
-    await burstWithKill(name, n, () => stack.kill(name, 'SIGKILL'), () =>
-      secondsUntil(`${name} restarted`, () => (stack.restarts[name] ?? 0) > restarts, 30_000),
-    );
-  });
+  ])(
+    'SIGKILL of the %s during a burst (restarted by the supervisor): every upload succeeds or fails fast and retryable; faces stored = faces answered',
+    async (name, n) => {
+      const restarts = stack.restarts[name] ?? 0;
+      await burstWithKill(
+        name,
+        n,
+        () => stack.kill(name, 'SIGKILL'),
+        () => secondsUntil(`${name} restarted`, () => (stack.restarts[name] ?? 0) > restarts, 30_000),
+      );
+    },
+  );
 
   it('SIGKILL of the only recognizer, kept down: uploads fail fast with 503 and store nothing (or answer what was stored)', async () => {
-    const outcomes = await burstWithKill('recognizer-kept-down', 3, () => stack.stopOne('recognizer', 'SIGKILL'), () => stack.restart('recognizer'));
+    const outcomes = await burstWithKill(
+      'recognizer-kept-down',
+      3,
+      () => stack.stopOne('recognizer', 'SIGKILL'),
+      () => stack.restart('recognizer'),
+    );
     expect(outcomes.some((o) => o.status === 503)).toBe(true);
   });
 });

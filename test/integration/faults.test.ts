@@ -6,14 +6,17 @@
  *
  * The matcher stores every stream face here (STORE_STREAM_FACES=all), so a frame stored twice shows as
  * two faces with the same (source, frame seq, box), and the last scenario opens the database on disk.
+ * Everything runs twice: on PGlite, and on a real PostgreSQL server (test/support/postgres.ts), where the
+ * matcher's concurrent frames really run in parallel.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { FrameRecognize } from '@glimpse/contracts';
 import { Bus, withRetries } from '@glimpse/platform';
+import { freePort } from '@glimpse/testing';
 import { authed } from '../support/auth';
 import {
   duplicateIds,
@@ -27,10 +30,11 @@ import {
   type DatabaseReport,
 } from '../support/faults';
 import { slideshow } from '../support/media';
+import { describeEachBackend, startPostgres, type Backend, type TestPostgres } from '../support/postgres';
 import { fixturePhotos } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, freePort } = require('../../infra/scripts/stack.js');
+const { startStack } = require('../../infra/scripts/stack.js');
 
 jest.setTimeout(240_000);
 
@@ -38,7 +42,10 @@ const photos = fixturePhotos();
 const byPerson = new Map<string, string[]>();
 for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
 const people = [...byPerson.values()];
-const describeIf = people.length >= 18 ? describe : describe.skip;
+const describeIf =
+  people.length >= 18
+    ? describeEachBackend
+    : (title: string, fn: (b: Backend) => void) => describe.skip(title, () => fn('pglite'));
 if (people.length < 18) console.warn('\n*** SKIPPING the fault tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
 /** A frame sent the way capture sends one: with a frame id, retried on transient failures. */
@@ -57,8 +64,9 @@ interface Driver {
   stop(): Promise<void>;
 }
 
-describeIf('faults against the whole stack', () => {
+describeIf('faults against the whole stack', (backend) => {
   let stack: any;
+  let pg: TestPostgres | undefined;
   let bus: Bus;
   let streamId: string;
   let stream: ReturnType<typeof watchResults>;
@@ -70,18 +78,27 @@ describeIf('faults against the whole stack', () => {
 
   const api = (path: string, init?: RequestInit) => fetch(`${stack.url}${path}`, init);
   const health = async () => (await api('/healthz').catch(() => undefined))?.status ?? 0;
-  const counters = async () => (await (await api(`/api/v1/streams/${streamId}`)).json()) as Record<string, number | string>;
-  const logSince = (name: string, t: number) => log.filter((l) => l.at >= t && l.line.startsWith(name.padEnd(12))).map((l) => l.line);
+  const counters = async () =>
+    (await (await api(`/api/v1/streams/${streamId}`)).json()) as Record<string, number | string>;
+  const logSince = (name: string, t: number) =>
+    log.filter((l) => l.at >= t && l.line.startsWith(name.padEnd(12))).map((l) => l.line);
 
   beforeAll(async () => {
+    if (backend === 'postgres') pg = await startPostgres();
     stack = await startStack({
       natsUrl: `nats://127.0.0.1:${await freePort()}`,
       port: 0,
       dataDir,
       recognizers: 2,
       supervise: true,
-      env: { STORE_STREAM_FACES: 'all' },
-      logSink: { write: (s: string) => void s.split('\n').filter(Boolean).forEach((line) => log.push({ at: Date.now(), line })) },
+      env: { STORE_STREAM_FACES: 'all', ...(pg ? { DATABASE_URL: pg.url } : {}) },
+      logSink: {
+        write: (s: string) =>
+          void s
+            .split('\n')
+            .filter(Boolean)
+            .forEach((line) => log.push({ at: Date.now(), line })),
+      },
     });
     bus = await Bus.connect({ servers: stack.natsUrl, name: 'fault-test' });
     // Three people, 2 s each, looped: every snapshot has one face.
@@ -104,7 +121,8 @@ describeIf('faults against the whole stack', () => {
     stream?.stop();
     await bus?.close();
     await stack?.stop();
-    if (process.env.GLIMPSE_TEST_LOG) require('node:fs').writeFileSync(process.env.GLIMPSE_TEST_LOG, log.map((l) => l.line).join('\n'));
+    await pg?.stop();
+    if (process.env.GLIMPSE_TEST_LOG) writeFileSync(process.env.GLIMPSE_TEST_LOG, log.map((l) => l.line).join('\n'));
   });
 
   /** The next result of the stream after `t`, in seconds after `t`. */
@@ -142,7 +160,7 @@ describeIf('faults against the whole stack', () => {
         const faceIds = (reply?.faces ?? []).map((f) => f.faceId).filter((id): id is string => !!id);
         for (const id of faceIds) acknowledged.add(id);
         sent.push({ seq: n, frameId, ok: !!reply, retries, faceIds });
-        await sleep(100);
+        await sleep(100); // a camera's pace between frames
       }
     };
     const all = Promise.all(Array.from({ length: lanes }, lane));
@@ -163,7 +181,11 @@ describeIf('faults against the whole stack', () => {
     const killedAt = Date.now();
     stack.kill('recognizer-1', 'SIGKILL');
     const next = await resultAfter('a stream result after the kill', killedAt);
-    await secondsUntil('driver frames after the kill', () => driver.sent.filter((x) => x.ok && x.retries > 0).length >= 1 || driver.ok() >= 8, 60_000);
+    await secondsUntil(
+      'driver frames after the kill',
+      () => driver.sent.filter((x) => x.ok && x.retries > 0).length >= 1 || driver.ok() >= 8,
+      60_000,
+    );
     await secondsUntil('recognizer-1 started again', () => stack.restarts['recognizer-1'] >= 1, 30_000);
     await secondsUntil('the stack healthy again', async () => (await health()) === 200, 60_000);
     await driver.stop();
@@ -171,6 +193,7 @@ describeIf('faults against the whole stack', () => {
     const gap = longestGap(stream.results, killedAt, Date.now());
     const retried = driver.sent.filter((x) => x.retries > 0);
     figures('recognizer-killed', {
+      backend,
       firstStreamResultS: next,
       longestStreamGapS: gap,
       streamFramesProcessed: Number(after.framesProcessed) - Number(before.framesProcessed),
@@ -221,6 +244,7 @@ describeIf('faults against the whole stack', () => {
 
     const since = (re: RegExp) => log.filter((l) => l.at >= killedAt && re.test(l.line)).length;
     figures('matcher-killed', {
+      backend,
       recoveryS: back,
       driverFramesSent: driver.sent.length,
       driverFramesRetried: driver.sent.filter((x) => x.retries > 0).length,
@@ -241,11 +265,16 @@ describeIf('faults against the whole stack', () => {
     const statuses: number[] = [];
     let replied = 0;
     const upload = async (body: Buffer) => {
-      const res = await api('/api/v1/recognize', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(body) });
+      const res = await api('/api/v1/recognize', {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg' },
+        body: new Uint8Array(body),
+      });
       statuses.push(res.status);
       replied++;
       if (res.status !== 200) return;
-      for (const f of ((await res.json()) as { faces: Array<{ faceId: string | null }> }).faces) if (f.faceId) acknowledged.add(f.faceId);
+      for (const f of ((await res.json()) as { faces: Array<{ faceId: string | null }> }).faces)
+        if (f.faceId) acknowledged.add(f.faceId);
     };
     const restartsBefore = stack.restarts.matcher ?? 0;
     const all = Promise.all(burst.map((b, i) => sleep(i * 150).then(() => upload(b))));
@@ -256,6 +285,7 @@ describeIf('faults against the whole stack', () => {
     await secondsUntil('the matcher back', () => (stack.restarts.matcher ?? 0) > restartsBefore, 30_000);
     await secondsUntil('the stack healthy', async () => (await health()) === 200, 60_000);
     figures('matcher-killed-uploads', {
+      backend,
       uploads: burst.length,
       ok200: statuses.filter((s) => s === 200).length,
       failed: statuses.filter((s) => s !== 200).length,
@@ -271,15 +301,20 @@ describeIf('faults against the whole stack', () => {
     expect(eventsBefore.length).toBeGreaterThan(0);
     const downAt = Date.now();
     await stack.stopOne('nats', 'SIGKILL');
-    await sleep(3000);
+    await sleep(3000); // the outage under test
     await stack.restart('nats');
     const upAt = Date.now();
-    const healthyS = await secondsUntil('/healthz 200 after the NATS restart', async () => (await health()) === 200, 60_000);
+    const healthyS = await secondsUntil(
+      '/healthz 200 after the NATS restart',
+      async () => (await health()) === 200,
+      60_000,
+    );
     const resultS = await resultAfter('a stream result after the NATS restart', upAt, 60_000);
     const eventsAfter = await readEvents(stack.natsUrl);
     const afterIds = new Set(eventsAfter.map((e) => e.event.id));
     const missing = eventsBefore.filter((e) => !afterIds.has(e.event.id));
     figures('nats-restarted', {
+      backend,
       downS: (upAt - downAt) / 1000,
       healthyAfterS: healthyS,
       firstResultAfterS: resultS,
@@ -295,16 +330,22 @@ describeIf('faults against the whole stack', () => {
   it('the Python worker killed: the recognizer reports unhealthy, the worker is started again, and results resume', async () => {
     const killedAt = Date.now();
     stack.kill('worker', 'SIGKILL');
-    const unhealthyS = await secondsUntil('/healthz 503 with the worker down', async () => {
-      const res = await api('/healthz');
-      return res.status === 503 && /worker/i.test(JSON.stringify(await res.json()));
-    }, 30_000, 100);
+    const unhealthyS = await secondsUntil(
+      '/healthz 503 with the worker down',
+      async () => {
+        const res = await api('/healthz');
+        return res.status === 503 && /worker/i.test(JSON.stringify(await res.json()));
+      },
+      30_000,
+      100,
+    );
     await secondsUntil('the worker started again', () => stack.restarts.worker >= 1, 30_000);
     await secondsUntil('/healthz 200 again', async () => (await health()) === 200, 90_000);
     const healthyAt = Date.now();
     const resultS = await resultAfter('a stream result with the new worker', killedAt, 60_000);
     const firstAfterHealthy = await resultAfter('a stream result once healthy', healthyAt, 60_000);
     figures('worker-killed', {
+      backend,
       unhealthyAfterS: unhealthyS,
       healthyAfterS: (healthyAt - killedAt) / 1000,
       firstResultAfterS: resultS,
@@ -313,46 +354,64 @@ describeIf('faults against the whole stack', () => {
     expect(unhealthyS).toBeLessThan(15);
   });
 
-  it.each(['recognizer-2', 'matcher', 'capture'])('SIGTERM of %s while frames flow: it drains NATS and exits cleanly within seconds', async (name) => {
-    const child: ChildProcess = stack.procs.get(name);
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-    const before = stream.results.length;
-    await secondsUntil('results flowing', () => stream.results.length > before, 30_000, 100);
-    const t = Date.now();
-    child.kill('SIGTERM');
-    const { code, signal } = await exited;
-    const exitS = (Date.now() - t) / 1000;
-    const lines = logSince(name, t);
-    figures(`sigterm-${name}`, { exitS, exit: code ?? signal ?? 'none', drained: lines.some((l) => /NATS drained/.test(l)) });
-    // Nest re-raises the signal after its shutdown hooks ran, so a clean stop exits by SIGTERM (or 0).
-    expect(code === 0 || signal === 'SIGTERM').toBe(true);
-    expect(lines.some((l) => /draining NATS/.test(l))).toBe(true);
-    expect(lines.some((l) => /NATS drained/.test(l))).toBe(true);
-    expect(exitS).toBeLessThan(10);
-    await secondsUntil(`${name} started again`, () => stack.procs.get(name) !== child, 30_000);
-    await secondsUntil('the stack healthy again', async () => (await health()) === 200, 90_000);
-  });
+  it.each(['recognizer-2', 'matcher', 'capture'])(
+    'SIGTERM of %s while frames flow: it drains NATS and exits cleanly within seconds',
+    async (name) => {
+      const child: ChildProcess = stack.procs.get(name);
+      const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+        child.once('exit', (code, signal) => r({ code, signal })),
+      );
+      const before = stream.results.length;
+      await secondsUntil('results flowing', () => stream.results.length > before, 30_000, 100);
+      const t = Date.now();
+      child.kill('SIGTERM');
+      const { code, signal } = await exited;
+      const exitS = (Date.now() - t) / 1000;
+      const lines = logSince(name, t);
+      figures(`sigterm-${name}`, {
+        backend,
+        exitS,
+        exit: code ?? signal ?? 'none',
+        drained: lines.some((l) => /NATS drained/.test(l)),
+      });
+      // Nest re-raises the signal after its shutdown hooks ran, so a clean stop exits by SIGTERM (or 0).
+      expect(code === 0 || signal === 'SIGTERM').toBe(true);
+      expect(lines.some((l) => /draining NATS/.test(l))).toBe(true);
+      expect(lines.some((l) => /NATS drained/.test(l))).toBe(true);
+      expect(exitS).toBeLessThan(10);
+      await secondsUntil(`${name} started again`, () => stack.procs.get(name) !== child, 30_000);
+      await secondsUntil('the stack healthy again', async () => (await health()) === 200, 90_000);
+    },
+  );
 
   it('afterwards: the database opens and holds every acknowledged face once; every person has its person.created event, once', async () => {
     // Let the relay publish what it holds, then stop the matcher cleanly and read its files.
-    await secondsUntil('the outbox relayed', async () => {
-      const persons = (await (await api('/api/v1/persons?pageSize=1')).json()).total as number;
-      const created = (await readEvents(stack.natsUrl)).filter((e) => e.event.type === 'person.created').length;
-      return created >= persons;
-    }, 60_000, 1000);
+    await secondsUntil(
+      'the outbox relayed',
+      async () => {
+        const persons = (await (await api('/api/v1/persons?pageSize=1')).json()).total as number;
+        const created = (await readEvents(stack.natsUrl)).filter((e) => e.event.type === 'person.created').length;
+        return created >= persons;
+      },
+      60_000,
+      1000,
+    );
     await stack.stopOne('matcher');
     let db: DatabaseReport | undefined;
     try {
-      db = await inspectDatabase(join(dataDir, 'pglite'));
+      db = await inspectDatabase(pg ? { url: pg.adminUrl } : join(dataDir, 'pglite'));
     } finally {
       await stack.restart('matcher');
     }
     const events = await readEvents(stack.natsUrl);
-    const created = events.filter((e) => e.event.type === 'person.created').map((e) => (e.event.data as { personId: string }).personId);
+    const created = events
+      .filter((e) => e.event.type === 'person.created')
+      .map((e) => (e.event.data as { personId: string }).personId);
     const createdOnce = new Set(created);
     const lost = [...acknowledged].filter((id) => !db!.faceIds.has(id));
     const withoutEvent = [...db.personIds].filter((id) => !createdOnce.has(id));
     figures('database-after-faults', {
+      backend,
       faces: db.faces,
       persons: db.persons,
       acknowledgedFaces: acknowledged.size,

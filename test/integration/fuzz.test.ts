@@ -10,10 +10,11 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@glimpse/testing';
 import { describeRequest, failureReport, readTally, runSchemathesis, SCHEMATHESIS, type Tally } from '../support/fuzz';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, freePort, ROOT } = require('../../infra/scripts/stack.js');
+const { startStack, ROOT } = require('../../infra/scripts/stack.js');
 
 jest.setTimeout(600_000);
 
@@ -39,15 +40,23 @@ function stArgs(url: string, pass: Pass, junit: string): string[] {
   const key = pass.key();
   return [
     `${url}/api/docs/openapi.json`,
-    '--seed', String(SEED),
-    '--max-examples', String(pass.examples),
-    '--workers', '1',
-    '--generation-database', 'none',
-    '--exclude-checks', EXCLUDED_CHECKS.join(','),
-    '--request-timeout', '60',
+    '--seed',
+    String(SEED),
+    '--max-examples',
+    String(pass.examples),
+    '--workers',
+    '1',
+    '--generation-database',
+    'none',
+    '--exclude-checks',
+    EXCLUDED_CHECKS.join(','),
+    '--request-timeout',
+    '60',
     '--no-color',
-    '--report', 'junit',
-    '--report-junit-path', junit,
+    '--report',
+    'junit',
+    '--report-junit-path',
+    junit,
     ...(key ? ['--header', `Authorization: Bearer ${key}`, '--generation-with-security-parameters', 'false'] : []),
   ];
 }
@@ -65,7 +74,8 @@ describe('API fuzzing from the OpenAPI document (schemathesis, whole stack)', ()
   const totals = { requests: 0, serverErrors: 0, notProblems: 0, seconds: 0 };
 
   beforeAll(async () => {
-    if (!existsSync(SCHEMATHESIS)) throw new Error(`${SCHEMATHESIS} is missing: run bash infra/scripts/fuzz-setup.sh (prepare.sh --dev does)`);
+    if (!existsSync(SCHEMATHESIS))
+      throw new Error(`${SCHEMATHESIS} is missing: run bash infra/scripts/fuzz-setup.sh (prepare.sh --dev does)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startStack({
       natsUrl: `nats://127.0.0.1:${await freePort()}`,
@@ -90,7 +100,9 @@ describe('API fuzzing from the OpenAPI document (schemathesis, whole stack)', ()
     await stack?.stop();
     writeFileSync(join(ARTIFACTS, 'stack.log'), log.join(''));
     rmSync(dataDir, { recursive: true, force: true });
-    console.log(`FUZZ requests=${totals.requests} 5xx=${totals.serverErrors} problems-not-json=${totals.notProblems} seconds=${totals.seconds.toFixed(0)}`);
+    console.log(
+      `FUZZ requests=${totals.requests} 5xx=${totals.serverErrors} problems-not-json=${totals.notProblems} seconds=${totals.seconds.toFixed(0)}`,
+    );
   });
 
   const passes: Pass[] = [
@@ -119,14 +131,19 @@ describe('API fuzzing from the OpenAPI document (schemathesis, whole stack)', ()
     // every documented operation was exercised: a fuzzer that sent nothing would pass everything
     expect(t.operations.size).toBe(documented);
     expect([...t.serverErrors, ...t.notProblems, ...t.noAnswer].map(describeRequest).slice(0, 20)).toEqual([]);
-    if (run.code !== 0) throw new Error(`schemathesis exited ${run.code} (full log: test-artifacts/fuzz/${pass.name}.log):\n${failureReport(run.output)}`);
+    if (run.code !== 0)
+      throw new Error(
+        `schemathesis exited ${run.code} (full log: test-artifacts/fuzz/${pass.name}.log):\n${failureReport(run.output)}`,
+      );
     expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
   });
 
   it('leaves the stack healthy, with every process still running', async () => {
     const res = await fetch(`${stack.url}/healthz`);
     expect(res.status).toBe(200);
-    const exited = [...(stack.procs as Map<string, { exitCode: number | null }>)].filter(([, p]) => p.exitCode !== null).map(([n]) => n);
+    const exited = [...(stack.procs as Map<string, { exitCode: number | null }>)]
+      .filter(([, p]) => p.exitCode !== null)
+      .map(([n]) => n);
     expect(exited).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, connect as netConnect } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -29,6 +29,7 @@ import {
 } from '@glimpse/contracts';
 import { Bus, GlimpseError } from '@glimpse/platform';
 import type { Subscription } from 'nats';
+import { freePort, until } from '@glimpse/testing';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { authed, TEST_ADMIN_KEY, wsWithKey } from '../support/auth';
@@ -42,33 +43,12 @@ const FACE = '22222222-2222-4222-8222-222222222222';
 const MISSING = '33333333-3333-4333-8333-333333333333';
 const NOW = '2026-01-01T00:00:00.000Z';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.once('error', reject);
-  });
-}
-
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
     const s = netConnect({ host: '127.0.0.1', port });
     s.once('connect', () => (s.destroy(), resolve(true)));
     s.once('error', () => resolve(false));
   });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const stream = (id: string, instance: string, over: Partial<Stream> = {}): Stream => ({
   id,
@@ -89,7 +69,9 @@ const stream = (id: string, instance: string, over: Partial<Stream> = {}): Strea
 const noisyJpeg = (width: number, height: number) => {
   const raw = Buffer.alloc(width * height * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
 };
 
 /** What the stand-ins saw, and switches to make them misbehave. */
@@ -98,12 +80,30 @@ const seen = {
   streamStarts: [] as unknown[],
   personsList: [] as unknown[],
 };
-const faults = { recognize: null as GlimpseError | null, recognizeDelayMs: 0, worker: true };
+const faults = {
+  recognize: null as GlimpseError | null,
+  recognizeDelayMs: 0,
+  delayed: [] as Promise<unknown>[],
+  worker: true,
+};
 
 async function startStandIns(bus: Bus): Promise<Subscription[]> {
-  const person = { id: PERSON, number: 7, name: null, faceCount: 2, createdAt: NOW, lastSeenAt: NOW, coverFaceId: FACE };
-  const crop = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888' } }).jpeg().toBuffer();
-  const health = (service: 'recognizer' | 'matcher' | 'capture', checks: () => Record<string, { ok: boolean; detail?: string }>) =>
+  const person = {
+    id: PERSON,
+    number: 7,
+    name: null,
+    faceCount: 2,
+    createdAt: NOW,
+    lastSeenAt: NOW,
+    coverFaceId: FACE,
+  };
+  const crop = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888' } })
+    .jpeg()
+    .toBuffer();
+  const health = (
+    service: 'recognizer' | 'matcher' | 'capture',
+    checks: () => Record<string, { ok: boolean; detail?: string }>,
+  ) =>
     bus.handle(HealthCheck.contractFor(service), async () => {
       const c = checks();
       return { service, instance: `${service}-test`, ok: Object.values(c).every((x) => x.ok), checks: c };
@@ -114,15 +114,31 @@ async function startStandIns(bus: Bus): Promise<Subscription[]> {
       async ({ body, headers }) => {
         const { width = 0, height = 0 } = await sharp(body).metadata();
         seen.recognize.push({ headers, bytes: body.length, width, height });
-        if (faults.recognizeDelayMs) await new Promise((r) => setTimeout(r, faults.recognizeDelayMs));
+        if (faults.recognizeDelayMs) {
+          // a slow recognizer is the behaviour under test; the test waits for it to finish
+          const slow = new Promise((r) => setTimeout(r, faults.recognizeDelayMs));
+          faults.delayed.push(slow);
+          await slow;
+        }
         if (faults.recognize) throw faults.recognize;
         const stored = headers['Glimpse-Store'];
         return {
-          frame: { source: headers['Glimpse-Source'], seq: headers['Glimpse-Seq'], capturedAt: headers['Glimpse-Captured-At'], width, height },
+          frame: {
+            source: headers['Glimpse-Source'],
+            seq: headers['Glimpse-Seq'],
+            capturedAt: headers['Glimpse-Captured-At'],
+            width,
+            height,
+          },
           faces: [
             {
               faceId: stored ? FACE : null,
-              box: { x: Math.round(width / 4), y: Math.round(height / 4), width: Math.round(width / 2), height: Math.round(height / 2) },
+              box: {
+                x: Math.round(width / 4),
+                y: Math.round(height / 4),
+                width: Math.round(width / 2),
+                height: Math.round(height / 2),
+              },
               personId: PERSON,
               personNumber: 7,
               personName: null,
@@ -144,7 +160,9 @@ async function startStandIns(bus: Bus): Promise<Subscription[]> {
         return {
           width,
           height,
-          faces: [{ box: { x: 0, y: 0, width: 10, height: 10 }, encoding: Array.from({ length: 128 }, (_, i) => i / 128) }],
+          faces: [
+            { box: { x: 0, y: 0, width: 10, height: 10 }, encoding: Array.from({ length: 128 }, (_, i) => i / 128) },
+          ],
           timings: {},
           processedBy: 'stand-in',
         };
@@ -157,7 +175,12 @@ async function startStandIns(bus: Bus): Promise<Subscription[]> {
     }),
     bus.handle(PersonGet.contract, async ({ id }) => {
       if (id !== PERSON) throw new GlimpseError('NOT_FOUND', `no person ${id}`);
-      return { ...person, faces: [{ id: FACE, box: { x: 1, y: 2, width: 3, height: 4 }, source: 'upload', capturedAt: NOW, createdAt: NOW }] };
+      return {
+        ...person,
+        faces: [
+          { id: FACE, box: { x: 1, y: 2, width: 3, height: 4 }, source: 'upload', capturedAt: NOW, createdAt: NOW },
+        ],
+      };
     }),
     bus.handle(PersonDelete.contract, async ({ id }) => {
       if (id !== PERSON) throw new GlimpseError('NOT_FOUND', `no person ${id}`);
@@ -169,14 +192,28 @@ async function startStandIns(bus: Bus): Promise<Subscription[]> {
     }),
     bus.handle(StreamStart.contract, async (req) => {
       seen.streamStarts.push(req);
-      return stream(`st-${seen.streamStarts.length}`, 'capture-a', { url: req.url, fps: req.fps ?? 2, state: 'starting' });
+      return stream(`st-${seen.streamStarts.length}`, 'capture-a', {
+        url: req.url,
+        fps: req.fps ?? 2,
+        state: 'starting',
+      });
     }),
     // Two capture instances, each owning one stream: list merges, stop finds the owner.
-    bus.handle(StreamList.contract, async () => ({ items: [stream('cam-a', 'capture-a', { startedAt: '2026-01-01T00:00:01.000Z' })] })),
-    bus.handle(StreamList.contract, async () => ({ items: [stream('cam-b', 'capture-b', { startedAt: '2026-01-01T00:00:02.000Z' })] })),
-    bus.handle(StreamStop.contract, async ({ id }) => (id === 'cam-a' ? stream('cam-a', 'capture-a', { state: 'stopped' }) : undefined)),
-    bus.handle(StreamStop.contract, async ({ id }) => (id === 'cam-b' ? stream('cam-b', 'capture-b', { state: 'stopped' }) : undefined)),
-    health('recognizer', () => ({ worker: faults.worker ? { ok: true, detail: 'http://127.0.0.1:1' } : { ok: false, detail: 'connection refused' } })),
+    bus.handle(StreamList.contract, async () => ({
+      items: [stream('cam-a', 'capture-a', { startedAt: '2026-01-01T00:00:01.000Z' })],
+    })),
+    bus.handle(StreamList.contract, async () => ({
+      items: [stream('cam-b', 'capture-b', { startedAt: '2026-01-01T00:00:02.000Z' })],
+    })),
+    bus.handle(StreamStop.contract, async ({ id }) =>
+      id === 'cam-a' ? stream('cam-a', 'capture-a', { state: 'stopped' }) : undefined,
+    ),
+    bus.handle(StreamStop.contract, async ({ id }) =>
+      id === 'cam-b' ? stream('cam-b', 'capture-b', { state: 'stopped' }) : undefined,
+    ),
+    health('recognizer', () => ({
+      worker: faults.worker ? { ok: true, detail: 'http://127.0.0.1:1' } : { ok: false, detail: 'connection refused' },
+    })),
     health('matcher', () => ({ database: { ok: true } })),
     health('capture', () => ({ ffmpeg: { ok: true } })),
   ];
@@ -197,7 +234,14 @@ describe('gateway (real NATS, stand-in services)', () => {
     expect([status].flat()).toContain(res.status);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const body = await res.json();
-    expect(body).toEqual(expect.objectContaining({ status: res.status, code: expect.any(String), title: expect.any(String), detail: expect.any(String) }));
+    expect(body).toEqual(
+      expect.objectContaining({
+        status: res.status,
+        code: expect.any(String),
+        title: expect.any(String),
+        detail: expect.any(String),
+      }),
+    );
     expect(body.detail).not.toMatch(/\bat \S+\.(js|ts):\d+/);
     return body as { detail: string; code: string };
   };
@@ -205,12 +249,16 @@ describe('gateway (real NATS, stand-in services)', () => {
   beforeAll(async () => {
     if (!spawnSync(process.env.NATS_SERVER_BIN || 'nats-server', ['--version']).error) {
       const port = await freePort();
-      nats = spawn(process.env.NATS_SERVER_BIN || 'nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+      nats = spawn(process.env.NATS_SERVER_BIN || 'nats-server', ['-a', '127.0.0.1', '-p', String(port)], {
+        stdio: 'ignore',
+      });
       await until('nats-server', () => portOpen(port));
       natsUrl = `nats://127.0.0.1:${port}`;
     } else {
       natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-      console.warn(`\n*** no nats-server binary: using the shared NATS at ${natsUrl}; other tests' responders may interfere ***\n`);
+      console.warn(
+        `\n*** no nats-server binary: using the shared NATS at ${natsUrl}; other tests' responders may interfere ***\n`,
+      );
     }
     standIns = await Bus.connect({ servers: natsUrl, name: 'gateway-test-stand-ins' });
     subs = await startStandIns(standIns);
@@ -240,12 +288,15 @@ describe('gateway (real NATS, stand-in services)', () => {
     seen.recognize.length = 0;
     faults.recognize = null;
     faults.recognizeDelayMs = 0;
+    faults.delayed = [];
     faults.worker = true;
   });
 
   describe('POST /api/v1/recognize', () => {
     it('recognizes a raw JPEG and maps faces with cropUrl', async () => {
-      const jpeg = await sharp({ create: { width: 400, height: 200, channels: 3, background: '#abc' } }).jpeg().toBuffer();
+      const jpeg = await sharp({ create: { width: 400, height: 200, channels: 3, background: '#abc' } })
+        .jpeg()
+        .toBuffer();
       const res = await post('/api/v1/recognize', jpeg, 'image/jpeg');
       expect(res.status).toBe(200);
       expect(res.headers.get('x-powered-by')).toBeNull();
@@ -265,30 +316,45 @@ describe('gateway (real NATS, stand-in services)', () => {
         ],
       });
       const [{ headers }] = seen.recognize;
-      expect(headers).toMatchObject({ 'Glimpse-Source': 'upload', 'Glimpse-Store': true, 'Content-Type': 'image/jpeg' });
+      expect(headers).toMatchObject({
+        'Glimpse-Source': 'upload',
+        'Glimpse-Store': true,
+        'Content-Type': 'image/jpeg',
+      });
       expect(headers['Glimpse-Seq']).toEqual(expect.any(Number));
       expect(Date.now() - Date.parse(String(headers['Glimpse-Captured-At']))).toBeLessThan(10_000);
     });
 
     it('accepts multipart uploads and passes store=false and threshold', async () => {
-      const png = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#abc' } }).png().toBuffer();
+      const png = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#abc' } })
+        .png()
+        .toBuffer();
       const form = new FormData();
       form.append('image', new Blob([png], { type: 'image/png' }), 'face.png');
       const res = await post('/api/v1/recognize?store=false&threshold=0.45', form);
       expect(res.status).toBe(200);
       const { faces } = await res.json();
       expect(faces[0]).toMatchObject({ faceId: null, cropUrl: null, box: { x: 25, y: 25, width: 50, height: 50 } });
-      expect(seen.recognize[0].headers).toMatchObject({ 'Glimpse-Store': false, 'Glimpse-Threshold': 0.45, 'Content-Type': 'image/png' });
+      expect(seen.recognize[0].headers).toMatchObject({
+        'Glimpse-Store': false,
+        'Glimpse-Threshold': 0.45,
+        'Content-Type': 'image/png',
+      });
     });
 
     it('trusts magic bytes, not the Content-Type', async () => {
-      const png = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#abc' } }).png().toBuffer();
+      const png = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#abc' } })
+        .png()
+        .toBuffer();
       expect((await post('/api/v1/recognize', png, 'image/jpeg')).status).toBe(200);
       expect(seen.recognize[0].headers['Content-Type']).toBe('image/png');
     });
 
     it('applies EXIF orientation before recognition', async () => {
-      const jpeg = await sharp({ create: { width: 300, height: 100, channels: 3, background: '#abc' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+      const jpeg = await sharp({ create: { width: 300, height: 100, channels: 3, background: '#abc' } })
+        .jpeg()
+        .withMetadata({ orientation: 6 })
+        .toBuffer();
       const res = await post('/api/v1/recognize', jpeg, 'image/jpeg');
       expect(res.status).toBe(200);
       expect(seen.recognize[0]).toMatchObject({ width: 100, height: 300 });
@@ -312,14 +378,18 @@ describe('gateway (real NATS, stand-in services)', () => {
 
     it('refuses a text file (415 for a text type, 400 when it claims to be an image)', async () => {
       const text = Buffer.from('hello, I am not an image\n');
-      expect((await problem(await post('/api/v1/recognize', text, 'text/plain'), 415)).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect((await problem(await post('/api/v1/recognize', text, 'text/plain'), 415)).code).toBe(
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
       const lying = await problem(await post('/api/v1/recognize', text, 'image/jpeg'), 400);
       expect(lying).toMatchObject({ code: 'INVALID_IMAGE', detail: expect.stringMatching(/not an image/) });
       expect(seen.recognize).toHaveLength(0);
     });
 
     it('refuses an empty body', async () => {
-      expect((await problem(await post('/api/v1/recognize', Buffer.alloc(0), 'image/jpeg'), 400)).detail).toMatch(/empty body/);
+      expect((await problem(await post('/api/v1/recognize', Buffer.alloc(0), 'image/jpeg'), 400)).detail).toMatch(
+        /empty body/,
+      );
     });
 
     it('refuses a 30 MB body with 413, quickly', async () => {
@@ -332,7 +402,9 @@ describe('gateway (real NATS, stand-in services)', () => {
     });
 
     it('refuses a 10000x10000 PNG from its header (413)', async () => {
-      const bomb = await sharp({ create: { width: 10000, height: 10000, channels: 3, background: '#fff' } }).png().toBuffer();
+      const bomb = await sharp({ create: { width: 10000, height: 10000, channels: 3, background: '#fff' } })
+        .png()
+        .toBuffer();
       expect((await problem(await post('/api/v1/recognize', bomb, 'image/png'), 413)).detail).toMatch(/10000x10000/);
       expect(seen.recognize).toHaveLength(0);
     });
@@ -344,10 +416,18 @@ describe('gateway (real NATS, stand-in services)', () => {
     });
 
     it('validates the query strictly', async () => {
-      const jpeg = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#abc' } }).jpeg().toBuffer();
-      expect((await problem(await post('/api/v1/recognize?threshold=5', jpeg, 'image/jpeg'), 400)).detail).toMatch(/threshold/);
-      expect((await problem(await post('/api/v1/recognize?store=maybe', jpeg, 'image/jpeg'), 400)).detail).toMatch(/store/);
-      expect((await problem(await post('/api/v1/recognize?colour=red', jpeg, 'image/jpeg'), 400)).detail).toMatch(/colour/);
+      const jpeg = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#abc' } })
+        .jpeg()
+        .toBuffer();
+      expect((await problem(await post('/api/v1/recognize?threshold=5', jpeg, 'image/jpeg'), 400)).detail).toMatch(
+        /threshold/,
+      );
+      expect((await problem(await post('/api/v1/recognize?store=maybe', jpeg, 'image/jpeg'), 400)).detail).toMatch(
+        /store/,
+      );
+      expect((await problem(await post('/api/v1/recognize?colour=red', jpeg, 'image/jpeg'), 400)).detail).toMatch(
+        /colour/,
+      );
     });
 
     it('refuses a multipart upload without an image field', async () => {
@@ -358,22 +438,28 @@ describe('gateway (real NATS, stand-in services)', () => {
 
     it('answers 503 naming the worker when the recognizer reports it down', async () => {
       faults.recognize = new GlimpseError('WORKER_UNAVAILABLE', 'all face recognition workers failed');
-      const jpeg = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#abc' } }).jpeg().toBuffer();
+      const jpeg = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#abc' } })
+        .jpeg()
+        .toBuffer();
       const body = await problem(await post('/api/v1/recognize', jpeg, 'image/jpeg'), 503);
       expect(body).toMatchObject({ code: 'WORKER_UNAVAILABLE', detail: expect.stringMatching(/worker/i) });
     });
 
     it('answers 504 when the recognizer is too slow', async () => {
       faults.recognizeDelayMs = 2500;
-      const jpeg = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#abc' } }).jpeg().toBuffer();
+      const jpeg = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#abc' } })
+        .jpeg()
+        .toBuffer();
       const body = await problem(await post('/api/v1/recognize', jpeg, 'image/jpeg'), 504);
       expect(body).toMatchObject({ code: 'TIMEOUT', detail: expect.stringMatching(/recognizer/) });
-      await new Promise((r) => setTimeout(r, 1200)); // let the stand-in finish before the next test
+      await Promise.all(faults.delayed); // let the stand-in finish before the next test
     });
   });
 
   it('POST /api/v1/encode answers boxes and 128-d encodings', async () => {
-    const jpeg = await sharp({ create: { width: 50, height: 50, channels: 3, background: '#abc' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 50, height: 50, channels: 3, background: '#abc' } })
+      .jpeg()
+      .toBuffer();
     const res = await post('/api/v1/encode', jpeg, 'image/jpeg');
     expect(res.status).toBe(200);
     const { faces } = await res.json();
@@ -414,7 +500,11 @@ describe('gateway (real NATS, stand-in services)', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^image\/jpeg/);
       expect(res.headers.get('cache-control')).toBe('private, max-age=3600');
-      expect(Buffer.from(await res.arrayBuffer()).subarray(0, 2).toString('hex')).toBe('ffd8');
+      expect(
+        Buffer.from(await res.arrayBuffer())
+          .subarray(0, 2)
+          .toString('hex'),
+      ).toBe('ffd8');
       const missing = await fetch(`${url}/api/v1/faces/${MISSING}/crop`);
       await problem(missing, 404);
       expect(missing.headers.get('cache-control')).toBe('no-store');
@@ -423,17 +513,33 @@ describe('gateway (real NATS, stand-in services)', () => {
   });
 
   describe('streams', () => {
-    const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = (body: unknown) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
     it('starts a stream (201) and rejects unknown fields', async () => {
       const res = await fetch(`${url}/api/v1/streams`, json({ url: 'rtsp://cam.local/live', fps: 1 }));
       expect(res.status).toBe(201);
       expect(await res.json()).toMatchObject({ url: 'rtsp://cam.local/live', fps: 1, state: 'starting' });
       expect(seen.streamStarts.at(-1)).toEqual({ url: 'rtsp://cam.local/live', fps: 1, loop: false });
-      expect((await problem(await fetch(`${url}/api/v1/streams`, json({ url: 'x', colour: 'red' })), 400)).detail).toMatch(/colour/);
+      expect(
+        (await problem(await fetch(`${url}/api/v1/streams`, json({ url: 'x', colour: 'red' })), 400)).detail,
+      ).toMatch(/colour/);
       await problem(await fetch(`${url}/api/v1/streams`, json({ url: 'x', fps: 100 })), 400);
-      await problem(await fetch(`${url}/api/v1/streams`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"url":' }), 400);
-      await problem(await fetch(`${url}/api/v1/streams`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }), 415);
+      await problem(
+        await fetch(`${url}/api/v1/streams`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"url":',
+        }),
+        400,
+      );
+      await problem(
+        await fetch(`${url}/api/v1/streams`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }),
+        415,
+      );
     });
 
     it('lists streams merged from every capture instance, newest first', async () => {
@@ -447,7 +553,10 @@ describe('gateway (real NATS, stand-in services)', () => {
     });
 
     it('gets one stream, 404 when no instance has it', async () => {
-      expect(await (await fetch(`${url}/api/v1/streams/cam-a`)).json()).toMatchObject({ id: 'cam-a', instance: 'capture-a' });
+      expect(await (await fetch(`${url}/api/v1/streams/cam-a`)).json()).toMatchObject({
+        id: 'cam-a',
+        instance: 'capture-a',
+      });
       await problem(await fetch(`${url}/api/v1/streams/nope`), 404);
       await problem(await fetch(`${url}/api/v1/streams/bad%20id`), 400);
     });
@@ -470,22 +579,41 @@ describe('gateway (real NATS, stand-in services)', () => {
       expect(started.url).toMatch(new RegExp(`^${uploadDir}/[0-9a-f-]{36}\\.mp4$`));
       expect(readFileSync(started.url)).toEqual(mp4);
 
-      standIns.publish(StreamStatus.contract, [body.id], stream(body.id, 'capture-a', { url: started.url, state: 'ended', endedAt: NOW }));
+      standIns.publish(
+        StreamStatus.contract,
+        [body.id],
+        stream(body.id, 'capture-a', { url: started.url, state: 'ended', endedAt: NOW }),
+      );
       await until('uploaded video deleted', () => !existsSync(started.url));
     });
 
     it('accepts a multipart video and refuses what is not one (415, nothing kept)', async () => {
-      const webm = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x84]), Buffer.from('webm'), Buffer.alloc(200)]);
+      const webm = Buffer.concat([
+        Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x84]),
+        Buffer.from('webm'),
+        Buffer.alloc(200),
+      ]);
       const form = new FormData();
       form.append('video', new Blob([webm], { type: 'video/webm' }), 'clip.webm');
       expect((await post('/api/v1/streams/upload', form)).status).toBe(201);
       expect((seen.streamStarts.at(-1) as { url: string }).url).toMatch(/\.webm$/);
 
       const before = readdirSync(uploadDir).length;
-      await problem(await post('/api/v1/streams/upload', Buffer.from('not a video at all, just some text that goes on and on and on....'), 'video/mp4'), 415);
+      await problem(
+        await post(
+          '/api/v1/streams/upload',
+          Buffer.from('not a video at all, just some text that goes on and on and on....'),
+          'video/mp4',
+        ),
+        415,
+      );
       await problem(await post('/api/v1/streams/upload', Buffer.from('hello'), 'text/plain'), 415);
       const bad = new FormData();
-      bad.append('video', new Blob([Buffer.from('GIF89a.............................................................')]), 'x.gif');
+      bad.append(
+        'video',
+        new Blob([Buffer.from('GIF89a.............................................................')]),
+        'x.gif',
+      );
       await problem(await post('/api/v1/streams/upload', bad), 415);
       await problem(await post('/api/v1/streams/upload?fps=99', webm, 'video/webm'), 400);
       expect(readdirSync(uploadDir).filter((f) => f.endsWith('.part'))).toEqual([]);
@@ -499,7 +627,8 @@ describe('gateway (real NATS, stand-in services)', () => {
       expect(res.status).toBe(200);
       const body = await res.json();
       expect(body.status).toBe('ok');
-      for (const name of ['nats', 'recognizer', 'worker', 'matcher', 'database', 'capture']) expect(body.checks[name].ok).toBe(true);
+      for (const name of ['nats', 'recognizer', 'worker', 'matcher', 'database', 'capture'])
+        expect(body.checks[name].ok).toBe(true);
     });
 
     it('is 503 and says which part is down', async () => {
@@ -525,7 +654,16 @@ describe('gateway (real NATS, stand-in services)', () => {
     const event = (source: string, seq: number) => ({
       frame: { source, seq, capturedAt: NOW, width: 640, height: 480 },
       faces: [
-        { faceId: FACE, box: { x: 1, y: 2, width: 3, height: 4 }, personId: PERSON, personNumber: 7, personName: null, isNew: true, distance: null, similarity: null },
+        {
+          faceId: FACE,
+          box: { x: 1, y: 2, width: 3, height: 4 },
+          personId: PERSON,
+          personNumber: 7,
+          personName: null,
+          isNew: true,
+          distance: null,
+          similarity: null,
+        },
       ],
     });
 
@@ -539,15 +677,21 @@ describe('gateway (real NATS, stand-in services)', () => {
       const got = await until('recognition', () => messages.find((m) => m.type === 'recognition'));
       expect(got).toMatchObject({ type: 'recognition', streamId: 'cam-1', frame: { seq: 2 } });
       expect(got.faces[0]).toMatchObject({ faceId: FACE, cropUrl: `/api/v1/faces/${FACE}/crop` });
-      expect(await until('stream status', () => messages.find((m) => m.type === 'stream'))).toMatchObject({ stream: { id: 'cam-1' } });
-      await new Promise((r) => setTimeout(r, 200));
+      expect(await until('stream status', () => messages.find((m) => m.type === 'stream'))).toMatchObject({
+        stream: { id: 'cam-1' },
+      });
+      // events reach the gateway in the order they were published: cam-2's would have come before cam-1's
       expect(messages.filter((m) => m.type === 'recognition').map((m) => m.streamId)).toEqual(['cam-1']);
 
       ws.send(JSON.stringify({ type: 'unsubscribe', streamId: 'cam-1' }));
       await until('unsubscribed', () => messages.find((m) => m.type === 'unsubscribed'));
+      // an event for a stream still subscribed to, published after cam-1's, shows when cam-1's would have come
+      ws.send(JSON.stringify({ type: 'subscribe', streamId: 'cam-9' }));
+      await until('subscribed to cam-9', () => messages.find((m) => m.type === 'subscribed' && m.streamId === 'cam-9'));
       standIns.publish(RecognitionEvent.contract, ['cam-1'], event('cam-1', 3));
-      await new Promise((r) => setTimeout(r, 200));
-      expect(messages.filter((m) => m.type === 'recognition')).toHaveLength(1);
+      standIns.publish(RecognitionEvent.contract, ['cam-9'], event('cam-9', 4));
+      await until('the cam-9 event', () => messages.find((m) => m.type === 'recognition' && m.streamId === 'cam-9'));
+      expect(messages.filter((m) => m.type === 'recognition').map((m) => m.streamId)).toEqual(['cam-1', 'cam-9']);
       ws.close();
     });
 
@@ -570,7 +714,7 @@ describe('gateway (real NATS, stand-in services)', () => {
     const html = await res.text();
     expect(html).toMatch(/<title>Glimpse<\/title>/);
     expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline scripts
-    // the built React client (web/dist) when there is one, else public/: either way its script loads
+    // the built web client (apps/web/dist): its script loads
     const script = /<script[^>]*\ssrc="([^"]+)"/.exec(html)?.[1];
     expect(script).toBeDefined();
     const js = await fetch(new URL(script!, `${url}/`));
@@ -583,9 +727,14 @@ describe('gateway (real NATS, stand-in services)', () => {
   it('answers 503 problem+json naming the missing service when nobody responds', async () => {
     for (const s of subs) s.unsubscribe();
     await standIns.nc.flush();
-    const jpeg = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#abc' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#abc' } })
+      .jpeg()
+      .toBuffer();
     const body = await problem(await post('/api/v1/recognize', jpeg, 'image/jpeg'), 503);
-    expect(body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', detail: expect.stringMatching(/recognizer service is not running/) });
+    expect(body).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      detail: expect.stringMatching(/recognizer service is not running/),
+    });
     expect((await problem(await fetch(`${url}/api/v1/persons`), 503)).detail).toMatch(/matcher/);
     expect((await fetch(`${url}/api/v1/streams`)).status).toBe(200); // gather: nobody answered, nothing to list
     const health = await fetch(`${url}/healthz`);

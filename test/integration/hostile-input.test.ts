@@ -10,17 +10,18 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { FrameRecognize } from '@glimpse/contracts';
 import { Bus, GlimpseError } from '@glimpse/platform';
+import { freePort, pngFile, until } from '@glimpse/testing';
 import { authed } from '../support/auth';
 import { slideshow } from '../support/media';
-import { until } from '../support/wait';
 import { fixturePhotos, WORKER_DIR } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, freePort } = require('../../infra/scripts/stack.js');
+const { startStack } = require('../../infra/scripts/stack.js');
 
 const photos = fixturePhotos();
 const describeIf = photos.length ? describe : describe.skip;
-if (!photos.length) console.warn('\n*** SKIPPING the hostile-input tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
+if (!photos.length)
+  console.warn('\n*** SKIPPING the hostile-input tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
 interface Box {
   x: number;
@@ -56,29 +57,7 @@ im.save(f'{out}/anim.gif', save_all=True, append_images=[blank, blank], duration
 
 /** A PNG whose header claims `width`x`height` pixels, in a few hundred bytes. */
 function pngBomb(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(4096))), chunk('IEND', Buffer.alloc(0))]);
-}
-
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const byte of buf) {
-    c ^= byte;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
+  return pngFile(width, height, { bitDepth: 8, colorType: 2 }, deflateSync(Buffer.alloc(4096))); // 8-bit RGB
 }
 
 /** The same JPEG with its frame header (SOF0) claiming another size. */
@@ -105,7 +84,12 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
 
   beforeAll(async () => {
     makeOddImages(photos[0].path, media);
-    stack = await startStack({ natsUrl: `nats://127.0.0.1:${await freePort()}`, port: 0, dataDir, logSink: { write: (s: string) => log.push(s) } });
+    stack = await startStack({
+      natsUrl: `nats://127.0.0.1:${await freePort()}`,
+      port: 0,
+      dataDir,
+      logSink: { write: (s: string) => log.push(s) },
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -116,8 +100,13 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
 
   const send = (path: string, init: RequestInit) => fetch(`${stack.url}${path}`, init);
   const json = (method: string, path: string, body: unknown) =>
-    send(path, { method, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const image = (path: string, body: Buffer, type = 'image/jpeg') => send(path, { method: 'POST', headers: { 'content-type': type }, body });
+    send(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const image = (path: string, body: Buffer, type = 'image/jpeg') =>
+    send(path, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) });
 
   /** One hostile request: a 4xx (one of `statuses`) as problem+json that leaks nothing; returns its detail. */
   async function refused(what: string, res: Response, statuses: number[]): Promise<string> {
@@ -127,7 +116,10 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
     else if (res.status >= 400) tally.client++;
     const where = `${what}: ${res.status} ${text.slice(0, 300)}`;
     expect({ where, ok: statuses.includes(res.status) }).toEqual({ where, ok: true });
-    expect({ where, type: res.headers.get('content-type') }).toEqual({ where, type: expect.stringMatching(/^application\/problem\+json/) });
+    expect({ where, type: res.headers.get('content-type') }).toEqual({
+      where,
+      type: expect.stringMatching(/^application\/problem\+json/),
+    });
     const body = JSON.parse(text) as { status: number; code: string; detail: string };
     expect(body).toMatchObject({ status: res.status, code: expect.any(String), detail: expect.any(String) });
     expect({ where, leaks: LEAKS.exec(text)?.[0] ?? null }).toEqual({ where, leaks: null });
@@ -143,8 +135,20 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
   it('refuses broken, truncated, empty, oversized and mistyped images with 4xx', async () => {
     const cases: Array<[string, Buffer, string, number[], RegExp]> = [
       ['0-byte body', Buffer.alloc(0), 'image/jpeg', [400], /empty/],
-      ['random bytes', Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 251)), 'image/jpeg', [400], /not an image/],
-      ['JPEG magic then garbage', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(3000, 0x41)]), 'image/jpeg', [400], /corrupt/],
+      [
+        'random bytes',
+        Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 251)),
+        'image/jpeg',
+        [400],
+        /not an image/,
+      ],
+      [
+        'JPEG magic then garbage',
+        Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(3000, 0x41)]),
+        'image/jpeg',
+        [400],
+        /corrupt/,
+      ],
       ['truncated JPEG', face.subarray(0, Math.floor(face.length / 2)), 'image/jpeg', [400], /truncated|corrupt/],
       ['PNG bomb 50000x50000', pngBomb(50_000, 50_000), 'image/png', [413], /50000x50000.*MAX_IMAGE_PIXELS/],
       ['JPEG claiming 65000x65000', jpegClaiming(face, 65_000, 65_000), 'image/jpeg', [413], /65000x65000/],
@@ -164,12 +168,19 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
   });
 
   it('recognizes a CMYK JPEG and the first frame of an animated GIF', async () => {
-    expect((await faces(await image('/api/v1/recognize?store=false', readFileSync(join(media, 'cmyk.jpg'))))).length).toBe(1);
-    expect((await faces(await image('/api/v1/recognize?store=false', readFileSync(join(media, 'anim.gif')), 'image/gif'))).length).toBe(1);
+    expect(
+      (await faces(await image('/api/v1/recognize?store=false', readFileSync(join(media, 'cmyk.jpg'))))).length,
+    ).toBe(1);
+    expect(
+      (await faces(await image('/api/v1/recognize?store=false', readFileSync(join(media, 'anim.gif')), 'image/gif')))
+        .length,
+    ).toBe(1);
   });
 
   it('honours EXIF orientation: the box is in upright coordinates', async () => {
-    const [upright] = await faces(await image('/api/v1/recognize?store=false', readFileSync(join(media, 'upright.jpg'))));
+    const [upright] = await faces(
+      await image('/api/v1/recognize?store=false', readFileSync(join(media, 'upright.jpg'))),
+    );
     const rotated = await faces(await image('/api/v1/recognize?store=false', readFileSync(join(media, 'exif6.jpg'))));
     expect(rotated).toHaveLength(1);
     const [a, b] = [center(upright.box), center(rotated[0].box)];
@@ -188,15 +199,32 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
       return f;
     };
     const jpeg = new Blob([face], { type: 'image/jpeg' });
-    const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) => send(path, { method: 'POST', body, headers });
+    const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
+      send(path, { method: 'POST', body, headers });
     await refused('recognize without an image part', await post('/api/v1/recognize', form({ photo: jpeg })), [400]);
     await refused('verify without b', await post('/api/v1/verify', form({ a: jpeg })), [400]);
     await refused('enroll without images', await post('/api/v1/persons', form({ name: 'x' })), [400]);
-    await refused('enroll with an unknown field', await post('/api/v1/persons', form({ images: jpeg, role: 'admin' })), [400]);
-    await refused('enroll with a corrupt photo', await post('/api/v1/persons', form({ images: new Blob([face.subarray(0, 500)]) })), [400]);
+    await refused(
+      'enroll with an unknown field',
+      await post('/api/v1/persons', form({ images: jpeg, role: 'admin' })),
+      [400],
+    );
+    await refused(
+      'enroll with a corrupt photo',
+      await post('/api/v1/persons', form({ images: new Blob([face.subarray(0, 500)]) })),
+      [400],
+    );
     const broken = '--XYZ\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n' + 'abc';
-    await refused('truncated multipart', await post('/api/v1/recognize', broken, { 'content-type': 'multipart/form-data; boundary=XYZ' }), [400]);
-    await refused('multipart without boundary', await post('/api/v1/recognize', 'x', { 'content-type': 'multipart/form-data' }), [400]);
+    await refused(
+      'truncated multipart',
+      await post('/api/v1/recognize', broken, { 'content-type': 'multipart/form-data; boundary=XYZ' }),
+      [400],
+    );
+    await refused(
+      'multipart without boundary',
+      await post('/api/v1/recognize', 'x', { 'content-type': 'multipart/form-data' }),
+      [400],
+    );
   }, 60_000);
 
   it('refuses unknown fields on every JSON endpoint, naming the field', async () => {
@@ -212,7 +240,9 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
       ['PATCH', '/api/v1/streams/s_abcdef0123', { threshold: 0.5, sneaky: true }],
     ];
     for (const [method, path, body] of cases) {
-      expect(await refused(`${method} ${path} with an unknown field`, await json(method, path, body), [400])).toMatch(/sneaky/);
+      expect(await refused(`${method} ${path} with an unknown field`, await json(method, path, body), [400])).toMatch(
+        /sneaky/,
+      );
     }
   });
 
@@ -221,10 +251,30 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
     await refused('JSON array', await json('POST', '/api/v1/streams', '[1,2]'), [400]);
     await refused('JSON null', await json('POST', '/api/v1/streams', 'null'), [400]);
     await refused('wrong types', await json('POST', '/api/v1/streams', { url: 42, fps: 'fast' }), [400]);
-    await refused('prototype pollution', await json('POST', '/api/v1/streams', '{"url":"rtsp://cam.example.com/x","__proto__":{"admin":true}}'), [400]);
-    await refused('1 MiB of JSON', await json('POST', '/api/v1/streams', { url: 'rtsp://cam.example.com/x', pad: 'x'.repeat(1 << 20) }), [413]);
-    await refused('deep nesting', await json('POST', '/api/v1/sessions', `${'['.repeat(5000)}${']'.repeat(5000)}`), [400]);
-    await refused('form-encoded', await send('/api/v1/streams', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'url=/etc/passwd' }), [400, 415]);
+    await refused(
+      'prototype pollution',
+      await json('POST', '/api/v1/streams', '{"url":"rtsp://cam.example.com/x","__proto__":{"admin":true}}'),
+      [400],
+    );
+    await refused(
+      '1 MiB of JSON',
+      await json('POST', '/api/v1/streams', { url: 'rtsp://cam.example.com/x', pad: 'x'.repeat(1 << 20) }),
+      [413],
+    );
+    await refused(
+      'deep nesting',
+      await json('POST', '/api/v1/sessions', `${'['.repeat(5000)}${']'.repeat(5000)}`),
+      [400],
+    );
+    await refused(
+      'form-encoded',
+      await send('/api/v1/streams', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'url=/etc/passwd',
+      }),
+      [400, 415],
+    );
     await refused('no body', await send('/api/v1/streams', { method: 'POST' }), [400, 415]);
   });
 
@@ -241,7 +291,8 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
       ['GET', `/api/v1/persons/${NIL}`],
       ['GET', '/api/v1/streams/s_nosuchstrm'],
     ];
-    for (const [method, path] of paths) await refused(`${method} ${path}`, await send(path, { method }), [400, 401, 404]);
+    for (const [method, path] of paths)
+      await refused(`${method} ${path}`, await send(path, { method }), [400, 401, 404]);
   });
 
   it('refuses stream URLs outside the policy: files outside the uploads, private hosts, other schemes', async () => {
@@ -268,13 +319,25 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
 
   it('still streams an uploaded video: the uploads are a file root out of the box (stack.js)', async () => {
     const clip = slideshow([photos[0].path], 1, join(media, 'clip.mp4'));
-    const res = await send('/api/v1/streams/upload?fps=2', { method: 'POST', headers: { 'content-type': 'video/mp4' }, body: readFileSync(clip) });
+    const res = await send('/api/v1/streams/upload?fps=2', {
+      method: 'POST',
+      headers: { 'content-type': 'video/mp4' },
+      body: readFileSync(clip),
+    });
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };
-    const end = await until('the uploaded stream to end', async () => {
-      const s = (await (await send(`/api/v1/streams/${id}`, {})).json()) as { state: string; error: string | null; framesCaptured: number };
-      return ['ended', 'failed', 'stopped'].includes(s.state) && s;
-    }, 60_000);
+    const end = await until(
+      'the uploaded stream to end',
+      async () => {
+        const s = (await (await send(`/api/v1/streams/${id}`, {})).json()) as {
+          state: string;
+          error: string | null;
+          framesCaptured: number;
+        };
+        return ['ended', 'failed', 'stopped'].includes(s.state) && s;
+      },
+      60_000,
+    );
     expect(end).toMatchObject({ state: 'ended', error: null });
     expect(end.framesCaptured).toBeGreaterThan(0);
     // the same file by path is still refused: only capture's own roots, and the client never learns them
@@ -286,12 +349,33 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
     expect(session.status).toBe(201);
     const { whipUrl, token } = (await session.json()) as { whipUrl: string; token: string };
     const offer = (body: string, type = 'application/sdp') =>
-      globalThis.fetch(`${stack.url}${whipUrl}`, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${token}` }, body });
-    const audioOnly = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0', 'a=rtpmap:111 opus/48000/2', ''].join('\r\n');
+      globalThis.fetch(`${stack.url}${whipUrl}`, {
+        method: 'POST',
+        headers: { 'content-type': type, authorization: `Bearer ${token}` },
+        body,
+      });
+    const audioOnly = [
+      'v=0',
+      'o=- 1 1 IN IP4 127.0.0.1',
+      's=-',
+      't=0 0',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+      'c=IN IP4 0.0.0.0',
+      'a=rtpmap:111 opus/48000/2',
+      '',
+    ].join('\r\n');
     await refused('garbage SDP', await offer('hello, this is not SDP'), [400]);
-    await refused('binary SDP', await offer(String.fromCharCode(...Array.from({ length: 500 }, (_, i) => i % 256))), [400]);
+    await refused(
+      'binary SDP',
+      await offer(String.fromCharCode(...Array.from({ length: 500 }, (_, i) => i % 256))),
+      [400],
+    );
     await refused('audio-only SDP', await offer(audioOnly), [400]);
-    await refused('SDP with a 10000-line media section', await offer(`${audioOnly}${'a=x\r\n'.repeat(10_000)}`), [400, 413]);
+    await refused(
+      'SDP with a 10000-line media section',
+      await offer(`${audioOnly}${'a=x\r\n'.repeat(10_000)}`),
+      [400, 413],
+    );
     await refused('200 KiB SDP', await offer(`v=0\r\n${'a=x'.padEnd(200 * 1024, 'x')}\r\n`), [413]);
     await refused('SDP as JSON', await offer('{"sdp":"v=0"}', 'application/json'), [415]);
     const h = await globalThis.fetch(`${stack.url}/healthz`);
@@ -302,12 +386,23 @@ describeIf('hostile input (real gateway, capture, recognizer and worker)', () =>
   it('refuses a bus message over NATS max_payload with a clear error, before sending it', async () => {
     const bus = await Bus.connect({ servers: stack.natsUrl, name: 'hostile-test' });
     try {
-      const headers = { 'Glimpse-Source': 'upload', 'Glimpse-Seq': 0, 'Glimpse-Captured-At': new Date().toISOString(), 'Glimpse-Store': 'false', 'Content-Type': 'image/jpeg' } as const;
+      const headers = {
+        'Glimpse-Source': 'upload',
+        'Glimpse-Seq': 0,
+        'Glimpse-Captured-At': new Date().toISOString(),
+        'Glimpse-Store': 'false',
+        'Content-Type': 'image/jpeg',
+      } as const;
       // over the limit by the body alone, and by the headers on top of a body just under it
       for (const size of [bus.maxPayload + 1, bus.maxPayload - 20]) {
-        const err = await bus.requestBinary(FrameRecognize.contract, Buffer.alloc(size), headers, 5_000).catch((e: unknown) => e);
+        const err = await bus
+          .requestBinary(FrameRecognize.contract, Buffer.alloc(size), headers, 5_000)
+          .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(GlimpseError);
-        expect(err).toMatchObject({ code: 'IMAGE_TOO_LARGE', message: expect.stringMatching(/exceeds NATS max_payload/) });
+        expect(err).toMatchObject({
+          code: 'IMAGE_TOO_LARGE',
+          message: expect.stringMatching(/exceeds NATS max_payload/),
+        });
       }
     } finally {
       await bus.close();

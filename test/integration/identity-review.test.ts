@@ -42,9 +42,17 @@ jest.setTimeout(120_000);
 
 const RUN = randomBytes(4).toString('hex');
 const r = rng(13_2026);
-const crop = (tag: string) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(tag), Buffer.from([0xff, 0xd9])]).toString('base64');
+const crop = (tag: string) =>
+  Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(tag), Buffer.from([0xff, 0xd9])]).toString(
+    'base64',
+  );
 const box = { x: 10, y: 20, width: 120, height: 120 };
-const enrollFace = (encoding: Encoding, tag: string) => ({ box, encoding, crop: crop(tag), quality: { faceWidth: 120, sharpness: 150 } });
+const enrollFace = (encoding: Encoding, tag: string) => ({
+  box,
+  encoding,
+  crop: crop(tag),
+  quality: { faceWidth: 120, sharpness: 150 },
+});
 const conflict = { name: 'GlimpseError', code: 'CONFLICT' };
 
 describe('identity review (real PGlite + pgvector, real NATS)', () => {
@@ -55,15 +63,25 @@ describe('identity review (real PGlite + pgvector, real NATS)', () => {
   let seq = 0;
 
   const start = async () => {
-    const config = loadMatcherConfig({ NATS_URL: nats.url, DATA_DIR: dataDir, INSTANCE_ID: `review-it-${RUN}`, LOG_LEVEL: 'warn', EVENTS_RELAY_INTERVAL_MS: '100' });
+    const config = loadMatcherConfig({
+      NATS_URL: nats.url,
+      DATA_DIR: dataDir,
+      INSTANCE_ID: `review-it-${RUN}`,
+      LOG_LEVEL: 'warn',
+      EVENTS_RELAY_INTERVAL_MS: '100',
+    });
     const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'] });
     await ctx.init();
     await ctx.get<Bus>(BUS).nc.flush();
     return ctx;
   };
-  const sql = <T>(q: TemplateStringsArray, ...values: unknown[]) => app.get(Database).prisma.$queryRaw<T[]>(q, ...values);
+  const sql = <T>(q: TemplateStringsArray, ...values: unknown[]) =>
+    app.get(Database).prisma.$queryRaw<T[]>(q, ...values);
   const enroll = (name: string | undefined, encodings: Encoding[]) =>
-    client.request(PersonEnroll.contract, { ...(name ? { name } : {}), faces: encodings.map((e, i) => enrollFace(e, `${name}-${i}`)) });
+    client.request(PersonEnroll.contract, {
+      ...(name ? { name } : {}),
+      faces: encodings.map((e, i) => enrollFace(e, `${name}-${i}`)),
+    });
   /** Unnamed persons, one per face, all stored as faces of one frame (as two people in one picture are). */
   const sameFrame = (encodings: Encoding[]) =>
     app.get(Database).transaction(async (tx) => {
@@ -72,14 +90,26 @@ describe('identity review (real PGlite + pgvector, real NATS)', () => {
       const ids: string[] = [];
       for (const [i, encoding] of encodings.entries()) {
         const person = await app.get(PersonRepository).create(tx, capturedAt);
-        await app.get(FaceRepository).insert(tx, { personId: person.id, encoding, box, source: 'cam-x', frameSeq, capturedAt, crop: Buffer.from(crop(`f${i}`), 'base64') });
+        await app.get(FaceRepository).insert(tx, {
+          personId: person.id,
+          encoding,
+          box,
+          source: 'cam-x',
+          frameSeq,
+          capturedAt,
+          crop: Buffer.from(crop(`f${i}`), 'base64'),
+        });
         ids.push(person.id);
       }
       return ids;
     });
   /** A request the client does not validate first, to see what the matcher itself refuses. */
   const raw = async (subject: string, body: unknown) =>
-    JSON.parse(new TextDecoder().decode((await client.nc.request(subject, new TextEncoder().encode(JSON.stringify(body)), { timeout: 5000 })).data));
+    JSON.parse(
+      new TextDecoder().decode(
+        (await client.nc.request(subject, new TextEncoder().encode(JSON.stringify(body)), { timeout: 5000 })).data,
+      ),
+    );
 
   async function events(): Promise<Events.Event[]> {
     await app.get(EventRelay).drain();
@@ -125,21 +155,45 @@ describe('identity review (real PGlite + pgvector, real NATS)', () => {
     alice = await enroll('Alice', [A, r.near(A, 0.2), r.near(A, 0.25)]);
     const rejected = alice.faceIds[2];
     const reply = await client.request(FaceReject.contract, { faceId: rejected, personId: alice.person.id });
-    expect(reply).toMatchObject({ faceId: rejected, fromPersonId: alice.person.id, cannotLinks: 2, person: { name: null, faceCount: 1 } });
+    expect(reply).toMatchObject({
+      faceId: rejected,
+      fromPersonId: alice.person.id,
+      cannotLinks: 2,
+      person: { name: null, faceCount: 1 },
+    });
     stranger = reply.person.id;
-    expect((await client.request(PersonGet.contract, { id: alice.person.id })).faces.map((f) => f.id).sort()).toEqual(alice.faceIds.slice(0, 2).sort());
+    expect((await client.request(PersonGet.contract, { id: alice.person.id })).faces.map((f) => f.id).sort()).toEqual(
+      alice.faceIds.slice(0, 2).sort(),
+    );
 
     const published = (await events()).filter((e) => e.type === 'face.rejected');
     expect(published).toEqual([
-      expect.objectContaining({ data: expect.objectContaining({ faceId: rejected, fromPersonId: alice.person.id, personId: stranger, cannotLinks: 2 }) }),
+      expect.objectContaining({
+        data: expect.objectContaining({
+          faceId: rejected,
+          fromPersonId: alice.person.id,
+          personId: stranger,
+          cannotLinks: 2,
+        }),
+      }),
     ]);
 
-    await expect(client.request(FaceMove.contract, { faceId: rejected, toPersonId: alice.person.id })).rejects.toMatchObject(conflict);
-    await expect(client.request(PersonMerge.contract, { targetId: alice.person.id, sourceId: stranger })).rejects.toMatchObject(conflict);
-    await expect(client.request(PersonMerge.contract, { targetId: stranger, sourceId: alice.person.id })).rejects.toMatchObject(conflict);
+    await expect(
+      client.request(FaceMove.contract, { faceId: rejected, toPersonId: alice.person.id }),
+    ).rejects.toMatchObject(conflict);
+    await expect(
+      client.request(PersonMerge.contract, { targetId: alice.person.id, sourceId: stranger }),
+    ).rejects.toMatchObject(conflict);
+    await expect(
+      client.request(PersonMerge.contract, { targetId: stranger, sourceId: alice.person.id }),
+    ).rejects.toMatchObject(conflict);
     // already gone from Alice, and the stranger's only face: both refused
-    await expect(client.request(FaceReject.contract, { faceId: rejected, personId: alice.person.id })).rejects.toMatchObject(conflict);
-    await expect(client.request(FaceReject.contract, { faceId: rejected, personId: stranger })).rejects.toMatchObject(conflict);
+    await expect(
+      client.request(FaceReject.contract, { faceId: rejected, personId: alice.person.id }),
+    ).rejects.toMatchObject(conflict);
+    await expect(client.request(FaceReject.contract, { faceId: rejected, personId: stranger })).rejects.toMatchObject(
+      conflict,
+    );
     // nothing moved
     expect((await client.request(PersonGet.contract, { id: stranger })).faces.map((f) => f.id)).toEqual([rejected]);
   });
@@ -150,11 +204,17 @@ describe('identity review (real PGlite + pgvector, real NATS)', () => {
     expect([...(await links.forbiddenPersons({ faceIds: [alice.faceIds[2]] }))]).toEqual([alice.person.id]);
     expect([...(await links.forbiddenPersons({ faceIds: [] }))]).toEqual([]);
 
-    const [{ encoding }] = await sql<{ encoding: string }>`SELECT embedding::text AS encoding FROM faces WHERE id = ${alice.faceIds[2]}::uuid`;
+    const [{ encoding }] = await sql<{
+      encoding: string;
+    }>`SELECT embedding::text AS encoding FROM faces WHERE id = ${alice.faceIds[2]}::uuid`;
     const asRejected = JSON.parse(encoding) as number[];
-    const excluded = await app.get(Database).transaction((tx) =>
-      app.get<MatchConstraints>(MATCH_CONSTRAINTS).excludedPersons(tx, [{ encoding: asRejected }, { encoding: A }, { encoding: B }]),
-    );
+    const excluded = await app
+      .get(Database)
+      .transaction((tx) =>
+        app
+          .get<MatchConstraints>(MATCH_CONSTRAINTS)
+          .excludedPersons(tx, [{ encoding: asRejected }, { encoding: A }, { encoding: B }]),
+      );
     expect(excluded.map((s) => [...s])).toEqual([[alice.person.id], [stranger], []]);
   });
 
@@ -179,11 +239,17 @@ describe('identity review (real PGlite + pgvector, real NATS)', () => {
     expect(dGroup.persons.every((m) => m.faceIds.length >= 1)).toBe(true);
     expect(review.consideredPersons).toBeGreaterThanOrEqual(4);
 
-    await expect(client.request(ReviewDifferent.contract, { personIds: [d1, d2] })).resolves.toEqual({ personIds: [d1, d2], cannotLinks: 1 });
+    await expect(client.request(ReviewDifferent.contract, { personIds: [d1, d2] })).resolves.toEqual({
+      personIds: [d1, d2],
+      cannotLinks: 1,
+    });
     const after = await client.request(ReviewList.contract, { maxDistance: 0.6 });
     expect(after.groups.some((g) => g.persons.some((m) => m.person.id === d1))).toBe(false);
     await expect(client.request(PersonMerge.contract, { targetId: d1, sourceId: d2 })).rejects.toMatchObject(conflict);
-    await expect(raw(ReviewDifferent.subject, { personIds: [d1, d1] })).resolves.toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+    await expect(raw(ReviewDifferent.subject, { personIds: [d1, d1] })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_REQUEST' },
+    });
   });
 
   it('calibrates from named persons and cannot-links', async () => {
@@ -192,7 +258,14 @@ describe('identity review (real PGlite + pgvector, real NATS)', () => {
     const reply = await client.request(CalibrationGet.contract, { far: 0.05 });
     const [{ persons, links }] = await sql<{ persons: number; links: number }>`
       SELECT (SELECT count(*) FROM persons)::int AS persons, (SELECT count(*) FROM cannot_links)::int AS links`;
-    expect(reply).toMatchObject({ sufficient: true, reason: null, namedPersons: 3, galleryPersons: persons, genuinePairs: 3, cannotLinkPairs: links });
+    expect(reply).toMatchObject({
+      sufficient: true,
+      reason: null,
+      namedPersons: 3,
+      galleryPersons: persons,
+      genuinePairs: 3,
+      cannotLinkPairs: links,
+    });
     // 2 faces each of three differently named persons: 3 × 2 × 2 cross pairs, plus the cannot-links
     expect(reply.impostorPairs).toBe(12 + links);
     expect(reply.pairFar).toBeCloseTo(1 - (1 - 0.05) ** (1 / persons), 12);
@@ -209,8 +282,15 @@ describe('identity review (real PGlite + pgvector, real NATS)', () => {
   });
 
   it('applies a threshold, keeps it across a restart, and goes back to THRESHOLD on null', async () => {
-    expect(await client.request(ThresholdGet.contract, {})).toEqual({ threshold: 0.6, origin: 'config', updatedAt: null });
-    await expect(client.request(ThresholdSet.contract, { threshold: 0.45 })).resolves.toMatchObject({ threshold: 0.45, origin: 'applied' });
+    expect(await client.request(ThresholdGet.contract, {})).toEqual({
+      threshold: 0.6,
+      origin: 'config',
+      updatedAt: null,
+    });
+    await expect(client.request(ThresholdSet.contract, { threshold: 0.45 })).resolves.toMatchObject({
+      threshold: 0.45,
+      origin: 'applied',
+    });
     // searching uses it: no request threshold, so the reply names the one in force
     expect((await client.request(FaceSearch.contract, { encoding: A, k: 1 })).threshold).toBe(0.45);
     expect((await client.request(CalibrationGet.contract, {})).currentThreshold).toBe(0.45);
@@ -218,8 +298,15 @@ describe('identity review (real PGlite + pgvector, real NATS)', () => {
     await app.close();
     app = await start();
     expect(await client.request(ThresholdGet.contract, {})).toMatchObject({ threshold: 0.45, origin: 'applied' });
-    await expect(client.request(ThresholdSet.contract, { threshold: null })).resolves.toEqual({ threshold: 0.6, origin: 'config', updatedAt: null });
-    await expect(raw(ThresholdSet.subject, { threshold: 2 })).resolves.toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+    await expect(client.request(ThresholdSet.contract, { threshold: null })).resolves.toEqual({
+      threshold: 0.6,
+      origin: 'config',
+      updatedAt: null,
+    });
+    await expect(raw(ThresholdSet.subject, { threshold: 2 })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_REQUEST' },
+    });
   });
 
   it('erasing a person removes the cannot-links of its faces', async () => {

@@ -32,6 +32,7 @@ import {
   type FaceQuality,
 } from '@glimpse/contracts';
 import { BUS, Bus } from '@glimpse/platform';
+import { until } from '@glimpse/testing';
 import { AppModule } from '../../services/matcher/src/app.module';
 import { loadMatcherConfig } from '../../services/matcher/src/config';
 import { Database } from '../../services/matcher/src/database/database';
@@ -45,7 +46,6 @@ import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 jest.setTimeout(120_000);
 
-
 const RUN = randomBytes(4).toString('hex');
 const QUIET_MS = 2500;
 const THROTTLE_MS = 1000;
@@ -54,7 +54,12 @@ const r = rng(4242);
 
 /** A JPEG-looking crop with a marker that can be searched for in the database's files. */
 const crop = (tag: string) =>
-  Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(`${tag}-${RUN}`), randomBytes(3000), Buffer.from([0xff, 0xd9])]);
+  Buffer.concat([
+    Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+    Buffer.from(`${tag}-${RUN}`),
+    randomBytes(3000),
+    Buffer.from([0xff, 0xd9]),
+  ]);
 const box = (w = 80) => ({ x: 10, y: 20, width: w, height: w });
 const good: FaceQuality = { faceWidth: 120, sharpness: 150 };
 const enrollFace = (encoding: Encoding, tag: string, quality: FaceQuality = good) => ({
@@ -81,7 +86,13 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
   let bob: string;
   let bUnnamed: string;
 
-  const frame = (source: string) => ({ source, seq: seq++, capturedAt: new Date().toISOString(), width: 640, height: 480 });
+  const frame = (source: string) => ({
+    source,
+    seq: seq++,
+    capturedAt: new Date().toISOString(),
+    width: 640,
+    height: 480,
+  });
   const match = (source: string, faces: MatchFaces.Request['faces']) =>
     client.request(MatchFaces.contract, { frame: frame(source), store: true, faces });
   const face = (encoding: Encoding, tag: string, w = 80, quality?: FaceQuality) => ({
@@ -156,11 +167,17 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
         name: '  Alice Liddell ',
         faces: [enrollFace(A, 'alice-1'), enrollFace(r.near(A, 0.15), 'alice-2')],
       });
-      expect(reply).toMatchObject({ created: true, person: { name: 'Alice Liddell', faceCount: 2 }, similarPersons: [] });
+      expect(reply).toMatchObject({
+        created: true,
+        person: { name: 'Alice Liddell', faceCount: 2 },
+        similarPersons: [],
+      });
       expect(reply.faceIds).toHaveLength(2);
       alice = reply.person.id;
 
-      const { faces: [f] } = await match('upload', [face(r.near(A, 0.2), 'alice-upload')]);
+      const {
+        faces: [f],
+      } = await match('upload', [face(r.near(A, 0.2), 'alice-upload')]);
       expect(f).toMatchObject({ personId: alice, personName: 'Alice Liddell', isNew: false });
 
       const created = ofType(await replay(), 'person.created').find((e) => e.data.personId === alice)!;
@@ -173,7 +190,8 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
 
     it('refuses a too small or blurred face with the reason, and stores nothing', async () => {
       const [{ n: before }] = await sql<{ n: number }>`SELECT count(*)::int AS n FROM faces`;
-      const refuse = (faces: PersonEnroll.Request['faces']) => client.request(PersonEnroll.contract, { name: 'Nobody', faces });
+      const refuse = (faces: PersonEnroll.Request['faces']) =>
+        client.request(PersonEnroll.contract, { name: 'Nobody', faces });
 
       await expect(refuse([enrollFace(r.unit(), 'small', { faceWidth: 42, sharpness: 200 })])).rejects.toMatchObject({
         code: 'INVALID_IMAGE',
@@ -185,8 +203,13 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
       });
       await expect(
         refuse([enrollFace(r.unit(), 'ok'), enrollFace(r.unit(), 'small2', { faceWidth: 59, sharpness: 200 })]),
-      ).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: 'face 2 of 2: face too small: 59 px wide, need at least 60' });
-      await expect(raw(PersonEnroll.subject, { personId: alice, name: 'Both', faces: [enrollFace(A, 'x')] })).resolves.toMatchObject({
+      ).rejects.toMatchObject({
+        code: 'INVALID_IMAGE',
+        message: 'face 2 of 2: face too small: 59 px wide, need at least 60',
+      });
+      await expect(
+        raw(PersonEnroll.subject, { personId: alice, name: 'Both', faces: [enrollFace(A, 'x')] }),
+      ).resolves.toMatchObject({
         ok: false,
         error: { code: 'INVALID_REQUEST', message: expect.stringContaining('not both') },
       });
@@ -197,24 +220,37 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
     });
 
     it('creates a person seen before enrollment as a merge candidate, and adds faces to an existing person', async () => {
-      const { faces: [seen] } = await match('upload', [face(B, 'b-upload')]);
+      const {
+        faces: [seen],
+      } = await match('upload', [face(B, 'b-upload')]);
       bUnnamed = seen.personId!;
-      const bobReply = await client.request(PersonEnroll.contract, { name: 'Bob', faces: [enrollFace(r.near(B, 0.1), 'bob-1')] });
+      const bobReply = await client.request(PersonEnroll.contract, {
+        name: 'Bob',
+        faces: [enrollFace(r.near(B, 0.1), 'bob-1')],
+      });
       bob = bobReply.person.id;
       expect(bobReply.similarPersons).toEqual([expect.objectContaining({ personId: bUnnamed, personName: null })]);
       expect(bobReply.similarPersons[0].distance).toBeCloseTo(0.1, 3);
 
-      const more = await client.request(PersonEnroll.contract, { personId: alice, faces: [enrollFace(r.near(A, 0.1), 'alice-3')] });
+      const more = await client.request(PersonEnroll.contract, {
+        personId: alice,
+        faces: [enrollFace(r.near(A, 0.1), 'alice-3')],
+      });
       expect(more).toMatchObject({ created: false, person: { id: alice, faceCount: 4 }, similarPersons: [] });
       const enrolled = ofType(await replay(), 'person.enrolled');
-      expect(enrolled).toEqual([expect.objectContaining({ data: expect.objectContaining({ personId: alice, faceIds: more.faceIds }) })]);
+      expect(enrolled).toEqual([
+        expect.objectContaining({ data: expect.objectContaining({ personId: alice, faceIds: more.faceIds }) }),
+      ]);
       expect(enrolled[0].id).toMatch(new RegExp(`^person.enrolled:${alice}:\\d+$`));
     });
   });
 
   describe('catalogue changes', () => {
     it('renames a person once per change, and back to unnamed', async () => {
-      await expect(client.request(PersonRename.contract, { id: bob, name: 'Robert' })).resolves.toMatchObject({ id: bob, name: 'Robert' });
+      await expect(client.request(PersonRename.contract, { id: bob, name: 'Robert' })).resolves.toMatchObject({
+        id: bob,
+        name: 'Robert',
+      });
       await client.request(PersonRename.contract, { id: bob, name: 'Robert' }); // no change, no event
       const renamed = ofType(await replay(), 'person.renamed');
       expect(renamed.map((e) => [e.data.personName, e.data.previousName])).toEqual([['Robert', 'Bob']]);
@@ -223,19 +259,30 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
       expect(named.items.map((p) => p.name).sort()).toEqual(['Alice Liddell', 'Robert']);
       expect((await client.request(PersonsList.contract, { name: 'liddell' })).items.map((p) => p.id)).toEqual([alice]);
       expect((await client.request(PersonsList.contract, { named: false })).items.map((p) => p.id)).toContain(bUnnamed);
-      await expect(raw(PersonRename.subject, { id: bUnnamed, name: '   ' })).resolves.toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+      await expect(raw(PersonRename.subject, { id: bUnnamed, name: '   ' })).resolves.toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_REQUEST' },
+      });
     });
 
     it('merges two persons: every face moves, the source is gone, the merge is an event', async () => {
       const reply = await client.request(PersonMerge.contract, { targetId: bob, sourceId: bUnnamed });
-      expect(reply).toMatchObject({ sourceId: bUnnamed, movedFaces: 1, person: { id: bob, name: 'Robert', faceCount: 2 } });
+      expect(reply).toMatchObject({
+        sourceId: bUnnamed,
+        movedFaces: 1,
+        person: { id: bob, name: 'Robert', faceCount: 2 },
+      });
       await expect(client.request(PersonGet.contract, { id: bUnnamed })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      const { faces: [f] } = await match('upload', [face(r.near(B, 0.05), 'b-again')]);
+      const {
+        faces: [f],
+      } = await match('upload', [face(r.near(B, 0.05), 'b-again')]);
       expect(f).toMatchObject({ personId: bob, personName: 'Robert' });
 
       const merged = ofType(await replay(), 'person.merged');
       expect(merged).toEqual([
-        expect.objectContaining({ data: expect.objectContaining({ personId: bob, sourceId: bUnnamed, movedFaces: 1, personName: 'Robert' }) }),
+        expect.objectContaining({
+          data: expect.objectContaining({ personId: bob, sourceId: bUnnamed, movedFaces: 1, personName: 'Robert' }),
+        }),
       ]);
       await expect(raw(PersonMerge.subject, { targetId: bob, sourceId: bob })).resolves.toMatchObject({
         ok: false,
@@ -247,25 +294,46 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
       const { items } = await client.request(FacesList.contract, { personId: alice, source: 'enroll' });
       const wrong = items[0].id;
       const out = await client.request(FaceMove.contract, { faceId: wrong, toPersonId: null });
-      expect(out).toMatchObject({ faceId: wrong, fromPersonId: alice, createdPerson: true, fromPersonDeleted: false, person: { faceCount: 1 } });
+      expect(out).toMatchObject({
+        faceId: wrong,
+        fromPersonId: alice,
+        createdPerson: true,
+        fromPersonDeleted: false,
+        person: { faceCount: 1 },
+      });
       const moved = out.person.id;
       expect((await client.request(PersonGet.contract, { id: alice })).faceCount).toBe(3);
       const first = (await replay()).filter((e) => e.subject.endsWith(moved)).map((e) => e.event);
       expect(first).toEqual([
-        expect.objectContaining({ type: 'person.created', data: expect.objectContaining({ origin: 'face-move', faceIds: [wrong] }) }),
-        expect.objectContaining({ type: 'face.moved', data: expect.objectContaining({ faceId: wrong, fromPersonId: alice }) }),
+        expect.objectContaining({
+          type: 'person.created',
+          data: expect.objectContaining({ origin: 'face-move', faceIds: [wrong] }),
+        }),
+        expect.objectContaining({
+          type: 'face.moved',
+          data: expect.objectContaining({ faceId: wrong, fromPersonId: alice }),
+        }),
       ]);
 
       const back = await client.request(FaceMove.contract, { faceId: wrong, toPersonId: alice });
-      expect(back).toMatchObject({ person: { id: alice, faceCount: 4 }, createdPerson: false, fromPersonDeleted: true });
+      expect(back).toMatchObject({
+        person: { id: alice, faceCount: 4 },
+        createdPerson: false,
+        fromPersonDeleted: true,
+      });
       await expect(client.request(PersonGet.contract, { id: moved })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
       const events = await replay();
-      expect(ofType(events, 'face.moved').map((e) => [e.data.faceId, e.data.fromPersonId, e.data.personId])).toEqual([[wrong, moved, alice]]);
+      expect(ofType(events, 'face.moved').map((e) => [e.data.faceId, e.data.fromPersonId, e.data.personId])).toEqual([
+        [wrong, moved, alice],
+      ]);
       // The emptied person was erased with their events (the first move was published under them); only
       // person.deleted remains.
       expect(events.filter((e) => e.subject.endsWith(moved)).map((e) => e.event)).toEqual([
-        expect.objectContaining({ type: 'person.deleted', data: { personId: moved, reason: 'emptied', deletedFaces: 0 } }),
+        expect.objectContaining({
+          type: 'person.deleted',
+          data: { personId: moved, reason: 'emptied', deletedFaces: 0 },
+        }),
       ]);
     });
 
@@ -302,7 +370,7 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
       // Bigger but blurred: scores lower (120² × 0.3 < 110²), so not stored.
       const f3 = await match(stream, [face(r.near(C, 0.1), 'c-3', 120, { faceWidth: 120, sharpness: 30 })]);
       expect(f3.faces[0]).toMatchObject({ personId: visitor, faceId: null });
-      await new Promise((res) => setTimeout(res, THROTTLE_MS + 100));
+      await new Promise((res) => setTimeout(res, THROTTLE_MS + 100)); // clock time: past the update throttle
       // Two faces alike in one frame are two persons (a frame's faces never share one): the closer one
       // is the visitor, whose sighting counts the frame; the other starts a person and sighting of its own.
       await match(stream, [face(r.near(C, 0.1), 'c-4', 70), face(r.near(C, 0.12), 'c-4b', 70)]);
@@ -311,10 +379,14 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
       const open = await client.request(SightingsList.contract, { streamId: stream, state: 'open' });
       expect(open.items).toHaveLength(2);
       const mine = open.items.filter((s) => s.personId === visitor);
-      expect(mine).toEqual([expect.objectContaining({ personId: visitor, frames: 5, bestFaceId: best, endedAt: null })]);
+      expect(mine).toEqual([
+        expect.objectContaining({ personId: visitor, frames: 5, bestFaceId: best, endedAt: null }),
+      ]);
       const sightingId = mine[0].id;
 
-      const events = (await replay()).filter((e) => e.event.type.startsWith('sighting.') && e.subject.endsWith(visitor));
+      const events = (await replay()).filter(
+        (e) => e.event.type.startsWith('sighting.') && e.subject.endsWith(visitor),
+      );
       expect(events.map((e) => [e.event.type, (e.event.data as { frames: number }).frames])).toEqual([
         ['sighting.started', 1],
         ['sighting.updated', 4], // frames 2 and 3 fell within the throttle, frame 5 too
@@ -322,10 +394,19 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
       expect(events[0].subject).toBe(`glimpse.events.sighting.started.${visitor}`);
       expect(events[1].event.id).toBe(`sighting.updated:${sightingId}:4`);
 
-      await waitFor(async () => (await client.request(SightingGet.contract, { id: sightingId })).endedAt !== null, QUIET_MS * 4);
+      await until(
+        'the sighting to end',
+        async () => (await client.request(SightingGet.contract, { id: sightingId })).endedAt !== null,
+        QUIET_MS * 4,
+      );
       const ended = ofType(await replay(), 'sighting.ended').filter((e) => e.data.sightingId === sightingId);
       expect(ended).toHaveLength(1);
-      expect(ended[0].data).toMatchObject({ frames: 5, bestFaceId: best, cropUrl: `/api/v1/faces/${best}/crop`, streamId: stream });
+      expect(ended[0].data).toMatchObject({
+        frames: 5,
+        bestFaceId: best,
+        cropUrl: `/api/v1/faces/${best}/crop`,
+        streamId: stream,
+      });
       expect(ended[0].data.durationMs).toBeGreaterThanOrEqual(THROTTLE_MS);
       const crop = await client.request(FaceCrop.contract, { id: best! });
       expect(Buffer.from(crop.jpeg, 'base64').toString('latin1')).toContain(`c-2-${RUN}`);
@@ -344,7 +425,9 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
       const expectedStored = widths.filter((w) => (w > best ? ((best = w), true) : false)).length;
       let person = '';
       for (const w of widths) {
-        const { faces: [f] } = await match(source, [face(r.near(D, 0.05), 'd', w)]);
+        const {
+          faces: [f],
+        } = await match(source, [face(r.near(D, 0.05), 'd', w)]);
         person ||= f.personId!;
       }
       const [{ n }] = await sql<{ n: number }>`SELECT count(*)::int AS n FROM faces WHERE person_id = ${person}::uuid`;
@@ -361,7 +444,12 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
     it('created GLIMPSE_EVENTS with file storage, the configured max age and a 2 minute duplicate window', async () => {
       const jsm = await client.nc.jetstreamManager();
       const { config } = await jsm.streams.info(Events.STREAM);
-      expect(config).toMatchObject({ subjects: ['glimpse.events.>'], storage: 'file', max_age: 30 * 86_400 * 1e9, duplicate_window: 120 * 1e9 });
+      expect(config).toMatchObject({
+        subjects: ['glimpse.events.>'],
+        storage: 'file',
+        max_age: 30 * 86_400 * 1e9,
+        duplicate_window: 120 * 1e9,
+      });
     });
 
     it('stores an event published twice with the same id once', async () => {
@@ -400,7 +488,9 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
       const before = await replay();
       expect(before.some((e) => e.subject.endsWith(bob) && e.event.type === 'sighting.started')).toBe(true);
       expect(before.some((e) => e.subject.endsWith(bUnnamed))).toBe(true); // the alias's own events
-      const faceIds = (await sql<{ id: string }>`SELECT id::text FROM faces WHERE person_id = ${bob}::uuid`).map((f) => f.id);
+      const faceIds = (await sql<{ id: string }>`SELECT id::text FROM faces WHERE person_id = ${bob}::uuid`).map(
+        (f) => f.id,
+      );
       expect(faceIds.length).toBeGreaterThanOrEqual(3);
       // Postgres: the table files, after the superuser flushed them (the WAL: see matcher.test.ts).
       const filesHave = async (needle: Buffer) => {
@@ -409,12 +499,17 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
         return grepFiles(join(pg.dataDir, 'base'), needle);
       };
       const cropMarker = Buffer.from(`bob-1-${RUN}`);
-      const [{ emb }] = await sql<{ emb: string }>`SELECT embedding::text AS emb FROM faces WHERE person_id = ${bob}::uuid LIMIT 1`;
+      const [{ emb }] = await sql<{
+        emb: string;
+      }>`SELECT embedding::text AS emb FROM faces WHERE person_id = ${bob}::uuid LIMIT 1`;
       const vectorBytes = Buffer.from(new Float32Array(JSON.parse(emb) as number[]).buffer).subarray(0, 32);
       expect(await filesHave(cropMarker)).toBe(true);
       expect(await filesHave(vectorBytes)).toBe(true);
 
-      await expect(client.request(PersonDelete.contract, { id: bob })).resolves.toEqual({ id: bob, deletedFaces: faceIds.length });
+      await expect(client.request(PersonDelete.contract, { id: bob })).resolves.toEqual({
+        id: bob,
+        deletedFaces: faceIds.length,
+      });
       await settle();
 
       // The database.
@@ -425,8 +520,15 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
                (SELECT count(*) FROM person_aliases WHERE alias_id = ${bUnnamed}::uuid OR person_id = ${bob}::uuid)::int AS aliases,
                (SELECT count(*) FROM event_outbox WHERE person_id IN (${bob}::uuid, ${bUnnamed}::uuid))::int AS outbox`;
       expect(left[0]).toEqual({ faces: 0, sightings: 0, persons: 0, aliases: 0, outbox: 0 });
-      for (const id of faceIds) await expect(client.request(FaceCrop.contract, { id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      const { faces: [again] } = await client.request(MatchFaces.contract, { frame: frame('upload'), store: false, faces: [face(B, 'probe')] });
+      for (const id of faceIds)
+        await expect(client.request(FaceCrop.contract, { id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const {
+        faces: [again],
+      } = await client.request(MatchFaces.contract, {
+        frame: frame('upload'),
+        store: false,
+        faces: [face(B, 'probe')],
+      });
       expect(again).toMatchObject({ personId: null, isNew: true });
 
       // The files on disk: tables rewritten and the write-ahead log retired.
@@ -438,9 +540,16 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
       // The stream, replayed from sequence 1: nothing refers to Robert or the person merged into him,
       // except the one person.deleted.
       const after = await replay();
-      const mentions = after.filter((e) => e.raw.includes(bob) || e.raw.includes(bUnnamed) || /Robert|"Bob"/.test(e.raw));
+      const mentions = after.filter(
+        (e) => e.raw.includes(bob) || e.raw.includes(bUnnamed) || /Robert|"Bob"/.test(e.raw),
+      );
       expect(mentions.map((e) => e.event)).toEqual([
-        { id: `person.deleted:${bob}`, type: 'person.deleted', occurredAt: expect.any(String), data: { personId: bob, reason: 'request', deletedFaces: faceIds.length } },
+        {
+          id: `person.deleted:${bob}`,
+          type: 'person.deleted',
+          occurredAt: expect.any(String),
+          data: { personId: bob, reason: 'request', deletedFaces: faceIds.length },
+        },
       ]);
       expect(after.some((e) => e.subject.endsWith(alice))).toBe(true); // others' events stay
       // JetStream erased (overwrote) the deleted messages in its files too.
@@ -450,13 +559,19 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
     });
 
     it('retention deletes unnamed persons not seen for RETENTION_UNNAMED_DAYS, and only those', async () => {
-      const { faces: [stale] } = await match('upload', [face(r.unit(), 'stale')]);
-      const { faces: [fresh] } = await match('upload', [face(r.unit(), 'fresh')]);
+      const {
+        faces: [stale],
+      } = await match('upload', [face(r.unit(), 'stale')]);
+      const {
+        faces: [fresh],
+      } = await match('upload', [face(r.unit(), 'fresh')]);
       const old = new Date(Date.now() - 31 * 86_400_000);
       await sql`UPDATE persons SET last_seen_at = ${old} WHERE id IN (${stale.personId}::uuid, ${alice}::uuid) RETURNING id`;
 
       await expect(app.get(PersonService).applyRetention()).resolves.toBe(1);
-      await expect(client.request(PersonGet.contract, { id: stale.personId! })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(client.request(PersonGet.contract, { id: stale.personId! })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
       await expect(client.request(PersonGet.contract, { id: fresh.personId! })).resolves.toMatchObject({ name: null });
       await expect(client.request(PersonGet.contract, { id: alice })).resolves.toMatchObject({ name: 'Alice Liddell' }); // named: kept
       const deleted = ofType(await replay(), 'person.deleted').find((e) => e.data.personId === stale.personId);
@@ -466,14 +581,22 @@ describeEachBackend('matcher events, sightings and erasure (real NATS JetStream)
     it('loses no event when the stream disappears: it is created again and the outbox published', async () => {
       const jsm = await client.nc.jetstreamManager();
       // Let every open sighting end first, so nothing but the rename is published after the deletion.
-      await waitFor(async () => (await client.request(SightingsList.contract, { state: 'open' })).total === 0, QUIET_MS * 4);
+      await until(
+        'no open sighting',
+        async () => (await client.request(SightingsList.contract, { state: 'open' })).total === 0,
+        QUIET_MS * 4,
+      );
       await settle();
       await jsm.streams.delete(Events.STREAM);
       const renamed = await client.request(PersonRename.contract, { id: alice, name: 'Alice' });
       expect(renamed.name).toBe('Alice');
       const events = await replay();
       expect(events.map((e) => e.event.type)).toEqual(['person.renamed']);
-      expect(events[0].event.data).toMatchObject({ personId: alice, personName: 'Alice', previousName: 'Alice Liddell' });
+      expect(events[0].event.data).toMatchObject({
+        personId: alice,
+        personName: 'Alice',
+        previousName: 'Alice Liddell',
+      });
     });
   });
 });
@@ -492,12 +615,4 @@ function grepFiles(dir: string, needle: Buffer): boolean {
     if (data.includes(needle)) return true;
   }
   return false;
-}
-
-async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((res) => setTimeout(res, 50));
-  }
 }

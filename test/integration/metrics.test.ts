@@ -7,15 +7,19 @@
 import { randomUUID } from 'node:crypto';
 import { defineBinaryRequest, FrameRecognize, z } from '@glimpse/contracts';
 import { Bus, type BusObservation } from '@glimpse/platform';
+import { freePort, until } from '@glimpse/testing';
 import { loadRecognizerConfig } from '../../services/recognizer/src/config';
 import type { HealthService } from '../../services/recognizer/src/health.service';
 import { FrameHeartbeat } from '../../services/recognizer/src/frame-heartbeat';
 import { RecognizerHandlers } from '../../services/recognizer/src/recognizer.handlers';
 import type { RecognizerService } from '../../services/recognizer/src/recognizer.service';
-import { freePort, startPrivateNats, type PrivateNats } from '../support/private-nats';
-import { until } from '../support/wait';
+import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 
-const Echo = defineBinaryRequest(`test.metrics.${randomUUID().slice(0, 8)}`, z.object({ 'X-Tag': z.string() }), z.strictObject({ deadlineInMs: z.number() }));
+const Echo = defineBinaryRequest(
+  `test.metrics.${randomUUID().slice(0, 8)}`,
+  z.object({ 'X-Tag': z.string() }),
+  z.strictObject({ deadlineInMs: z.number() }),
+);
 
 const headers = (seq: number) => ({
   'Glimpse-Source': 'cam-1',
@@ -45,7 +49,7 @@ describe('shedding and bus metrics (real NATS)', () => {
     client.observe((o) => seen.push(o));
     server.observe((o) => seen.push(o));
     server.handleBinary(Echo, async ({ deadline }) => ({ deadlineInMs: (deadline ?? 0) - Date.now() }));
-    await new Promise((r) => setTimeout(r, 100));
+    await server.nc.flush();
     const { deadlineInMs } = await client.requestBinary(Echo, new Uint8Array(4), { 'X-Tag': 'a' }, 7_000);
     // the responder's deadline is "now + the requester's timeout", less the (short) transit
     expect(deadlineInMs).toBeGreaterThan(5_000);
@@ -61,17 +65,28 @@ describe('shedding and bus metrics (real NATS)', () => {
     const recognizer = {
       recognize: async (m: { headers: { 'Glimpse-Seq': number } }) => {
         started++;
-        await new Promise((r) => setTimeout(r, 1500));
-        const frame = { source: 'cam-1', seq: m.headers['Glimpse-Seq'], capturedAt: new Date().toISOString(), width: 16, height: 8 };
+        await new Promise((r) => setTimeout(r, 1500)); // a slow frame: what the queue limit is about
+        const frame = {
+          source: 'cam-1',
+          seq: m.headers['Glimpse-Seq'],
+          capturedAt: new Date().toISOString(),
+          width: 16,
+          height: 8,
+        };
         return { frame, faces: [], timings: { totalMs: 1500 }, processedBy: 'metrics-test' };
       },
     } as unknown as RecognizerService;
     const port = await freePort();
-    const cfg = loadRecognizerConfig({ INSTANCE_ID: 'metrics-test', CONCURRENCY: '1', MAX_QUEUE: '2', METRICS_PORT: String(port) });
+    const cfg = loadRecognizerConfig({
+      INSTANCE_ID: 'metrics-test',
+      CONCURRENCY: '1',
+      MAX_QUEUE: '2',
+      METRICS_PORT: String(port),
+    });
     const handlers = new RecognizerHandlers(nc, cfg, recognizer, {} as HealthService, new FrameHeartbeat(nc, cfg));
     try {
       await handlers.onApplicationBootstrap();
-      await new Promise((r) => setTimeout(r, 100));
+      await nc.nc.flush();
       const t0 = Date.now();
       const send = (seq: number, timeoutMs = 20_000) =>
         client.requestBinary(FrameRecognize.contract, new Uint8Array(8), headers(seq), timeoutMs).then(
@@ -92,16 +107,21 @@ describe('shedding and bus metrics (real NATS)', () => {
       const impatient = send(101, 150);
       await expect(impatient).resolves.toMatchObject({ ok: false, code: 'TIMEOUT' });
       await busy;
-      await new Promise((r) => setTimeout(r, 100));
+      // the expired frame is dropped when its turn comes, right after `busy`
+      const text = await until('the expired frame to be shed', async () => {
+        const t = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return t.includes('reason="expired"} 1') && t;
+      });
       expect(started).toBe(4);
 
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(text).toContain('glimpse_recognizer_frames_shed_total{kind="recognize",reason="queue_full"} 5');
       expect(text).toContain('glimpse_recognizer_frames_shed_total{kind="recognize",reason="expired"} 1');
       expect(text).toContain('glimpse_recognizer_frames_processed_total{kind="recognize"} 4');
       expect(text).toContain('glimpse_recognizer_queue_depth_max 2');
       expect(text).toContain('glimpse_recognizer_queue_limit 2');
-      expect(text).toMatch(/glimpse_recognizer_bus_seconds_count\{kind="handle",subject="glimpse.frame.recognize",outcome="OVERLOADED"\} 5/);
+      expect(text).toMatch(
+        /glimpse_recognizer_bus_seconds_count\{kind="handle",subject="glimpse.frame.recognize",outcome="OVERLOADED"\} 5/,
+      );
     } finally {
       await nc.close();
       await handlers.onApplicationShutdown();

@@ -21,13 +21,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { connect, type NatsConnection } from 'nats';
 import { Events, FrameSettle, MatchFaces, RecognizerHeartbeat, StreamList } from '@glimpse/contracts';
 import { BUS, Bus } from '@glimpse/platform';
+import { freePort, until } from '@glimpse/testing';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { AppModule as MatcherModule } from '../../services/matcher/src/app.module';
 import { loadMatcherConfig } from '../../services/matcher/src/config';
 import { TEST_ADMIN_KEY } from '../support/auth';
-import { freePort } from '../support/private-nats';
-import { until } from '../support/wait';
 import { CameraStore } from '../../services/capture/src/cameras/camera.store';
 import { captureEnv } from '../../services/capture/src/config';
 
@@ -38,7 +37,10 @@ const SUBSCRIBER = resolve(__dirname, '..', '..', 'examples', 'events-subscriber
 const USERS = ['gateway', 'capture', 'recognizer', 'matcher', 'events'] as const;
 type User = (typeof USERS)[number];
 // nats-server parses a $VAR's value as a config value: a password must start with a letter (see README)
-const passwords = Object.fromEntries(USERS.map((u) => [u, `p${randomBytes(18).toString('hex')}`])) as Record<User, string>;
+const passwords = Object.fromEntries(USERS.map((u) => [u, `p${randomBytes(18).toString('hex')}`])) as Record<
+  User,
+  string
+>;
 const quiet = { log() {}, warn() {}, error: console.error };
 
 let server: ChildProcess;
@@ -68,7 +70,12 @@ async function connectAs(user: User): Promise<{ nc: NatsConnection; errors: stri
 
 /** A Bus as `user`, the way services connect. */
 async function busAs(user: User): Promise<Bus> {
-  return Bus.connect({ servers: url, name: `perm-bus-${user}`, logger: quiet, connection: { user, pass: passwords[user] } });
+  return Bus.connect({
+    servers: url,
+    name: `perm-bus-${user}`,
+    logger: quiet,
+    connection: { user, pass: passwords[user] },
+  });
 }
 
 /** Runs `fn` (which builds a service) with that service's NATS credentials in the environment, as compose sets them. */
@@ -99,18 +106,32 @@ beforeAll(async () => {
   storeDir = mkdtempSync(join(tmpdir(), 'glimpse-nats-perm-'));
   const port = await freePort();
   const monitor = await freePort();
-  const env = { ...process.env, ...Object.fromEntries(USERS.map((u) => [`GLIMPSE_NATS_${u.toUpperCase()}_PASSWORD`, passwords[u]])) };
-  server = spawn(process.env.NATS_SERVER_BIN ?? 'nats-server', ['-c', CONF, '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-sd', join(storeDir, 'js')], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const env = {
+    ...process.env,
+    ...Object.fromEntries(USERS.map((u) => [`GLIMPSE_NATS_${u.toUpperCase()}_PASSWORD`, passwords[u]])),
+  };
+  server = spawn(
+    process.env.NATS_SERVER_BIN ?? 'nats-server',
+    ['-c', CONF, '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-sd', join(storeDir, 'js')],
+    {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let log = '';
   server.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
   url = `nats://127.0.0.1:${port}`;
-  await until(`nats-server with ${CONF}\n${log}`, async () => {
-    if (server.exitCode !== null) throw new Error(`nats-server exited: ${log}`);
-    return connect({ servers: url, user: 'events', pass: passwords.events }).then((nc) => nc.close().then(() => true), () => false);
-  }, 20_000);
+  await until(
+    `nats-server with ${CONF}\n${log}`,
+    async () => {
+      if (server.exitCode !== null) throw new Error(`nats-server exited: ${log}`);
+      return connect({ servers: url, user: 'events', pass: passwords.events }).then(
+        (nc) => nc.close().then(() => true),
+        () => false,
+      );
+    },
+    20_000,
+  );
 
   process.env.WEBHOOK_ALLOW_PRIVATE = 'true';
   hooks = createServer((req, res) => {
@@ -121,13 +142,27 @@ beforeAll(async () => {
   await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
 
   matcher = await withUser('matcher', async () => {
-    const cfg = loadMatcherConfig({ NATS_URL: url, DATA_DIR: join(storeDir, 'pglite'), INSTANCE_ID: 'perm-matcher', LOG_LEVEL: 'warn', EVENTS_RELAY_INTERVAL_MS: '100' });
+    const cfg = loadMatcherConfig({
+      NATS_URL: url,
+      DATA_DIR: join(storeDir, 'pglite'),
+      INSTANCE_ID: 'perm-matcher',
+      LOG_LEVEL: 'warn',
+      EVENTS_RELAY_INTERVAL_MS: '100',
+    });
     const app = await NestFactory.createApplicationContext(MatcherModule.forRoot(cfg), { logger: ['error', 'warn'] });
     await app.init();
     return app;
   });
   gateway = await withUser('gateway', async () => {
-    const cfg = loadGatewayConfig({ NATS_URL: url, LOG_LEVEL: 'error', ADMIN_API_KEY: TEST_ADMIN_KEY, INSTANCE_ID: 'perm-gateway', UPLOAD_DIR: storeDir, GATHER_TIMEOUT_MS: '300', HEALTH_TIMEOUT_MS: '1000' });
+    const cfg = loadGatewayConfig({
+      NATS_URL: url,
+      LOG_LEVEL: 'error',
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
+      INSTANCE_ID: 'perm-gateway',
+      UPLOAD_DIR: storeDir,
+      GATHER_TIMEOUT_MS: '300',
+      HEALTH_TIMEOUT_MS: '1000',
+    });
     const app = await createApp(cfg, false);
     await app.listen(0, '127.0.0.1');
     return app;
@@ -158,11 +193,19 @@ describe('each service can do its own work', () => {
     capture.handle(StreamList.contract, async () => ({ items: [] }));
     await capture.nc.flush();
 
-    const created = await fetch(`${base}/api/v1/api-keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'perm', scopes: ['read'] }) });
+    const created = await fetch(`${base}/api/v1/api-keys`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'perm', scopes: ['read'] }),
+    });
     expect(created.status).toBe(201);
     const { key } = (await created.json()) as { key: string };
     expect((await fetch(`${base}/api/v1/api-keys`, { headers: admin })).status).toBe(200);
-    const login = await fetch(`${base}/api/v1/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
+    const login = await fetch(`${base}/api/v1/auth/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key }),
+    });
     expect(login.status).toBe(201);
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
     expect((await fetch(`${base}/api/v1/auth/session`, { method: 'DELETE', headers: { cookie } })).status).toBe(204); // revoked-sessions KV
@@ -170,18 +213,34 @@ describe('each service can do its own work', () => {
     expect((await fetch(`${base}/api/v1/streams`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
     // identity review: the queue, calibration and the threshold in force, answered by the matcher
     for (const path of ['/api/v1/review', '/api/v1/calibration', '/api/v1/settings/threshold']) {
-      expect([path, (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${key}` } })).status]).toEqual([path, 200]);
+      expect([path, (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${key}` } })).status]).toEqual([
+        path,
+        200,
+      ]);
     }
     // applying a threshold: the matcher announces it to every instance on glimpse.matcher.settings.changed
-    const put = await fetch(`${base}/api/v1/settings/threshold`, { method: 'PUT', headers: admin, body: JSON.stringify({ threshold: null }) });
+    const put = await fetch(`${base}/api/v1/settings/threshold`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ threshold: null }),
+    });
     expect(put.status).toBe(200);
-    const health = (await (await fetch(`${base}/healthz`)).json()) as { checks: Record<string, { ok?: boolean; status?: string }> };
+    const health = (await (await fetch(`${base}/healthz`)).json()) as {
+      checks: Record<string, { ok?: boolean; status?: string }>;
+    };
     expect(JSON.stringify(health.checks.matcher)).not.toMatch(/permission/i);
     await capture.close();
   });
 
   it('recognizer → matcher → recognition event (events user), durable event → webhook (gateway) and JetStream replay (events user)', async () => {
-    const created = await fetch(`${base}/api/v1/webhooks`, { method: 'POST', headers: admin, body: JSON.stringify({ url: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`, secret: 's'.repeat(32) }) });
+    const created = await fetch(`${base}/api/v1/webhooks`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({
+        url: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`,
+        secret: 's'.repeat(32),
+      }),
+    });
     expect(created.status).toBe(201);
 
     const events = await connectAs('events');
@@ -208,8 +267,21 @@ describe('each service can do its own work', () => {
     expect(events.errors).toEqual([]);
     // and so does the example subscriber, as the events user
     const out = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-      execFile(process.execPath, [SUBSCRIBER], { env: { ...process.env, NATS_URL: url, NATS_USER: 'events', NATS_PASSWORD: passwords.events, START_SEQ: '1', MAX_EVENTS: '1' }, timeout: 60_000 }, (err, stdout, stderr) =>
-        done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [SUBSCRIBER],
+        {
+          env: {
+            ...process.env,
+            NATS_URL: url,
+            NATS_USER: 'events',
+            NATS_PASSWORD: passwords.events,
+            START_SEQ: '1',
+            MAX_EVENTS: '1',
+          },
+          timeout: 60_000,
+        },
+        (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       ),
     );
     expect(out).toMatchObject({ code: 0, stderr: '' });
@@ -241,20 +313,32 @@ describe('each service can do its own work', () => {
     gw.nc.subscribe(RecognizerHeartbeat.pattern, { callback: (_e, m) => beats.push(m.string()) });
     await gw.nc.flush();
     const recognizer = await connectAs('recognizer');
-    recognizer.nc.publish(RecognizerHeartbeat.subjectFor(), JSON.stringify({ instanceId: 'r-perm', intervalMs: 500, frames: [] }));
+    recognizer.nc.publish(
+      RecognizerHeartbeat.subjectFor(),
+      JSON.stringify({ instanceId: 'r-perm', intervalMs: 500, frames: [] }),
+    );
     await until('the heartbeat at the gateway', () => beats.length > 0);
-    const settled = await gw.nc.request(FrameSettle.subject, JSON.stringify({ frameId: 'perm_frame_0001' }), { timeout: 5_000 });
+    const settled = await gw.nc.request(FrameSettle.subject, JSON.stringify({ frameId: 'perm_frame_0001' }), {
+      timeout: 5_000,
+    });
     expect(settled.json()).toEqual({ ok: true, data: { state: 'abandoned' } });
     expect([...recognizer.errors, ...gw.errors]).toEqual([]);
   });
 });
 
 describe('the server refuses', () => {
-  const violation = async (errors: string[], what: RegExp) => until(`a permissions violation ${what} (got: ${errors.join('; ')})`, () => errors.some((e) => what.test(e)), 10_000);
+  const violation = async (errors: string[], what: RegExp) =>
+    until(
+      `a permissions violation ${what} (got: ${errors.join('; ')})`,
+      () => errors.some((e) => what.test(e)),
+      10_000,
+    );
 
   it('capture asking the matcher directly, or answering frames as a recognizer', async () => {
     const { nc, errors } = await connectAs('capture');
-    await expect(nc.request(MatchFaces.subject, '{}', { timeout: 1_500 })).rejects.toThrow(/Permissions Violation for Publish/);
+    await expect(nc.request(MatchFaces.subject, '{}', { timeout: 1_500 })).rejects.toThrow(
+      /Permissions Violation for Publish/,
+    );
     await violation(errors, /publish to "glimpse\.matcher\.match"/);
     nc.subscribe('glimpse.frame.recognize', { queue: 'recognizer' });
     await violation(errors, /subscription to "glimpse\.frame\.recognize"/);
@@ -262,12 +346,19 @@ describe('the server refuses', () => {
 
   it('the events user publishing anything', async () => {
     const { nc, errors } = await connectAs('events');
-    for (const subject of ['glimpse.recognition.x', 'glimpse.events.person.created.x', 'glimpse.matcher.persons.delete', 'glimpse.capture.streams.stop']) {
+    for (const subject of [
+      'glimpse.recognition.x',
+      'glimpse.events.person.created.x',
+      'glimpse.matcher.persons.delete',
+      'glimpse.capture.streams.stop',
+    ]) {
       nc.publish(subject, '{}');
       await violation(errors, new RegExp(`publish to "${subject.replace(/\./g, '\\.')}"`));
     }
     // nor deleting the events stream through the JetStream API
-    await expect(nc.request('$JS.API.STREAM.DELETE.GLIMPSE_EVENTS', '', { timeout: 1_500 })).rejects.toThrow(/Permissions Violation for Publish/);
+    await expect(nc.request('$JS.API.STREAM.DELETE.GLIMPSE_EVENTS', '', { timeout: 1_500 })).rejects.toThrow(
+      /Permissions Violation for Publish/,
+    );
     await violation(errors, /publish to "\$JS\.API\.STREAM\.DELETE\.GLIMPSE_EVENTS"/);
   });
 
@@ -277,7 +368,9 @@ describe('the server refuses', () => {
     await violation(gw.errors, /publish to "glimpse\.events\.person\.created\.x"/);
     gw.nc.publish('glimpse.matcher.match', '{}');
     await violation(gw.errors, /publish to "glimpse\.matcher\.match"/);
-    await expect(gw.nc.request('$JS.API.STREAM.DELETE.GLIMPSE_EVENTS', '', { timeout: 1_500 })).rejects.toThrow(/Permissions Violation for Publish/);
+    await expect(gw.nc.request('$JS.API.STREAM.DELETE.GLIMPSE_EVENTS', '', { timeout: 1_500 })).rejects.toThrow(
+      /Permissions Violation for Publish/,
+    );
     const rec = await connectAs('recognizer');
     rec.nc.subscribe('glimpse.matcher.persons.delete', { queue: 'matcher' });
     await violation(rec.errors, /subscription to "glimpse\.matcher\.persons\.delete"/);
@@ -285,15 +378,30 @@ describe('the server refuses', () => {
 
   it('connections without a password or with a wrong one', async () => {
     await expect(connect({ servers: url, reconnect: false })).rejects.toThrow(/Authorization/i);
-    await expect(connect({ servers: url, user: 'gateway', pass: 'wrong', reconnect: false })).rejects.toThrow(/Authorization/i);
-    await expect(connect({ servers: url, user: 'nobody', pass: passwords.gateway, reconnect: false })).rejects.toThrow(/Authorization/i);
+    await expect(connect({ servers: url, user: 'gateway', pass: 'wrong', reconnect: false })).rejects.toThrow(
+      /Authorization/i,
+    );
+    await expect(connect({ servers: url, user: 'nobody', pass: passwords.gateway, reconnect: false })).rejects.toThrow(
+      /Authorization/i,
+    );
   });
 
   it('capture: keeps cameras and their leases in its KV buckets (issue 19)', async () => {
     const capture = await busAs('capture');
     const store = new CameraStore(capture, { ...captureEnv.parse({}), INSTANCE_ID: 'perm-capture' });
     const at = new Date().toISOString();
-    await store.create({ id: 'cam_perm', name: 'perm', url: 'rtsp://cam.example/x', fps: 2, enabled: true, threshold: null, transport: 'tcp', createdAt: at, updatedAt: at });
+    await store.create({
+      id: 'cam_perm',
+      name: 'perm',
+      url: 'rtsp://cam.example/x',
+      fps: 2,
+      enabled: true,
+      threshold: null,
+      transport: 'tcp',
+      decode: 'all',
+      createdAt: at,
+      updatedAt: at,
+    });
     expect((await store.list()).map((c) => c.id)).toEqual(['cam_perm']);
     const lease = { instance: 'perm-capture', state: 'starting' as const, error: null, since: at, attempts: 0 };
     const rev = await store.claim('cam_perm', lease);

@@ -4,13 +4,24 @@
  * ends (@roamhq/wrtc). No real OpenVidu or Kurento is involved: see the README's "OpenVidu mode".
  */
 import { nonstandard, type MediaStreamTrack } from '@roamhq/wrtc';
-import { OpenViduSubscriber, type SubscriberEnd, type SubscriberOptions } from '../../services/capture/src/openvidu/openvidu-subscriber';
+import { until } from '@glimpse/testing';
+import {
+  OpenViduSubscriber,
+  type SubscriberEnd,
+  type SubscriberOptions,
+} from '../../services/capture/src/openvidu/openvidu-subscriber';
 import { FakeOpenVidu, type RgbaFrame } from '../support/fake-openvidu';
 
 jest.setTimeout(60_000);
 
 const SECRET = 'proto-secret';
-const opts: SubscriberOptions = { joinTimeoutMs: 5_000, publishTimeoutMs: 20_000, iceTimeoutMs: 10_000, requestTimeoutMs: 3_000, pingEveryMs: 300 };
+const opts: SubscriberOptions = {
+  joinTimeoutMs: 5_000,
+  publishTimeoutMs: 20_000,
+  iceTimeoutMs: 10_000,
+  requestTimeoutMs: 3_000,
+  pingEveryMs: 300,
+};
 
 /** A 320x240 frame: left half red, right half blue, so orientation and colours can be checked. */
 function splitFrame(width = 320, height = 240): RgbaFrame {
@@ -25,22 +36,21 @@ function splitFrame(width = 320, height = 240): RgbaFrame {
   return { width, height, data };
 }
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Creates a session and a SUBSCRIBER token over the fake's REST API. */
 async function subscriberToken(fake: FakeOpenVidu): Promise<{ sessionId: string; token: string }> {
-  const auth = { authorization: 'Basic ' + Buffer.from(`OPENVIDUAPP:${SECRET}`).toString('base64'), 'content-type': 'application/json' };
-  const s = (await (await fetch(`${fake.url}/openvidu/api/sessions`, { method: 'POST', headers: auth, body: '{}' })).json()) as { id: string };
+  const auth = {
+    authorization: 'Basic ' + Buffer.from(`OPENVIDUAPP:${SECRET}`).toString('base64'),
+    'content-type': 'application/json',
+  };
+  const s = (await (
+    await fetch(`${fake.url}/openvidu/api/sessions`, { method: 'POST', headers: auth, body: '{}' })
+  ).json()) as { id: string };
   const c = (await (
-    await fetch(`${fake.url}/openvidu/api/sessions/${s.id}/connection`, { method: 'POST', headers: auth, body: JSON.stringify({ role: 'SUBSCRIBER' }) })
+    await fetch(`${fake.url}/openvidu/api/sessions/${s.id}/connection`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ role: 'SUBSCRIBER' }),
+    })
   ).json()) as { token: string };
   return { sessionId: s.id, token: c.token };
 }
@@ -88,7 +98,10 @@ describe('OpenVidu subscriber against the protocol fake', () => {
 
     const [ping, join] = fake.rpcOf(sessionId);
     expect(ping).toMatchObject({ method: 'ping', params: { interval: 5000 } });
-    expect(join).toMatchObject({ method: 'joinRoom', params: { token, session: sessionId, metadata: expect.any(String), secret: '', recorder: false } });
+    expect(join).toMatchObject({
+      method: 'joinRoom',
+      params: { token, session: sessionId, metadata: expect.any(String), secret: '', recorder: false },
+    });
     expect(fake.rpcOf(sessionId, 'receiveVideoFrom')).toHaveLength(0); // nothing published yet
 
     const { connectionId, streamId } = fake.publish(sessionId);
@@ -111,7 +124,8 @@ describe('OpenVidu subscriber against the protocol fake', () => {
     // both trickle directions were used: our candidates reached the fake, tagged with the publisher's connection
     const cands = fake.rpcOf(sessionId, 'onIceCandidate');
     expect(cands.length).toBeGreaterThan(0);
-    for (const c of cands) expect(c.params).toMatchObject({ endpointName: connectionId, candidate: expect.stringMatching(/^candidate:/) });
+    for (const c of cands)
+      expect(c.params).toMatchObject({ endpointName: connectionId, candidate: expect.stringMatching(/^candidate:/) });
     expect(sub.peerState).toBe('connected');
     expect(ends).toEqual([]);
 
@@ -149,7 +163,14 @@ describe('OpenVidu subscriber against the protocol fake', () => {
     const sb = subscriber(b.token);
     await sb.sub.join();
     const auth = 'Basic ' + Buffer.from(`OPENVIDUAPP:${SECRET}`).toString('base64');
-    expect((await fetch(`${fake.url}/openvidu/api/sessions/${b.sessionId}`, { method: 'DELETE', headers: { authorization: auth } })).status).toBe(204);
+    expect(
+      (
+        await fetch(`${fake.url}/openvidu/api/sessions/${b.sessionId}`, {
+          method: 'DELETE',
+          headers: { authorization: auth },
+        })
+      ).status,
+    ).toBe(204);
     await until('end', () => sb.ends[0]);
     expect(sb.ends[0]).toEqual({ failed: false, reason: expect.stringMatching(/session was closed/) });
   });
@@ -162,13 +183,17 @@ describe('OpenVidu subscriber against the protocol fake', () => {
       () => undefined,
       (e: Error) => e,
     ))!;
-    expect(err.message).toMatch(/^cannot join OpenVidu session ses_\w+ at ws:\/\/127\.0\.0\.1:\d+\/openvidu\?sessionId=ses_\w+: joinRoom: Unable to join session ses_\w+\. Token .* is not valid \(code 401\)$/);
+    expect(err.message).toMatch(
+      /^cannot join OpenVidu session ses_\w+ at ws:\/\/127\.0\.0\.1:\d+\/openvidu\?sessionId=ses_\w+: joinRoom: Unable to join session ses_\w+\. Token .* is not valid \(code 401\)$/,
+    );
     expect(err.message).not.toMatch(/tok_forged/); // the token's secret part stays out of messages
   });
 
   it('fails to join when nothing listens, and when nobody publishes in time', async () => {
     const { sub } = subscriber('ws://127.0.0.1:9?sessionId=ses_x&token=tok_y');
-    await expect(sub.join()).rejects.toThrow(/cannot open WebSocket ws:\/\/127\.0\.0\.1:9\/openvidu\?sessionId=ses_x: .*ECONNREFUSED/);
+    await expect(sub.join()).rejects.toThrow(
+      /cannot open WebSocket ws:\/\/127\.0\.0\.1:9\/openvidu\?sessionId=ses_x: .*ECONNREFUSED/,
+    );
 
     const { token } = await subscriberToken(fake);
     const impatient = new OpenViduSubscriber(token, undefined, { ...opts, publishTimeoutMs: 300 });
@@ -193,7 +218,11 @@ describe('OpenVidu subscriber against the protocol fake', () => {
 
   it('refuses REST calls without the right secret', async () => {
     const wrong = 'Basic ' + Buffer.from('OPENVIDUAPP:nope').toString('base64');
-    const res = await fetch(`${fake.url}/openvidu/api/sessions`, { method: 'POST', headers: { authorization: wrong }, body: '{}' });
+    const res = await fetch(`${fake.url}/openvidu/api/sessions`, {
+      method: 'POST',
+      headers: { authorization: wrong },
+      body: '{}',
+    });
     expect(res.status).toBe(401);
   });
 });

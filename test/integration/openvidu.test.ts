@@ -16,6 +16,7 @@ import sharp from 'sharp';
 import WebSocket from 'ws';
 import { FrameRecognize, RecognitionEvent, StreamStatus, type Stream } from '@glimpse/contracts';
 import { Bus, ConfigError } from '@glimpse/platform';
+import { freePort, until } from '@glimpse/testing';
 import { AppModule as CaptureModule } from '../../services/capture/src/app.module';
 import { loadCaptureConfig } from '../../services/capture/src/config';
 import { readJpegSize } from '../../services/capture/src/jpeg';
@@ -23,8 +24,7 @@ import { OpenViduService } from '../../services/capture/src/openvidu/openvidu.se
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { FakeOpenVidu, type RgbaFrame } from '../support/fake-openvidu';
-import { freePort, startPrivateNats, type PrivateNats } from '../support/private-nats';
-import { until } from '../support/wait';
+import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 import { fixturePhotos } from '../support/worker';
 import { authed, TEST_ADMIN_KEY } from '../support/auth';
 
@@ -51,7 +51,6 @@ const received: Received[] = [];
 const statuses: Stream[] = [];
 const sockets: WebSocket[] = [];
 
-
 /** What the simulated camera shows: a fixture face when there is one, else a pattern. */
 async function cameraFrame(width = 640, height = 480): Promise<RgbaFrame> {
   const photo = fixturePhotos()[0]?.path;
@@ -70,7 +69,13 @@ async function gateway(env: Record<string, string | undefined>): Promise<string>
     else process.env[k] = v;
   }
   try {
-    const cfg = loadGatewayConfig({ NATS_URL: nats.url, INSTANCE_ID: `gateway-ov-it-${gateways.length}`, ADMIN_API_KEY: TEST_ADMIN_KEY, SESSION_SECRET, GATHER_TIMEOUT_MS: '300' });
+    const cfg = loadGatewayConfig({
+      NATS_URL: nats.url,
+      INSTANCE_ID: `gateway-ov-it-${gateways.length}`,
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
+      SESSION_SECRET,
+      GATHER_TIMEOUT_MS: '300',
+    });
     const app = await createApp(cfg, false);
     await app.listen(0, '127.0.0.1');
     gateways.push(app);
@@ -84,7 +89,11 @@ async function gateway(env: Record<string, string | undefined>): Promise<string>
 }
 
 async function createSession(at = base, body: unknown = {}) {
-  return fetch(`${at}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${at}/api/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 async function results(token: string, streamId: string): Promise<unknown[]> {
@@ -103,7 +112,11 @@ const lastStatus = (id: string) => statuses.filter((s) => s.id === id).at(-1);
 
 beforeAll(async () => {
   nats = await startPrivateNats();
-  bus = await Bus.connect({ servers: nats.url, name: 'openvidu-it', logger: { log() {}, warn() {}, error: console.error } });
+  bus = await Bus.connect({
+    servers: nats.url,
+    name: 'openvidu-it',
+    logger: { log() {}, warn() {}, error: console.error },
+  });
   bus.handleBinary(
     FrameRecognize.contract,
     async ({ body, headers }) => {
@@ -111,7 +124,16 @@ beforeAll(async () => {
       received.push({ source, threshold: headers['Glimpse-Threshold'], jpeg: Buffer.from(body) });
       const size = readJpegSize(body) ?? { width: 1, height: 1 };
       const frame = { source, seq: headers['Glimpse-Seq'], capturedAt: headers['Glimpse-Captured-At'], ...size };
-      const face = { faceId: null, box: { x: 1, y: 1, width: 10, height: 10 }, personId: null, personNumber: null, personName: null, isNew: true, distance: null, similarity: null };
+      const face = {
+        faceId: null,
+        box: { x: 1, y: 1, width: 10, height: 10 },
+        personId: null,
+        personNumber: null,
+        personName: null,
+        isNew: true,
+        distance: null,
+        similarity: null,
+      };
       bus.publish(RecognitionEvent.contract, [source], { frame, faces: [face] });
       return { frame, faces: [face], timings: {}, processedBy: 'stand-in' };
     },
@@ -150,11 +172,19 @@ describe('OpenVidu mode', () => {
     const restBefore = fake.rest.length;
     const res = await createSession(base, { threshold: 0.5 });
     expect(res.status).toBe(201);
-    const s = (await res.json()) as { sessionId: string; token: string; streamId: string; mode: string; openvidu: { sessionId: string; token: string; serverUrl: string } };
+    const s = (await res.json()) as {
+      sessionId: string;
+      token: string;
+      streamId: string;
+      mode: string;
+      openvidu: { sessionId: string; token: string; serverUrl: string };
+    };
     expect(s).toMatchObject({ mode: 'openvidu', streamId: expect.stringMatching(/^live_/), token: expect.any(String) });
     expect(s.openvidu).toEqual({
       sessionId: expect.stringMatching(/^ses_/),
-      token: expect.stringMatching(new RegExp(`^ws://127\\.0\\.0\\.1:\\d+\\?sessionId=${s.openvidu.sessionId}&token=tok_`)),
+      token: expect.stringMatching(
+        new RegExp(`^ws://127\\.0\\.0\\.1:\\d+\\?sessionId=${s.openvidu.sessionId}&token=tok_`),
+      ),
       serverUrl: fake.url,
     });
 
@@ -176,7 +206,13 @@ describe('OpenVidu mode', () => {
     expect(ping).toMatchObject({ method: 'ping', params: { interval: 5000 } });
     expect(join).toMatchObject({
       method: 'joinRoom',
-      params: { token: byRole('SUBSCRIBER').token, session: s.openvidu.sessionId, secret: '', recorder: false, metadata: expect.any(String) },
+      params: {
+        token: byRole('SUBSCRIBER').token,
+        session: s.openvidu.sessionId,
+        secret: '',
+        recorder: false,
+        metadata: expect.any(String),
+      },
     });
     expect(byRole('SUBSCRIBER').status).toBe('active');
     expect(fake.rpcOf(s.openvidu.sessionId, 'receiveVideoFrom')).toEqual([]);
@@ -188,9 +224,16 @@ describe('OpenVidu mode', () => {
     const { streamId: ovStream, connectionId } = fake.publish(s.openvidu.sessionId, s.openvidu.token);
     expect(connectionId).toBe(byRole('PUBLISHER').connectionId);
     const rvf = await until('receiveVideoFrom', () => fake.rpcOf(s.openvidu.sessionId, 'receiveVideoFrom')[0]);
-    expect(rvf.params).toEqual({ sender: ovStream, sdpOffer: expect.stringMatching(/^v=0\r\n[\s\S]*m=video[\s\S]*a=recvonly/) });
-    await until('candidates sent to the media server', () => fake.rpcOf(s.openvidu.sessionId, 'onIceCandidate').length > 0);
-    for (const c of fake.rpcOf(s.openvidu.sessionId, 'onIceCandidate')) expect(c.params.endpointName).toBe(connectionId);
+    expect(rvf.params).toEqual({
+      sender: ovStream,
+      sdpOffer: expect.stringMatching(/^v=0\r\n[\s\S]*m=video[\s\S]*a=recvonly/),
+    });
+    await until(
+      'candidates sent to the media server',
+      () => fake.rpcOf(s.openvidu.sessionId, 'onIceCandidate').length > 0,
+    );
+    for (const c of fake.rpcOf(s.openvidu.sessionId, 'onIceCandidate'))
+      expect(c.params.endpointName).toBe(connectionId);
 
     // frames reach the recognizer as JPEGs under the session's stream, with its threshold
     await until('three snapshots', () => received.filter((f) => f.source === s.streamId).length >= 3, 20_000);
@@ -200,11 +243,20 @@ describe('OpenVidu mode', () => {
       expect(f.threshold).toBe(0.5);
     }
     expect(ovService().waitingCount).toBe(0);
-    expect(lastStatus(s.streamId)).toMatchObject({ state: 'running', url: 'webrtc:openvidu', instance: 'capture-ov-it' });
+    expect(lastStatus(s.streamId)).toMatchObject({
+      state: 'running',
+      url: 'webrtc:openvidu',
+      instance: 'capture-ov-it',
+    });
 
     // ... and the results reach the browser over the gateway's WebSocket
-    await until('a recognition on the WebSocket', () => messages.find((m) => (m as { type: string }).type === 'recognition'));
-    expect(messages.find((m) => (m as { type: string }).type === 'recognition')).toMatchObject({ type: 'recognition', streamId: s.streamId });
+    await until('a recognition on the WebSocket', () =>
+      messages.find((m) => (m as { type: string }).type === 'recognition'),
+    );
+    expect(messages.find((m) => (m as { type: string }).type === 'recognition')).toMatchObject({
+      type: 'recognition',
+      streamId: s.streamId,
+    });
 
     // the browser leaves: the stream ends, the worker closes its peer and leaves the room
     fake.leave(s.openvidu.sessionId);
@@ -216,15 +268,29 @@ describe('OpenVidu mode', () => {
     await until('the peer closed', () => ovService().liveCount === 0 && ovService().gauge.snapshot().peers === 0);
     expect(ovService().gauge.snapshot()).toEqual({ peers: 0, sinks: 0, timers: 0 });
     await until('leaveRoom', () => fake.rpcOf(s.openvidu.sessionId, 'leaveRoom').length > 0, 3_000);
-    expect(await until('the stream message', () => messages.find((m) => (m as { stream?: Stream }).stream?.state === 'ended'))).toBeTruthy();
+    expect(
+      await until('the stream message', () =>
+        messages.find((m) => (m as { stream?: Stream }).stream?.state === 'ended'),
+      ),
+    ).toBeTruthy();
   });
 
   it('ends the stream when the OpenVidu session is closed', async () => {
-    const s = (await (await createSession()).json()) as { streamId: string; openvidu: { sessionId: string; token: string } };
+    const s = (await (await createSession()).json()) as {
+      streamId: string;
+      openvidu: { sessionId: string; token: string };
+    };
     fake.publish(s.openvidu.sessionId, s.openvidu.token);
     await until('snapshots', () => received.some((f) => f.source === s.streamId), 20_000);
     const auth = 'Basic ' + Buffer.from(`OPENVIDUAPP:${SECRET}`).toString('base64');
-    expect((await fetch(`${fake.url}/openvidu/api/sessions/${s.openvidu.sessionId}`, { method: 'DELETE', headers: { authorization: auth } })).status).toBe(204);
+    expect(
+      (
+        await fetch(`${fake.url}/openvidu/api/sessions/${s.openvidu.sessionId}`, {
+          method: 'DELETE',
+          headers: { authorization: auth },
+        })
+      ).status,
+    ).toBe(204);
     await until('the stream to end', () => lastStatus(s.streamId)?.state === 'ended');
     await until('everything released', () => ovService().liveCount === 0 && ovService().gauge.snapshot().peers === 0);
   });
@@ -244,7 +310,9 @@ describe('OpenVidu mode', () => {
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
     const problem = (await res.json()) as { code: string; detail: string };
     expect(problem.code).toBe('SERVICE_UNAVAILABLE');
-    expect(problem.detail).toBe(`OpenVidu at ${fake.url} answered HTTP 401 while creating a session: the secret was refused (check OPENVIDU_SECRET)`);
+    expect(problem.detail).toBe(
+      `OpenVidu at ${fake.url} answered HTTP 401 while creating a session: the secret was refused (check OPENVIDU_SECRET)`,
+    );
     expect(fake.rest.at(-1)).toMatchObject({ path: '/openvidu/api/sessions', authorized: false, status: 401 });
   });
 
@@ -254,12 +322,16 @@ describe('OpenVidu mode', () => {
     const res = await createSession(down);
     expect(res.status).toBe(503);
     const problem = (await res.json()) as { detail: string };
-    expect(problem.detail).toBe(`OpenVidu at http://127.0.0.1:${port} is unreachable while creating a session: ECONNREFUSED`);
+    expect(problem.detail).toBe(
+      `OpenVidu at http://127.0.0.1:${port} is unreachable while creating a session: ECONNREFUSED`,
+    );
   });
 
   it('refuses to start with only one of OPENVIDU_URL and OPENVIDU_SECRET', async () => {
     await expect(gateway({ OPENVIDU_URL: fake.url, OPENVIDU_SECRET: undefined })).rejects.toThrow(ConfigError);
-    await expect(gateway({ OPENVIDU_URL: fake.url, OPENVIDU_SECRET: undefined })).rejects.toThrow(/OPENVIDU_SECRET: OPENVIDU_URL and OPENVIDU_SECRET go together/);
+    await expect(gateway({ OPENVIDU_URL: fake.url, OPENVIDU_SECRET: undefined })).rejects.toThrow(
+      /OPENVIDU_SECRET: OPENVIDU_URL and OPENVIDU_SECRET go together/,
+    );
   });
 
   it('closes the OpenVidu session again when no capture worker can join it', async () => {
@@ -268,10 +340,19 @@ describe('OpenVidu mode', () => {
     const res = await createSession();
     expect(res.status).toBe(503);
     const problem = (await res.json()) as { detail: string };
-    expect(problem.detail).toMatch(/the capture service is not running \(no service is answering glimpse\.capture\.openvidu\.subscribe\)/);
+    expect(problem.detail).toMatch(
+      /the capture service is not running \(no service is answering glimpse\.capture\.openvidu\.subscribe\)/,
+    );
     const created = fake.rest.filter((c) => c.path === '/openvidu/api/sessions').at(-1)!;
     expect(created.status).toBe(200);
     const sessionId = [...fake.sessions.keys()].at(-1)!;
-    await until('the DELETE', () => fake.rest.some((c) => c.method === 'DELETE' && c.path === `/openvidu/api/sessions/${sessionId}` && c.status === 204), 5_000);
+    await until(
+      'the DELETE',
+      () =>
+        fake.rest.some(
+          (c) => c.method === 'DELETE' && c.path === `/openvidu/api/sessions/${sessionId}` && c.status === 204,
+        ),
+      5_000,
+    );
   });
 });

@@ -5,7 +5,10 @@
  * TRUST_PROXY=loopback, so one test process can be several clients.
  */
 import 'reflect-metadata';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TEST_ADMIN_KEY } from '../support/auth';
@@ -18,11 +21,16 @@ let nats: PrivateNats;
 let app: NestExpressApplication;
 let base: string;
 let port: number;
+/** The UI's files: a page, so that the per-address block can be seen on static files too. */
+const publicDir = mkdtempSync(join(tmpdir(), 'glimpse-rate-public-'));
 
 beforeAll(async () => {
+  mkdirSync(publicDir, { recursive: true });
+  writeFileSync(join(publicDir, 'index.html'), '<!doctype html><title>ui</title>');
   nats = await startPrivateNats();
   ({ app, port, base } = await startGateway(nats.url, nats.storeDir, {
     INSTANCE_ID: 'rate-limit-it',
+    PUBLIC_DIR: publicDir,
     GATHER_TIMEOUT_MS: '50',
     HEALTH_TIMEOUT_MS: '200',
     TRUST_PROXY: 'loopback',
@@ -35,6 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await nats?.stop();
+  rmSync(publicDir, { recursive: true, force: true });
 });
 
 const from = (ip: string, key?: string, extra: Record<string, string> = {}) => ({
@@ -55,7 +64,11 @@ async function expect429(res: Response, detail: RegExp): Promise<void> {
   expect(res.status).toBe(429);
   expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
   expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-  expect(await res.json()).toMatchObject({ status: 429, code: 'TOO_MANY_REQUESTS', detail: expect.stringMatching(detail) });
+  expect(await res.json()).toMatchObject({
+    status: 429,
+    code: 'TOO_MANY_REQUESTS',
+    detail: expect.stringMatching(detail),
+  });
 }
 
 describe('refusal before the body is read', () => {
@@ -63,17 +76,35 @@ describe('refusal before the body is read', () => {
     const total = 30 * 1024 * 1024;
     const chunk = Buffer.alloc(64 * 1024, 0xab);
     const started = Date.now();
-    const outcome = await new Promise<{ status: number; sentAtResponse: number; ms: number; body: string; connection?: string }>((resolve, reject) => {
+    const outcome = await new Promise<{
+      status: number;
+      sentAtResponse: number;
+      ms: number;
+      body: string;
+      connection?: string;
+    }>((resolve, reject) => {
       let sent = 0;
       let done = false;
-      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/recognize', headers: { 'content-type': 'image/jpeg', 'content-length': total } });
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/v1/recognize',
+        headers: { 'content-type': 'image/jpeg', 'content-length': total },
+      });
       req.on('response', (res) => {
         const sentAtResponse = sent;
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => {
           done = true;
-          resolve({ status: res.statusCode ?? 0, sentAtResponse, ms: Date.now() - started, body, connection: res.headers.connection });
+          resolve({
+            status: res.statusCode ?? 0,
+            sentAtResponse,
+            ms: Date.now() - started,
+            body,
+            connection: res.headers.connection,
+          });
           req.destroy();
         });
       });
@@ -92,12 +123,18 @@ describe('refusal before the body is read', () => {
     expect(outcome.connection).toBe('close');
     // the client had written at most a few socket buffers when the answer came: the gateway never read the upload
     expect(outcome.sentAtResponse).toBeLessThan(total / 4);
-    console.log(`401 after ${outcome.ms} ms, with ${(outcome.sentAtResponse / 1024 / 1024).toFixed(1)} of 30 MiB written by the client`);
+    console.log(
+      `401 after ${outcome.ms} ms, with ${(outcome.sentAtResponse / 1024 / 1024).toFixed(1)} of 30 MiB written by the client`,
+    );
   });
 
   it('refuses a key without the write scope before reading its upload (403)', async () => {
     const reader = await createKey('reader', ['read']);
-    const res = await fetch(`${base}/api/v1/recognize`, { method: 'POST', headers: from('198.51.100.251', reader, { 'content-type': 'image/jpeg' }), body: Buffer.alloc(1024 * 1024) });
+    const res = await fetch(`${base}/api/v1/recognize`, {
+      method: 'POST',
+      headers: from('198.51.100.251', reader, { 'content-type': 'image/jpeg' }),
+      body: Buffer.alloc(1024 * 1024),
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get('connection')).toBe('close');
   });
@@ -124,7 +161,8 @@ describe('rate limits', () => {
     // key B from A's address: that address's limit
     await expect429(await post('/api/v1/sessions', from('203.0.113.1', b)), /from this address/);
     // WHIP offers count per address and per session (a malformed offer is a 400 from the handler)
-    const offer = (ip: string) => post(session!.whipUrl, from(ip, session!.token, { 'content-type': 'application/sdp' }), 'v=0');
+    const offer = (ip: string) =>
+      post(session!.whipUrl, from(ip, session!.token, { 'content-type': 'application/sdp' }), 'v=0');
     const offers: number[] = [];
     for (let i = 0; i < 5; i++) offers.push((await offer('203.0.113.4')).status);
     expect(offers).toEqual([400, 400, 400, 400, 400]);
@@ -135,30 +173,42 @@ describe('rate limits', () => {
   it('stops sign-in brute force per address; /healthz and other addresses still answer', async () => {
     const guesses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const res = await post('/api/v1/auth/session', from('192.0.2.7'), JSON.stringify({ key: `glk_AAAAAAAAAAAAAAAA_${String(i).padEnd(43, 'x')}` }));
+      const res = await post(
+        '/api/v1/auth/session',
+        from('192.0.2.7'),
+        JSON.stringify({ key: `glk_AAAAAAAAAAAAAAAA_${String(i).padEnd(43, 'x')}` }),
+      );
       guesses.push(res.status);
       await res.arrayBuffer();
     }
     expect(guesses).toEqual([401, 401, 401, 401, 401, 429, 429]);
     // bad bearer keys on other routes count against the same address, which is now refused outright
-    await expect429(await fetch(`${base}/api/v1/persons`, { headers: from('192.0.2.7', `glk_BBBBBBBBBBBBBBBB_${'y'.repeat(43)}`) }), /invalid credentials/);
+    await expect429(
+      await fetch(`${base}/api/v1/persons`, { headers: from('192.0.2.7', `glk_BBBBBBBBBBBBBBBB_${'y'.repeat(43)}`) }),
+      /invalid credentials/,
+    );
     const health = await fetch(`${base}/healthz`, { headers: from('192.0.2.7') });
     expect([200, 503]).toContain(health.status); // no recognizer or matcher here: 503, but answered
     expect(await health.json()).toHaveProperty('checks');
-    expect((await post('/api/v1/auth/session', from('192.0.2.8'), JSON.stringify({ key: TEST_ADMIN_KEY }))).status).toBe(201);
+    expect(
+      (await post('/api/v1/auth/session', from('192.0.2.8'), JSON.stringify({ key: TEST_ADMIN_KEY }))).status,
+    ).toBe(201);
   });
 
   it('counts invalid credentials on any route against the address', async () => {
     const seen: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const res = await fetch(`${base}/api/v1/streams`, { headers: from('192.0.2.9', `glk_CCCCCCCCCCCCCCCC_${String(i).padEnd(43, 'z')}`) });
+      const res = await fetch(`${base}/api/v1/streams`, {
+        headers: from('192.0.2.9', `glk_CCCCCCCCCCCCCCCC_${String(i).padEnd(43, 'z')}`),
+      });
       seen.push(res.status);
       await res.arrayBuffer();
     }
     expect(seen).toEqual([401, 401, 401, 401, 401, 429, 429]);
     // no credential at all is no guess: never counted
     const anonymous: number[] = [];
-    for (let i = 0; i < 7; i++) anonymous.push((await fetch(`${base}/api/v1/streams`, { headers: from('192.0.2.10') })).status);
+    for (let i = 0; i < 7; i++)
+      anonymous.push((await fetch(`${base}/api/v1/streams`, { headers: from('192.0.2.10') })).status);
     expect(anonymous).toEqual([401, 401, 401, 401, 401, 401, 401]);
   });
 
@@ -176,13 +226,67 @@ describe('rate limits', () => {
     for (let i = 0; i < 7; i++) seen.push(await ws('192.0.2.31', badKey(i)));
     expect(seen).toEqual([4401, 4401, 4401, 4401, 4401, 429, 429]);
     // one budget for both: HTTP guesses spend it for /ws, /ws guesses (keys, session tokens) for HTTP
-    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/api/v1/streams`, { headers: from('192.0.2.32', `glk_EEEEEEEEEEEEEEEE_${String(i).padEnd(43, 'z')}`) })).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (
+          await fetch(`${base}/api/v1/streams`, {
+            headers: from('192.0.2.32', `glk_EEEEEEEEEEEEEEEE_${String(i).padEnd(43, 'z')}`),
+          })
+        ).status,
+      ).toBe(401);
     expect(await ws('192.0.2.32', badKey(10))).toBe(4401);
     expect(await ws('192.0.2.32', 'token=not-a-session-token')).toBe(4401);
     expect(await ws('192.0.2.32', badKey(11))).toBe(429);
-    expect((await fetch(`${base}/api/v1/streams`, { headers: from('192.0.2.32', `glk_EEEEEEEEEEEEEEEE_${'9'.padEnd(43, 'z')}`) })).status).toBe(429);
+    expect(
+      (
+        await fetch(`${base}/api/v1/streams`, {
+          headers: from('192.0.2.32', `glk_EEEEEEEEEEEEEEEE_${'9'.padEnd(43, 'z')}`),
+        })
+      ).status,
+    ).toBe(429);
     // another address is unaffected
     expect(await ws('192.0.2.33', badKey(12))).toBe(4401);
+  });
+
+  it('counts bearer guesses at ADMIN_API_KEY (no glk_ prefix) as failed auth, over HTTP and /ws', async () => {
+    const seen: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${base}/api/v1/streams`, { headers: from('192.0.2.41', `guess${i}`) });
+      seen.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(seen).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+    /** Opens /ws from `ip` with `Authorization: Bearer <bearer>`: the close code, or the status of a refused upgrade. */
+    const ws = (ip: string, bearer: string) =>
+      new Promise<number>((resolve, reject) => {
+        const sock = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
+          headers: { 'x-forwarded-for': ip, authorization: `Bearer ${bearer}` },
+        });
+        sock.once('unexpected-response', (_req, res) => (res.resume(), resolve(res.statusCode ?? 0)));
+        sock.once('close', (code) => resolve(code));
+        sock.once('error', (err) => (/Unexpected server response/.test(err.message) ? undefined : reject(err)));
+      });
+    const overWs: number[] = [];
+    for (let i = 0; i < 7; i++) overWs.push(await ws('192.0.2.42', `ws-guess${i}`));
+    expect(overWs).toEqual([4401, 4401, 4401, 4401, 4401, 429, 429]);
+  });
+
+  it('blocks an address over its failed-auth budget from the docs and the static files too', async () => {
+    const page = (ip: string, path: string) => fetch(`${base}${path}`, { headers: from(ip) });
+    expect((await page('192.0.2.51', '/')).status).toBe(200);
+    expect((await page('192.0.2.51', '/api/docs/openapi.json')).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      await (
+        await fetch(`${base}/api/v1/streams`, {
+          headers: from('192.0.2.51', `glk_FFFFFFFFFFFFFFFF_${String(i).padEnd(43, 'w')}`),
+        })
+      ).arrayBuffer();
+    for (const path of ['/', '/index.html', '/api/docs', '/api/docs/openapi.json'])
+      await expect429(await page('192.0.2.51', path), /invalid credentials/);
+    const health = await page('192.0.2.51', '/healthz');
+    expect([200, 503]).toContain(health.status); // /healthz stays open, as for every other refusal
+    expect((await page('192.0.2.52', '/')).status).toBe(200);
+    expect((await page('192.0.2.52', '/api/docs/openapi.json')).status).toBe(200);
   });
 
   it('limits requests per API key; another key is unaffected', async () => {

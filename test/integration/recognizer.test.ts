@@ -17,10 +17,11 @@ import { NestFactory } from '@nestjs/core';
 import sharp from 'sharp';
 import { FrameEncode, FrameRecognize, HealthCheck, MatchFaces, type RecognizedFace } from '@glimpse/contracts';
 import { Bus, GlimpseError } from '@glimpse/platform';
+import { freePort, until } from '@glimpse/testing';
 import { AppModule } from '../../services/recognizer/src/app.module';
 import { loadRecognizerConfig } from '../../services/recognizer/src/config';
 import { blank } from '../support/media';
-import { fixturePhotos, freePort, startWorker, type RunningWorker } from '../support/worker';
+import { fixturePhotos, startWorker, type RunningWorker } from '../support/worker';
 
 // jest 29 ignores testTimeout inside `projects`, so set it here.
 jest.setTimeout(120_000);
@@ -117,7 +118,9 @@ withPhotos('finds the face in a photo and hands its encoding and a JPEG crop to 
     height: 250,
   });
   expect(reply.faces).toHaveLength(1);
-  expect(Object.keys(reply.timings)).toEqual(expect.arrayContaining(['workerMs', 'detectMs', 'encodeMs', 'matchMs', 'totalMs']));
+  expect(Object.keys(reply.timings)).toEqual(
+    expect.arrayContaining(['workerMs', 'detectMs', 'encodeMs', 'matchMs', 'totalMs']),
+  );
 
   expect(matcherCalls).toHaveLength(1);
   const [call] = matcherCalls;
@@ -178,7 +181,12 @@ it('answers INVALID_IMAGE for a corrupt JPEG', async () => {
 
 it('answers its health check', async () => {
   const reply = await client.request(HealthCheck.contractFor('recognizer'), {});
-  expect(reply).toMatchObject({ service: 'recognizer', instance: INSTANCE, ok: true, checks: { nats: { ok: true }, worker: { ok: true } } });
+  expect(reply).toMatchObject({
+    service: 'recognizer',
+    instance: INSTANCE,
+    ok: true,
+    checks: { nats: { ok: true }, worker: { ok: true } },
+  });
 });
 
 it('fails fast with WORKER_UNAVAILABLE while the worker is down, and recovers when it is back', async () => {
@@ -208,11 +216,14 @@ async function startNats(): Promise<{ url: string; stop(): Promise<void> }> {
   }
   const port = await freePort();
   const child: ChildProcess = spawn(bin, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  while (!(await portOpen(port))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`nats-server did not start on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(
+    `nats-server on port ${port}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
+      return portOpen(port);
+    },
+    10_000,
+  );
   return {
     url: `nats://127.0.0.1:${port}`,
     stop: async () => {

@@ -20,7 +20,8 @@ const o = {
 };
 const photos = soak.fixturePhotos(o.fixtures);
 const describeIf = photos.length ? describe : describe.skip;
-if (!photos.length) console.warn(`\n*** SKIPPING the soak test: no fixture faces in ${o.fixtures} (set GLIMPSE_FIXTURES) ***\n`);
+if (!photos.length)
+  console.warn(`\n*** SKIPPING the soak test: no fixture faces in ${o.fixtures} (set GLIMPSE_FIXTURES) ***\n`);
 
 type Series = Array<{ name: string; labels: string; value: number }>;
 
@@ -48,7 +49,9 @@ describeIf('soak (short): overload sheds, health and memory hold', () => {
 
   it('answers every API call, with 503 as the only server error (a shed frame)', () => {
     for (const [endpoint, s] of Object.entries<any>(result.api)) {
-      const bad = Object.keys(s.statuses).filter((code) => code === '0' || (Number(code) >= 500 && !(code === '503' && endpoint === soak.RECOGNIZE)));
+      const bad = Object.keys(s.statuses).filter(
+        (code) => code === '0' || (Number(code) >= 500 && !(code === '503' && endpoint === soak.RECOGNIZE)),
+      );
       expect({ endpoint, bad }).toEqual({ endpoint, bad: [] });
     }
     expect(result.api[soak.RECOGNIZE].statuses['200']).toBeGreaterThan(0);
@@ -58,7 +61,8 @@ describeIf('soak (short): overload sheds, health and memory hold', () => {
   it('processes frames from every stream and drops the rest instead of queueing them', () => {
     expect(result.frames.captured).toBeGreaterThan(0);
     expect(result.frames.droppedRatio).toBeLessThan(1);
-    for (const [id, n] of Object.entries(result.frames.perStreamProcessed)) expect({ id, processed: Number(n) > 0 }).toEqual({ id, processed: true });
+    for (const [id, n] of Object.entries(result.frames.perStreamProcessed))
+      expect({ id, processed: Number(n) > 0 }).toEqual({ id, processed: true });
     expect(result.snapshotsPerS).toBeGreaterThan(0);
   });
 
@@ -83,16 +87,27 @@ describeIf('soak (short): overload sheds, health and memory hold', () => {
     for (const name of ['gateway', 'recognizer', 'capture', 'matcher']) m[name] = await soak.scrape(ports[name]);
     const value = (svc: string, name: string, labels = '') => soak.sumOf(m[svc], name, labels);
     const has = (svc: string, name: string) => m[svc].some((s) => s.name === name);
-    for (const svc of Object.keys(m)) expect({ svc, rss: value(svc, `glimpse_${svc}_process_resident_memory_bytes`) > 0 }).toEqual({ svc, rss: true });
+    for (const svc of Object.keys(m))
+      expect({ svc, rss: value(svc, `glimpse_${svc}_process_resident_memory_bytes`) > 0 }).toEqual({ svc, rss: true });
 
-    expect(value('gateway', 'glimpse_gateway_http_request_seconds_count', 'route="/api/v1/recognize",method="POST",status="200"')).toBeGreaterThan(0);
+    expect(
+      value(
+        'gateway',
+        'glimpse_gateway_http_request_seconds_count',
+        'route="/api/v1/recognize",method="POST",status="200"',
+      ),
+    ).toBeGreaterThan(0);
     expect(value('gateway', 'glimpse_gateway_http_request_seconds_count', 'route="/healthz"')).toBeGreaterThan(0);
-    expect(value('gateway', 'glimpse_gateway_bus_seconds_count', 'kind="request",subject="glimpse.frame.recognize"')).toBeGreaterThan(0);
+    expect(
+      value('gateway', 'glimpse_gateway_bus_seconds_count', 'kind="request",subject="glimpse.frame.recognize"'),
+    ).toBeGreaterThan(0);
     expect(has('gateway', 'glimpse_gateway_ws_clients')).toBe(true);
 
     expect(value('recognizer', 'glimpse_recognizer_frames_processed_total')).toBeGreaterThan(0);
     expect(value('recognizer', 'glimpse_recognizer_stage_seconds_count', 'stage="queue"')).toBeGreaterThan(0);
-    expect(value('recognizer', 'glimpse_recognizer_bus_seconds_count', 'kind="request",subject="glimpse.matcher.match"')).toBeGreaterThan(0);
+    expect(
+      value('recognizer', 'glimpse_recognizer_bus_seconds_count', 'kind="request",subject="glimpse.matcher.match"'),
+    ).toBeGreaterThan(0);
     expect(value('recognizer', 'glimpse_recognizer_frames_shed_total')).toBeGreaterThanOrEqual(result.recognizer.shed);
     expect(has('recognizer', 'glimpse_recognizer_queue_depth')).toBe(true);
 
@@ -102,7 +117,9 @@ describeIf('soak (short): overload sheds, health and memory hold', () => {
     expect(value('capture', 'glimpse_capture_recognize_seconds_count')).toBeGreaterThan(0);
     expect(has('capture', 'glimpse_capture_streams_active')).toBe(true);
 
-    expect(value('matcher', 'glimpse_matcher_bus_seconds_count', 'kind="handle",subject="glimpse.matcher.match"')).toBeGreaterThan(0);
+    expect(
+      value('matcher', 'glimpse_matcher_bus_seconds_count', 'kind="handle",subject="glimpse.matcher.match"'),
+    ).toBeGreaterThan(0);
     expect(value('matcher', 'glimpse_matcher_nearest_seconds_count')).toBeGreaterThan(0);
     expect(value('matcher', 'glimpse_matcher_db_transaction_seconds_count', 'outcome="commit"')).toBeGreaterThan(0);
     expect(value('matcher', 'glimpse_matcher_faces_stored_total')).toBeGreaterThan(0);

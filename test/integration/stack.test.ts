@@ -7,13 +7,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bus } from '@glimpse/platform';
-import { FrameRecognize, RecognitionEvent } from '@glimpse/contracts';
+import { FrameRecognize, RecognitionEvent, type RecognizedFace } from '@glimpse/contracts';
 import { fixturePhotos } from '../support/worker';
 import { blank, collage, slideshow } from '../support/media';
 import WebSocket from 'ws';
+import { freePort, until } from '@glimpse/testing';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, freePort } = require('../../infra/scripts/stack.js');
+const { startStack } = require('../../infra/scripts/stack.js');
 import { authed, wsWithKey } from '../support/auth';
 import { describeEachBackend, startPostgres, type TestPostgres } from '../support/postgres';
 
@@ -39,10 +40,14 @@ const strangers = [...byPerson].filter(([, ps]) => ps.length === 1).map(([id, ps
 // pipeline; the accuracy benchmark reports the model's false-accept rate on the whole set.
 const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
 const enrolled = known.filter(([id]) => !LOOK_ALIKES.has(id)).slice(0, 5);
-const describeIf = photos.length ? describeEachBackend : (title: string, fn: (b: 'pglite') => void) => describe.skip(title, () => fn('pglite'));
+const describeIf = photos.length
+  ? describeEachBackend
+  : (title: string, fn: (b: 'pglite') => void) => describe.skip(title, () => fn('pglite'));
 if (!photos.length) console.warn('\n*** SKIPPING the full-stack tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
-const largest = (faces: Face[]) => [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+// the HTTP API's faces and the bus's RecognizedFace (no cropUrl) alike
+const largest = <F extends Pick<Face, 'box'>>(faces: F[]) =>
+  [...faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
 
 describeIf('Glimpse stack (real NATS, worker, pgvector)', (backend) => {
   let stack: any;
@@ -55,7 +60,11 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', (backend) => {
   const personOf = new Map<string, string>();
 
   const recognize = async (body: Buffer, query = '', type = 'image/jpeg') =>
-    fetch(`${stack.url}/api/v1/recognize${query}`, { method: 'POST', headers: { 'content-type': type }, body });
+    fetch(`${stack.url}/api/v1/recognize${query}`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: new Uint8Array(body),
+    });
   const recognizeOk = async (path: string, query = ''): Promise<Face[]> => {
     const res = await recognize(readFileSync(path), query);
     expect(res.status).toBe(200);
@@ -74,7 +83,11 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', (backend) => {
       recognizers: 2,
       // capture streams files only from its STREAM_FILE_ROOTS: the uploads (stack.js's default) and this test's videos
       // MATCH_RULE=nearest: these checks pin the seed's rule (every repeat within 0.6); decisions.test.ts covers the default
-      env: { STREAM_FILE_ROOTS: `${join(dataDir, 'uploads')},${videoDir}`, MATCH_RULE: 'nearest', ...(pg ? { DATABASE_URL: pg.url } : {}) },
+      env: {
+        STREAM_FILE_ROOTS: `${join(dataDir, 'uploads')},${videoDir}`,
+        MATCH_RULE: 'nearest',
+        ...(pg ? { DATABASE_URL: pg.url } : {}),
+      },
       logSink: { write: (s: string) => log.push(s) },
     });
     bus = await Bus.connect({ servers: stack.natsUrl, name: 'stack-test' });
@@ -191,13 +204,18 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', (backend) => {
     const jpeg = readFileSync(enrolled[1][1][0]);
     const seen = new Set<string>();
     for (let seq = 0; seq < 12; seq++) {
-      const reply = await bus.requestBinary(FrameRecognize.contract, jpeg, {
-        'Glimpse-Source': 'upload',
-        'Glimpse-Seq': String(seq),
-        'Glimpse-Captured-At': new Date().toISOString(),
-        'Glimpse-Store': 'false',
-        'Content-Type': 'image/jpeg',
-      }, 30_000);
+      const reply = await bus.requestBinary(
+        FrameRecognize.contract,
+        jpeg,
+        {
+          'Glimpse-Source': 'upload',
+          'Glimpse-Seq': String(seq),
+          'Glimpse-Captured-At': new Date().toISOString(),
+          'Glimpse-Store': 'false',
+          'Content-Type': 'image/jpeg',
+        },
+        30_000,
+      );
       seen.add(reply.processedBy);
     }
     expect([...seen].sort()).toEqual(['recognizer-1', 'recognizer-2']);
@@ -206,10 +224,14 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', (backend) => {
   it('recognizes A, then B, then A again in a video stream', async () => {
     const [a, b] = known.filter(([id]) => !enrolled.some(([e]) => e === id) && !LOOK_ALIKES.has(id)).slice(0, 2);
     const video = slideshow([a[1][0], b[1][0], a[1][1]], 3, join(videoDir, 'slides.mp4'));
-    const events: Array<{ seq: number; faces: Face[] }> = [];
-    const sub = bus.subscribe(RecognitionEvent.contract, (p) => void events.push({ seq: p.frame.seq, faces: p.faces as Face[] }), {
-      subject: 'glimpse.recognition.*',
-    });
+    const events: Array<{ seq: number; faces: RecognizedFace[] }> = [];
+    const sub = bus.subscribe(
+      RecognitionEvent.contract,
+      (p) => void events.push({ seq: p.frame.seq, faces: p.faces }),
+      {
+        subject: 'glimpse.recognition.*',
+      },
+    );
     const ws = new WebSocket(wsWithKey(`${stack.url.replace('http', 'ws')}/ws`, stack.apiKey));
     const wsMessages: any[] = [];
     await new Promise((r, j) => ws.once('open', r).once('error', j));
@@ -224,12 +246,15 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', (backend) => {
     const stream = await res.json();
     ws.send(JSON.stringify({ type: 'subscribe', streamId: stream.id }));
 
-    const deadline = Date.now() + 60_000;
-    let state = stream.state;
-    while (Date.now() < deadline && state !== 'ended' && state !== 'failed') {
-      await new Promise((r) => setTimeout(r, 500));
-      state = (await (await fetch(`${stack.url}/api/v1/streams/${stream.id}`)).json()).state;
-    }
+    const state = await until(
+      'the stream to finish',
+      async () => {
+        const s = (await (await fetch(`${stack.url}/api/v1/streams/${stream.id}`)).json()).state;
+        return (s === 'ended' || s === 'failed') && s;
+      },
+      { timeoutMs: 60_000, everyMs: 500 },
+    );
+    // no event marks the last frame's recognition event reaching this subscriber and the socket
     await new Promise((r) => setTimeout(r, 1500));
     sub.unsubscribe();
     ws.close();
@@ -257,11 +282,16 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', (backend) => {
       ['30 MB body', Buffer.alloc(30 * 1024 * 1024, 1), 'image/jpeg', [413]],
     ];
     const sharp = (await import('sharp')).default;
-    const bomb = await sharp({ create: { width: 10000, height: 10000, channels: 3, background: '#fff' } }).png().toBuffer();
+    const bomb = await sharp({ create: { width: 10000, height: 10000, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     cases.push(['10000x10000 png', bomb, 'image/png', [413]]);
     for (const [name, body, type, statuses] of cases) {
       const res = await recognize(body, '', type);
-      expect({ name, status: statuses.includes(res.status) ? 'expected' : res.status }).toEqual({ name, status: 'expected' });
+      expect({ name, status: statuses.includes(res.status) ? 'expected' : res.status }).toEqual({
+        name,
+        status: 'expected',
+      });
       expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
       const problem = await res.json();
       expect(typeof problem.detail).toBe('string');
@@ -279,19 +309,22 @@ describeIf('Glimpse stack (real NATS, worker, pgvector)', (backend) => {
     expect(await healthy()).toBe(503);
 
     await stack.restart('worker');
-    const deadline = Date.now() + 30_000;
-    let status = 0;
-    while (Date.now() < deadline && status !== 200) {
-      status = (await recognize(photo, '?store=false')).status;
-      if (status !== 200) await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(status).toBe(200);
+    await until(
+      'a recognition after the worker is back',
+      async () => (await recognize(photo, '?store=false')).status === 200,
+      {
+        timeoutMs: 30_000,
+        everyMs: 500,
+      },
+    );
   });
 
   it('still knows everyone after the matcher restarts (persistence)', async () => {
     await stack.restart('matcher');
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && (await healthy()) !== 200) await new Promise((r) => setTimeout(r, 300));
+    await until('a healthy stack after the matcher restart', async () => (await healthy()) === 200, {
+      timeoutMs: 30_000,
+      everyMs: 300,
+    });
     for (const [id, ps] of enrolled) {
       const faces = await recognizeOk(ps[ps.length - 1], '?store=false');
       if (!faces.length) continue;

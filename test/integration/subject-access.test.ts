@@ -11,21 +11,24 @@ import { basename, join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { connect, type NatsConnection } from 'nats';
 import { Events } from '@glimpse/contracts';
+import { freePort, until } from '@glimpse/testing';
 import { openDatabase } from '../../services/matcher/src/database/open-database';
 import { authed } from '../support/auth';
 import { describeEachBackend, startPostgres, type Backend, type TestPostgres } from '../support/postgres';
-import { until } from '../support/wait';
 import { fixturePhotos } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, freePort } = require('../../infra/scripts/stack.js');
+const { startStack } = require('../../infra/scripts/stack.js');
 
 const photos = fixturePhotos();
 const byPerson = new Map<string, string[]>();
 for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
 const threeOfOne = [...byPerson.values()].find((ps) => ps.length >= 3)?.slice(0, 3) ?? [];
-if (!threeOfOne.length) console.warn('\n*** SKIPPING subject access tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
-const describeIf = threeOfOne.length ? describeEachBackend : (title: string, fn: (b: Backend) => void) => describe.skip(title, () => fn('pglite'));
+if (!threeOfOne.length)
+  console.warn('\n*** SKIPPING subject access tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
+const describeIf = threeOfOne.length
+  ? describeEachBackend
+  : (title: string, fn: (b: Backend) => void) => describe.skip(title, () => fn('pglite'));
 
 jest.setTimeout(240_000);
 
@@ -48,7 +51,8 @@ describeIf('subject access export, then erasure (real stack)', (backend) => {
   const form = (paths: string[], fields: Record<string, string> = {}) => {
     const f = new FormData();
     for (const [k, v] of Object.entries(fields)) f.append(k, v);
-    for (const p of paths) f.append('images', new Blob([new Uint8Array(readFileSync(p))], { type: 'image/jpeg' }), basename(p));
+    for (const p of paths)
+      f.append('images', new Blob([new Uint8Array(readFileSync(p))], { type: 'image/jpeg' }), basename(p));
     return f;
   };
   /** The subjects GLIMPSE_EVENTS holds for a person. */
@@ -65,7 +69,13 @@ describeIf('subject access export, then erasure (real stack)', (backend) => {
   beforeAll(async () => {
     const natsUrl = `nats://127.0.0.1:${await freePort()}`;
     if (backend === 'postgres') pg = await startPostgres();
-    stack = await startStack({ env: pg ? { DATABASE_URL: pg.url } : {}, natsUrl, port: 0, dataDir, logSink: { write: (s: string) => log.push(s) } });
+    stack = await startStack({
+      env: pg ? { DATABASE_URL: pg.url } : {},
+      natsUrl,
+      port: 0,
+      dataDir,
+      logSink: { write: (s: string) => log.push(s) },
+    });
     nc = await connect({ servers: natsUrl });
   }, 180_000);
 
@@ -76,7 +86,10 @@ describeIf('subject access export, then erasure (real stack)', (backend) => {
   });
 
   it('exports a zip with every face the database has, each crop opened, the sightings and the events', async () => {
-    const enrolled = await api('/api/v1/persons', { method: 'POST', body: form(threeOfOne.slice(0, 2), { name: 'Subject' }) });
+    const enrolled = await api('/api/v1/persons', {
+      method: 'POST',
+      body: form(threeOfOne.slice(0, 2), { name: 'Subject' }),
+    });
     expect(enrolled.status).toBe(201);
     personId = (await enrolled.json()).id;
     const added = await api(`/api/v1/persons/${personId}/faces`, { method: 'POST', body: form(threeOfOne.slice(2)) });
@@ -86,7 +99,7 @@ describeIf('subject access export, then erasure (real stack)', (backend) => {
     expect(faceIds).toHaveLength(3);
     for (const id of faceIds) crops.set(id, Buffer.from(await (await api(`/api/v1/faces/${id}/crop`)).arrayBuffer()));
     const sightings = await (await api(`/api/v1/sightings?personId=${personId}&pageSize=100`)).json();
-    await until('the person\'s events in GLIMPSE_EVENTS', async () => (await eventSubjects(personId)).length > 0);
+    await until("the person's events in GLIMPSE_EVENTS", async () => (await eventSubjects(personId)).length > 0);
 
     const res = await api(`/api/v1/persons/${personId}/export`);
     if (res.status !== 200) throw new Error(`${res.status} ${await res.text()}\n${log.slice(-20).join('')}`);
@@ -108,7 +121,9 @@ describeIf('subject access export, then erasure (real stack)', (backend) => {
     expect(doc.sightings.map((s) => s.id).sort()).toEqual(sightings.items.map((s: { id: string }) => s.id).sort());
     expect(doc.events.length).toBeGreaterThan(0);
     for (const e of doc.events) expect(e.subject.endsWith(`.${personId}`)).toBe(true);
-    expect(doc.events.map((e) => e.subject)).toEqual(expect.arrayContaining([`glimpse.events.person.created.${personId}`]));
+    expect(doc.events.map((e) => e.subject)).toEqual(
+      expect.arrayContaining([`glimpse.events.person.created.${personId}`]),
+    );
   });
 
   it('refuses an unknown person (404) and a malformed id (400) as problem+json', async () => {
@@ -141,7 +156,10 @@ describeIf('subject access export, then erasure (real stack)', (backend) => {
       await db.close();
     }
     // the crop bytes are in no file of the data directories (sealed while stored, erased since)
-    const files = execFileSync('find', [dataDir, ...(pg ? [pg.dataDir] : []), '-type', 'f']).toString().trim().split('\n');
+    const files = execFileSync('find', [dataDir, ...(pg ? [pg.dataDir] : []), '-type', 'f'])
+      .toString()
+      .trim()
+      .split('\n');
     for (const jpeg of crops.values()) {
       const probe = jpeg.subarray(jpeg.length - 256);
       for (const f of files) expect({ f, found: readFileSync(f).includes(probe) }).toEqual({ f, found: false });

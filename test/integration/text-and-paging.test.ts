@@ -30,7 +30,12 @@ let client: Bus;
 
 beforeAll(async () => {
   nats = await startPrivateNats();
-  const cfg = loadMatcherConfig({ NATS_URL: nats.url, DATA_DIR: join(dir, 'pglite'), INSTANCE_ID: 'text-paging-matcher', LOG_LEVEL: 'error' });
+  const cfg = loadMatcherConfig({
+    NATS_URL: nats.url,
+    DATA_DIR: join(dir, 'pglite'),
+    INSTANCE_ID: 'text-paging-matcher',
+    LOG_LEVEL: 'error',
+  });
   matcher = await NestFactory.createApplicationContext(AppModule.forRoot(cfg), { logger: ['error'] });
   await matcher.init();
   await matcher.get<Bus>(BUS).nc.flush();
@@ -48,12 +53,18 @@ afterAll(async () => {
 
 async function problem(res: Response, field: RegExp): Promise<void> {
   const body = (await res.json()) as { status: number; code: string; detail: string };
-  expect([res.status, res.headers.get('content-type')]).toEqual([400, expect.stringMatching(/application\/problem\+json/)]);
+  expect([res.status, res.headers.get('content-type')]).toEqual([
+    400,
+    expect.stringMatching(/application\/problem\+json/),
+  ]);
   expect(body).toMatchObject({ code: 'INVALID_REQUEST', detail: expect.stringMatching(field) });
 }
 
 /** A raw NATS request, past the client-side validation `Bus.request` would do. */
-async function raw(subject: string, body: unknown): Promise<{ ok: boolean; error?: { code: string; message: string } }> {
+async function raw(
+  subject: string,
+  body: unknown,
+): Promise<{ ok: boolean; error?: { code: string; message: string } }> {
   const reply = await client.nc.request(subject, new TextEncoder().encode(JSON.stringify(body)), { timeout: 5_000 });
   return JSON.parse(new TextDecoder().decode(reply.data));
 }
@@ -61,21 +72,31 @@ async function raw(subject: string, body: unknown): Promise<{ ok: boolean; error
 describe('control characters in text fields', () => {
   it('refuses them in a rename, a name filter and the enrollment form with a 400 naming the field', async () => {
     const id = '00000000-0000-4000-8000-000000000001';
-    const rename = await fetch(`${base}/api/v1/persons/${id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'a\u0000b' }) });
+    const rename = await fetch(`${base}/api/v1/persons/${id}`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'a\u0000b' }),
+    });
     await problem(rename, /name: must not contain control characters/);
     await problem(await fetch(`${base}/api/v1/persons?name=%00`), /name: must not contain control characters/);
     await problem(await fetch(`${base}/api/v1/persons?name=a%0Ab`), /name: must not contain control characters/);
     const form = new FormData();
     form.append('name', 'Ann\u0000e');
     form.append('images', new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }), 'a.jpg');
-    await problem(await fetch(`${base}/api/v1/persons`, { method: 'POST', body: form }), /form fields: name: must not contain control characters/);
+    await problem(
+      await fetch(`${base}/api/v1/persons`, { method: 'POST', body: form }),
+      /form fields: name: must not contain control characters/,
+    );
     // an ordinary name with accents and emoji is still a name
     expect((await fetch(`${base}/api/v1/persons?name=${encodeURIComponent('Zoë 🙂')}`)).status).toBe(200);
   });
 
   it('refuses them at the matcher NATS boundary too', async () => {
     const renamed = await raw(PersonRename.subject, { id: '00000000-0000-4000-8000-000000000001', name: 'a\u0000b' });
-    expect(renamed).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/control characters/) } });
+    expect(renamed).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/control characters/) },
+    });
     const listed = await raw(PersonsList.subject, { name: '\u0000' });
     expect(listed).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
   });

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Events } from '@glimpse/contracts';
 import { connect, headers as natsHeaders, nanos, StorageType, type NatsConnection } from 'nats';
+import { until } from '@glimpse/testing';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { verify } from '../../services/gateway/src/webhooks/webhook.model';
@@ -22,7 +23,10 @@ import { authed, TEST_ADMIN_KEY } from '../support/auth';
 // glk_ key is read as a camera session token).
 const authedFetch = authed(() => TEST_ADMIN_KEY);
 const fetch: typeof globalThis.fetch = (input, init = {}) =>
-  authedFetch(input as string, { ...init, headers: { ...(init.headers as Record<string, string>), 'X-API-Key': TEST_ADMIN_KEY } });
+  authedFetch(input as string, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), 'X-API-Key': TEST_ADMIN_KEY },
+  });
 
 jest.setTimeout(120_000);
 
@@ -74,14 +78,6 @@ async function receiver(secret: string, failFirst: number, delayMs = 0) {
   };
 }
 
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('webhooks', () => {
   let nats: PrivateNats;
   let nc: NatsConnection;
@@ -89,7 +85,13 @@ describe('webhooks', () => {
   const saved = { ...process.env };
 
   async function startGateway(name: string): Promise<{ app: NestExpressApplication; url: string }> {
-    const cfg = loadGatewayConfig({ NATS_URL: nats.url, LOG_LEVEL: 'error', ADMIN_API_KEY: TEST_ADMIN_KEY, INSTANCE_ID: name, UPLOAD_DIR: nats.storeDir });
+    const cfg = loadGatewayConfig({
+      NATS_URL: nats.url,
+      LOG_LEVEL: 'error',
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
+      INSTANCE_ID: name,
+      UPLOAD_DIR: nats.storeDir,
+    });
     const app = await createApp(cfg, false);
     await app.listen(0, '127.0.0.1');
     gateways.push(app);
@@ -107,7 +109,9 @@ describe('webhooks', () => {
     const envelope = { id, type, occurredAt: new Date().toISOString(), data: { personId, n: published.length } };
     const h = natsHeaders();
     h.set('Content-Type', 'application/json');
-    await nc.jetstream().publish(Events.subjectFor(type, personId), JSON.stringify(envelope), { msgID: id, headers: h });
+    await nc
+      .jetstream()
+      .publish(Events.subjectFor(type, personId), JSON.stringify(envelope), { msgID: id, headers: h });
     published.push({ id, type });
     return id;
   }
@@ -121,7 +125,9 @@ describe('webhooks', () => {
     process.env.WEBHOOK_TIMEOUT_MS = '3000';
     nats = await startPrivateNats();
     nc = await connect({ servers: nats.url });
-    await (await nc.jetstreamManager()).streams.add({
+    await (
+      await nc.jetstreamManager()
+    ).streams.add({
       name: Events.STREAM,
       subjects: [Events.ALL_SUBJECTS],
       storage: StorageType.File,
@@ -139,7 +145,11 @@ describe('webhooks', () => {
   it('validates registrations and never echoes the secret', async () => {
     const { app, url } = await startGateway('gw-validate');
     const postJson = (body: unknown, contentType = 'application/json') =>
-      fetch(`${url}/api/v1/webhooks`, { method: 'POST', headers: { 'Content-Type': contentType }, body: JSON.stringify(body) });
+      fetch(`${url}/api/v1/webhooks`, {
+        method: 'POST',
+        headers: { 'Content-Type': contentType },
+        body: JSON.stringify(body),
+      });
     const ok = { url: 'https://hooks.example.com/x', secret: 's'.repeat(16), events: ['*'] };
 
     for (const [body, pattern] of [
@@ -155,7 +165,11 @@ describe('webhooks', () => {
     }
     expect((await postJson(ok, 'text/plain')).status).toBe(415);
     expect((await globalThis.fetch(`${url}/api/v1/webhooks`)).status).toBe(401); // needs the admin scope
-    const bad = await fetch(`${url}/api/v1/webhooks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{' });
+    const bad = await fetch(`${url}/api/v1/webhooks`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{',
+    });
     expect(bad.status).toBe(400);
 
     const created = await postJson(ok);
@@ -224,32 +238,42 @@ describe('webhooks', () => {
     try {
       let gw = await startGateway('gw-1');
       const register = async (base: string, body: unknown) => {
-        const res = await fetch(`${base}/api/v1/webhooks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        const res = await fetch(`${base}/api/v1/webhooks`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         expect(res.status).toBe(201);
         return ((await res.json()) as { id: string }).id;
       };
       const allId = await register(gw.url, { url: all.url, secret: SECRET_ALL, events: ['*'] });
       await register(gw.url, { url: persons.url, secret: SECRET_PERSONS, events: ['person.*'] });
 
-      const types: Events.EventType[] = ['person.created', 'sighting.started', 'sighting.updated', 'person.renamed', 'sighting.ended'];
+      const types: Events.EventType[] = [
+        'person.created',
+        'sighting.started',
+        'sighting.updated',
+        'person.renamed',
+        'sighting.ended',
+      ];
       for (let i = 0; i < 10; i++) await publish(types[i % types.length]!);
 
       // Restart 1: during the retries of the first event (after 2 of its 3 failures).
-      await until('2 failed deliveries', () => all.failed().length >= 2);
+      await until('2 failed deliveries', () => all.failed().length >= 2, 30_000);
       await stopGateway(gw.app);
       const afterFirstStop = all.requests.length;
-      await new Promise((r) => setTimeout(r, 700));
+      await new Promise((r) => setTimeout(r, 700)); // a window for deliveries that must not come
       expect(all.requests.length).toBe(afterFirstStop); // a stopped gateway delivers nothing
 
       // Restart 2: mid-way through the stream.
       gw = await startGateway('gw-2');
-      await until('4 accepted deliveries', () => all.accepted().length >= 4);
+      await until('4 accepted deliveries', () => all.accepted().length >= 4, 30_000);
       await stopGateway(gw.app);
 
       // Two instances at once: each event still goes to one of them, in order.
       const [a, b] = [await startGateway('gw-3a'), await startGateway('gw-3b')];
-      await until('all 10 events accepted', () => all.accepted().length >= 10);
-      await until('the person events accepted', () => persons.accepted().length >= 4);
+      await until('all 10 events accepted', () => all.accepted().length >= 10, 30_000);
+      await until('the person events accepted', () => persons.accepted().length >= 4, 30_000);
       await new Promise((r) => setTimeout(r, 1000)); // anything extra would arrive now
 
       expect(all.failed()).toHaveLength(3);
@@ -268,17 +292,27 @@ describe('webhooks', () => {
       expect(persons.requests.every((r) => r.status === 200)).toBe(true);
 
       // Stats, from either instance.
-      const stats = (await (await fetch(`${b.url}/api/v1/webhooks/${allId}`)).json()) as { stats: Record<string, unknown> };
+      const stats = (await (await fetch(`${b.url}/api/v1/webhooks/${allId}`)).json()) as {
+        stats: Record<string, unknown>;
+      };
       expect(stats.stats).toMatchObject({ delivered: 10, failedAttempts: 3, lastError: 'HTTP 500', pending: 0 });
       expect(a.app.get(WebhooksService).running()).toContain(allId);
 
       // Deleting on one instance stops deliveries on both.
       expect((await fetch(`${a.url}/api/v1/webhooks/${allId}`, { method: 'DELETE' })).status).toBe(204);
-      await until('gw-3b to drop the deleted webhook', () => !b.app.get(WebhooksService).running().includes(allId), 5000);
+      await until(
+        'gw-3b to drop the deleted webhook',
+        () => !b.app.get(WebhooksService).running().includes(allId),
+        5000,
+      );
       const before = all.requests.length;
       await publish('person.created');
-      await until('the person webhook to get the new event', () => persons.requests.length === personEvents.length + 1);
-      await new Promise((r) => setTimeout(r, 700));
+      await until(
+        'the person webhook to get the new event',
+        () => persons.requests.length === personEvents.length + 1,
+        30_000,
+      );
+      await new Promise((r) => setTimeout(r, 700)); // a window for deliveries that must not come
       expect(all.requests.length).toBe(before);
       expect((await fetch(`${b.url}/api/v1/webhooks/${allId}`)).status).toBe(404);
       await expect((await nc.jetstreamManager()).consumers.info(Events.STREAM, `webhook_${allId}`)).rejects.toThrow();
@@ -312,13 +346,19 @@ describe('webhooks', () => {
         ids.push(((await res.json()) as { id: string }).id);
       }
       for (let i = 0; i < 5; i++) await publish('person.created');
-      await until('a 4th attempt per webhook', () => [0, 1, 2].every((i) => hits.filter((h) => h.path === `/h${i}`).length >= 4), 15_000);
+      await until(
+        'a 4th attempt per webhook',
+        () => [0, 1, 2].every((i) => hits.filter((h) => h.path === `/h${i}`).length >= 4),
+        15_000,
+      );
       for (let i = 0; i < 3; i++) {
         const times = hits.filter((h) => h.path === `/h${i}`).map((h) => h.at);
         const gaps = times.slice(1, 4).map((t, n) => t - times[n]!);
         // 400, 800, 1600 ms (a little timer slack allowed, never early by more than that)
         expect(gaps.map((g, n) => g >= 400 * 2 ** n * 0.9)).toEqual([true, true, true]);
-        const stats = (await (await fetch(`${url}/api/v1/webhooks/${ids[i]}`)).json()) as { stats: { failedAttempts: number } };
+        const stats = (await (await fetch(`${url}/api/v1/webhooks/${ids[i]}`)).json()) as {
+          stats: { failedAttempts: number };
+        };
         expect(stats.stats.failedAttempts).toBeLessThanOrEqual(times.length);
         expect(stats.stats.failedAttempts).toBeGreaterThanOrEqual(4);
       }

@@ -7,11 +7,13 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import WebSocket from 'ws';
 import { FrameRecognize, HealthCheck, RecognitionEvent, StreamStatus, type Stream } from '@glimpse/contracts';
 import { Bus } from '@glimpse/platform';
+import { freePort, until } from '@glimpse/testing';
 import { readJpegSize } from '../../services/capture/src/jpeg';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
@@ -19,8 +21,6 @@ import { signSessionToken } from '../../services/gateway/src/sessions/session-to
 import { fixturePhotos } from '../support/worker';
 import { WhipPublishers, type PublishOptions, type Publisher } from '../e2e/support/whip-client';
 import { authed, TEST_ADMIN_KEY, wsWithKey } from '../support/auth';
-import { freePort } from '../support/private-nats';
-import { until } from '../support/wait';
 
 const fetch = authed(() => TEST_ADMIN_KEY);
 
@@ -51,7 +51,6 @@ let publishers: WhipPublishers;
 const received: Received[] = [];
 const statuses: Stream[] = [];
 const open: Publisher[] = [];
-
 
 function startCapture(): ChildProcess {
   const child = spawn(process.execPath, [CAPTURE_MAIN], {
@@ -84,9 +83,20 @@ async function webrtcCounts(): Promise<Record<string, number>> {
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 async function session(body: unknown = {}) {
-  const res = await fetch(`${base}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}/api/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(201);
-  return (await res.json()) as { sessionId: string; token: string; expiresAt: string; streamId: string; whipUrl: string; mode: string };
+  return (await res.json()) as {
+    sessionId: string;
+    token: string;
+    expiresAt: string;
+    streamId: string;
+    whipUrl: string;
+    mode: string;
+  };
 }
 
 const publish = (o: PublishOptions) => publishers.publish(o);
@@ -102,7 +112,11 @@ const framesOf = (source: string) => received.filter((f) => f.source === source)
 const lastStatus = (id: string) => statuses.filter((s) => s.id === id).at(-1);
 
 function socket(query = ''): Promise<{ ws: WebSocket; messages: any[] }> {
-  const ws = new WebSocket(query.includes('token=') ? `${base.replace('http', 'ws')}/ws${query}` : wsWithKey(`${base.replace('http', 'ws')}/ws${query}`, TEST_ADMIN_KEY));
+  const ws = new WebSocket(
+    query.includes('token=')
+      ? `${base.replace('http', 'ws')}/ws${query}`
+      : wsWithKey(`${base.replace('http', 'ws')}/ws${query}`, TEST_ADMIN_KEY),
+  );
   const messages: any[] = [];
   ws.on('message', (m) => messages.push(JSON.parse(String(m))));
   return new Promise((res, rej) => ws.once('open', () => res({ ws, messages })).once('error', rej));
@@ -118,19 +132,47 @@ beforeAll(async () => {
   const port = await freePort();
   nats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   natsUrl = `nats://127.0.0.1:${port}`;
-  await until('nats', () => new Promise<boolean>((r) => {
-    const s = require('node:net').connect({ host: '127.0.0.1', port }).once('connect', () => (s.destroy(), r(true))).once('error', () => r(false));
-  }));
+  await until(
+    'nats',
+    () =>
+      new Promise<boolean>((r) => {
+        const s = connect({ host: '127.0.0.1', port })
+          .once('connect', () => (s.destroy(), r(true)))
+          .once('error', () => r(false));
+      }),
+  );
   bus = await Bus.connect({ servers: natsUrl, name: 'whip-it', logger: { log() {}, warn() {}, error: console.error } });
 
   bus.handleBinary(
     FrameRecognize.contract,
     async ({ body, headers }) => {
       const source = headers['Glimpse-Source'];
-      const frame = { source, seq: headers['Glimpse-Seq'], capturedAt: headers['Glimpse-Captured-At'], width: 640, height: 480 };
-      received.push({ source, seq: frame.seq, threshold: headers['Glimpse-Threshold'], capturedAt: frame.capturedAt, at: Date.now(), jpeg: Buffer.from(body) });
-      await new Promise((r) => setTimeout(r, 50));
-      const face = { faceId: null, box: { x: 1, y: 1, width: 10, height: 10 }, personId: null, personNumber: null, personName: null, isNew: true, distance: null, similarity: null };
+      const frame = {
+        source,
+        seq: headers['Glimpse-Seq'],
+        capturedAt: headers['Glimpse-Captured-At'],
+        width: 640,
+        height: 480,
+      };
+      received.push({
+        source,
+        seq: frame.seq,
+        threshold: headers['Glimpse-Threshold'],
+        capturedAt: frame.capturedAt,
+        at: Date.now(),
+        jpeg: Buffer.from(body),
+      });
+      await new Promise((r) => setTimeout(r, 50)); // a recognizer takes time
+      const face = {
+        faceId: null,
+        box: { x: 1, y: 1, width: 10, height: 10 },
+        personId: null,
+        personNumber: null,
+        personName: null,
+        isNew: true,
+        distance: null,
+        similarity: null,
+      };
       bus.publish(RecognitionEvent.contract, [source], { frame, faces: [face] });
       return { frame, faces: [face], timings: {}, processedBy: 'stand-in' };
     },
@@ -139,7 +181,15 @@ beforeAll(async () => {
   bus.subscribe(StreamStatus.contract, (s) => void statuses.push(s));
 
   capture = startCapture();
-  await until('capture health', () => captureHealth().then(() => true, () => false), 30_000);
+  await until(
+    'capture health',
+    () =>
+      captureHealth().then(
+        () => true,
+        () => false,
+      ),
+    30_000,
+  );
 
   const photo = fixturePhotos()[0]?.path;
   publishers = await WhipPublishers.start(photo ? [photo] : []);
@@ -193,7 +243,11 @@ describe('sessions', () => {
 
   it('refuses unknown fields and bad thresholds', async () => {
     for (const body of [{ bogus: 1 }, { threshold: 5 }, { threshold: 'high' }]) {
-      const res = await fetch(`${base}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${base}/api/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
     }
   });
@@ -214,7 +268,7 @@ describe('publishing over WHIP', () => {
     await until('the first snapshot', () => framesOf(s.streamId).length > 0);
     const firstMs = Date.now() - t0;
     const window0 = Date.now();
-    await new Promise((r) => setTimeout(r, 5000));
+    await new Promise((r) => setTimeout(r, 5000)); // the window the snapshot rate is measured over
     const got = framesOf(s.streamId).filter((f) => f.at >= window0);
     const rate = got.length / 5;
     console.log(`WHIP: first snapshot ${firstMs} ms after the offer; ${rate.toFixed(2)} snapshots/s`);
@@ -227,17 +281,24 @@ describe('publishing over WHIP', () => {
       expect(f.threshold).toBe(0.5);
       expect(Date.parse(f.capturedAt)).toBeLessThanOrEqual(f.at);
     }
-    expect(lastStatus(s.streamId)).toMatchObject({ id: s.streamId, state: 'running', url: 'webrtc:whip', instance: 'capture-whip-it' });
+    expect(lastStatus(s.streamId)).toMatchObject({
+      id: s.streamId,
+      state: 'running',
+      url: 'webrtc:whip',
+      instance: 'capture-whip-it',
+    });
 
     const del = await p.stop();
     expect(del!.status).toBe(200);
     expect(JSON.parse(del!.body)).toMatchObject({ id: s.streamId, state: 'stopped' });
     expect(await webrtcCounts()).toEqual({ sessions: 0, peers: 0, sinks: 0, timers: 0 });
     const after = framesOf(s.streamId).length;
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 1500)); // a window for snapshots that must not come
     expect(framesOf(s.streamId).length).toBe(after);
     // the resource is gone
-    expect((await fetch(p.resource!, { method: 'DELETE', headers: { authorization: `Bearer ${s.token}` } })).status).toBe(404);
+    expect(
+      (await fetch(p.resource!, { method: 'DELETE', headers: { authorization: `Bearer ${s.token}` } })).status,
+    ).toBe(404);
   });
 
   it('changes the threshold of a live stream with its token only', async () => {
@@ -258,12 +319,17 @@ describe('publishing over WHIP', () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ id: s.streamId, threshold: 0.42, state: 'running' });
     const n = framesOf(s.streamId).length;
-    await until('a snapshot with the new threshold', () => framesOf(s.streamId).slice(n + 1).some((f) => f.threshold === 0.42));
+    await until('a snapshot with the new threshold', () =>
+      framesOf(s.streamId)
+        .slice(n + 1)
+        .some((f) => f.threshold === 0.42),
+    );
     // a live stream cannot be stopped without its token either
     expect((await fetch(`${base}/api/v1/streams/${s.streamId}`, { method: 'DELETE' })).status).toBe(401);
     // nor any stream with another session's token, live or not
     const other = (await session()).token;
-    const stop = (id: string) => fetch(`${base}/api/v1/streams/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${other}` } });
+    const stop = (id: string) =>
+      fetch(`${base}/api/v1/streams/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${other}` } });
     expect((await stop(s.streamId)).status).toBe(403);
     expect((await stop('not-a-live-stream')).status).toBe(403);
     expect((await p.stop())!.status).toBe(200);
@@ -281,13 +347,25 @@ describe('publishing over WHIP', () => {
     anon.ws.send(JSON.stringify({ type: 'subscribe', streamId: a.s.streamId }));
     anon.ws.send(JSON.stringify({ type: 'subscribe', streamId: '*' }));
     const recognitions = (m: any[], id: string) => m.filter((x) => x.type === 'recognition' && x.streamId === id);
-    await until('results on both sockets', () => recognitions(wa.messages, a.s.streamId).length >= 2 && recognitions(wb.messages, b.s.streamId).length >= 2);
+    await until(
+      'results on both sockets',
+      () => recognitions(wa.messages, a.s.streamId).length >= 2 && recognitions(wb.messages, b.s.streamId).length >= 2,
+    );
     expect(wa.messages.filter((x) => x.streamId === b.s.streamId && x.type !== 'error')).toEqual([]);
     expect(wb.messages.filter((x) => x.streamId === a.s.streamId)).toEqual([]);
-    expect(wa.messages).toContainEqual(expect.objectContaining({ type: 'error', code: 'FORBIDDEN', streamId: b.s.streamId }));
+    expect(wa.messages).toContainEqual(
+      expect.objectContaining({ type: 'error', code: 'FORBIDDEN', streamId: b.s.streamId }),
+    );
     expect(anon.messages.filter((x) => x.type === 'recognition' || x.type === 'stream')).toEqual([]);
-    expect(anon.messages).toContainEqual(expect.objectContaining({ type: 'error', code: 'FORBIDDEN', streamId: a.s.streamId }));
-    expect(wa.messages).toContainEqual(expect.objectContaining({ type: 'stream', stream: expect.objectContaining({ id: a.s.streamId, state: 'running' }) }));
+    expect(anon.messages).toContainEqual(
+      expect.objectContaining({ type: 'error', code: 'FORBIDDEN', streamId: a.s.streamId }),
+    );
+    expect(wa.messages).toContainEqual(
+      expect.objectContaining({
+        type: 'stream',
+        stream: expect.objectContaining({ id: a.s.streamId, state: 'running' }),
+      }),
+    );
 
     const bad = new WebSocket(`${base.replace('http', 'ws')}/ws?token=nope.nope`);
     const closed = await new Promise<number>((r) => bad.once('close', (code) => r(code)));
@@ -299,19 +377,29 @@ describe('publishing over WHIP', () => {
 });
 
 describe('bad input', () => {
-  it('refuses missing, forged and expired tokens with 401, and another session\'s with 403', async () => {
+  it("refuses missing, forged and expired tokens with 401, and another session's with 403", async () => {
     const s = await session();
     const post = (token?: string, url = base + s.whipUrl) => publish({ url, token });
     const missing = await post();
     expect(missing.status).toBe(401);
     expect(missing.headers['www-authenticate']).toBe('Bearer realm="glimpse"');
-    expect(JSON.parse(missing.body)).toMatchObject({ status: 401, code: 'UNAUTHORIZED', detail: expect.stringMatching(/token is required/) });
+    expect(JSON.parse(missing.body)).toMatchObject({
+      status: 401,
+      code: 'UNAUTHORIZED',
+      detail: expect.stringMatching(/token is required/),
+    });
 
-    const forged = signSessionToken({ sid: s.sessionId, streamId: s.streamId, exp: Math.floor(Date.now() / 1000) + 60 }, Buffer.from('x'.repeat(40)));
+    const forged = signSessionToken(
+      { sid: s.sessionId, streamId: s.streamId, exp: Math.floor(Date.now() / 1000) + 60 },
+      Buffer.from('x'.repeat(40)),
+    );
     expect((await post(forged)).status).toBe(401);
     const tampered = s.token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
     expect((await post(tampered)).status).toBe(401);
-    const expired = signSessionToken({ sid: s.sessionId, streamId: s.streamId, exp: Math.floor(Date.now() / 1000) - 1 }, Buffer.from(SECRET));
+    const expired = signSessionToken(
+      { sid: s.sessionId, streamId: s.streamId, exp: Math.floor(Date.now() / 1000) - 1 },
+      Buffer.from(SECRET),
+    );
     const exp = await post(expired);
     expect(exp.status).toBe(401);
     expect(JSON.parse(exp.body).detail).toMatch(/expired/);
@@ -324,7 +412,11 @@ describe('bad input', () => {
   it('refuses malformed SDP with 400, a wrong media type with 415, and PATCH (trickle ICE) with 405', async () => {
     const s = await session();
     const post = (body: string, type = 'application/sdp') =>
-      fetch(base + s.whipUrl, { method: 'POST', headers: { authorization: `Bearer ${s.token}`, 'content-type': type }, body });
+      fetch(base + s.whipUrl, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.token}`, 'content-type': type },
+        body,
+      });
     for (const body of ['', 'hello', 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n']) {
       const res = await post(body);
       expect(res.status).toBe(400);
@@ -335,16 +427,26 @@ describe('bad input', () => {
     expect(big.status).toBe(413);
 
     // passes the gateway's checks, but libwebrtc refuses it: still a clear 400, not a 500
-    const garbled = await publish({ url: base + s.whipUrl, token: s.token, mangle: { pattern: 'a=fingerprint:sha-256 \\S+', replacement: 'a=fingerprint:sha-256 ZZ' } });
+    const garbled = await publish({
+      url: base + s.whipUrl,
+      token: s.token,
+      mangle: { pattern: 'a=fingerprint:sha-256 \\S+', replacement: 'a=fingerprint:sha-256 ZZ' },
+    });
     expect(garbled.status).toBe(400);
     expect(JSON.parse(garbled.body).detail).toMatch(/SDP offer was refused/);
 
     // H.264 only (OBS's default): no codec in common, said so
     const h264 = await publish({ url: base + s.whipUrl, token: s.token, h264Only: true });
     expect(h264.status).toBe(400);
-    expect(JSON.parse(h264.body).detail).toMatch(/no video codec in common: the offer has H264; Glimpse decodes VP8, VP9, AV1/);
+    expect(JSON.parse(h264.body).detail).toMatch(
+      /no video codec in common: the offer has H264; Glimpse decodes VP8, VP9, AV1/,
+    );
 
-    const trickle = await fetch(`${base}${s.whipUrl}/AAAAAAAAAAAAAAAA`, { method: 'PATCH', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/trickle-ice-sdpfrag' }, body: 'a=x' });
+    const trickle = await fetch(`${base}${s.whipUrl}/AAAAAAAAAAAAAAAA`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/trickle-ice-sdpfrag' },
+      body: 'a=x',
+    });
     expect(trickle.status).toBe(405);
     expect(trickle.headers.get('allow')).toBe('DELETE');
     const options = await fetch(base + s.whipUrl, { method: 'OPTIONS' });
@@ -356,7 +458,10 @@ describe('bad input', () => {
   it('answers 404 for a DELETE of an unknown WHIP session, and 409 for a second offer of a live one', async () => {
     const { s, p } = await live();
     expect(p.status).toBe(201);
-    const unknown = await fetch(`${base}${s.whipUrl}/AAAAAAAAAAAAAAAA`, { method: 'DELETE', headers: { authorization: `Bearer ${s.token}` } });
+    const unknown = await fetch(`${base}${s.whipUrl}/AAAAAAAAAAAAAAAA`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${s.token}` },
+    });
     expect(unknown.status).toBe(404);
     expect((await problem(unknown)).detail).toMatch(/no WHIP session/);
     const again = await publish({ url: base + s.whipUrl, token: s.token });
@@ -378,7 +483,10 @@ describe('teardown', () => {
     });
     const ms = Date.now() - gone;
     console.log(`WHIP: vanished publisher freed in ${ms} ms (WEBRTC_FRAME_TIMEOUT_MS ${FRAME_TIMEOUT_MS})`);
-    expect(end).toMatchObject({ state: 'failed', error: expect.stringMatching(/publisher went away|connection (failed|was closed)/) });
+    expect(end).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/publisher went away|connection (failed|was closed)/),
+    });
     expect(ms).toBeLessThan(10_000);
     expect(await webrtcCounts()).toEqual({ sessions: 0, peers: 0, sinks: 0, timers: 0 });
   });
@@ -392,7 +500,8 @@ describe('teardown', () => {
       expect({ i, status: p.status }).toEqual({ i, status: 201 });
       await p.connected();
       if (i % 10 === 0) await until('a snapshot', () => framesOf(s.streamId).length > 0); // every tenth also runs the pipeline
-      if (i % 25 === 0) await p.vanish(); // and some just disappear
+      if (i % 25 === 0)
+        await p.vanish(); // and some just disappear
       else expect((await p.stop())!.status).toBe(200);
       open.pop();
       if (i % 50 === 49) rss.push(rssMiB(capture.pid!));
@@ -401,7 +510,9 @@ describe('teardown', () => {
     await until('every stream to be freed', async () => (await webrtcCounts()).peers === 0, FRAME_TIMEOUT_MS + 5000);
     const counts = await webrtcCounts();
     const h = await captureHealth();
-    console.log(`WHIP leak test: ${N} sessions in ${elapsed.toFixed(1)} s; capture RSS after each 50: ${rss.map((r) => r.toFixed(0)).join(', ')} MiB; ${JSON.stringify(counts)}; ${h.checks.streams.detail}`);
+    console.log(
+      `WHIP leak test: ${N} sessions in ${elapsed.toFixed(1)} s; capture RSS after each 50: ${rss.map((r) => r.toFixed(0)).join(', ')} MiB; ${JSON.stringify(counts)}; ${h.checks.streams.detail}`,
+    );
     expect(counts).toEqual({ sessions: 0, peers: 0, sinks: 0, timers: 0 });
     expect(h.checks.streams.detail).toMatch(/^0\//);
     expect(await publishers.open()).toBe(0);
@@ -420,7 +531,11 @@ describe('a capture worker killed mid-stream', () => {
     await until('a result', () => w.messages.some((m) => m.type === 'recognition'));
     const killedAt = Date.now();
     capture.kill('SIGKILL');
-    const lost = await until('the failure', () => w.messages.find((m) => m.type === 'stream' && m.stream.state === 'failed'), 15_000);
+    const lost = await until(
+      'the failure',
+      () => w.messages.find((m) => m.type === 'stream' && m.stream.state === 'failed'),
+      15_000,
+    );
     console.log(`WHIP: capture killed; client told after ${Date.now() - killedAt} ms`);
     expect(lost.stream).toMatchObject({ id: s.streamId, state: 'failed', error: 'capture worker lost' });
     // the client cleans up: its DELETE finds no owner
@@ -431,7 +546,15 @@ describe('a capture worker killed mid-stream', () => {
     expect(JSON.parse(none.p.body).detail).toMatch(/capture service is not running/);
 
     capture = startCapture();
-    await until('capture back', () => captureHealth().then(() => true, () => false), 30_000);
+    await until(
+      'capture back',
+      () =>
+        captureHealth().then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+    );
     const again = await live();
     expect(again.p.status).toBe(201);
     await again.p.connected();

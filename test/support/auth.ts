@@ -11,8 +11,11 @@ export function authed(key: () => string | undefined): typeof fetch {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const method = (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     // WHIP and a live stream's PATCH/DELETE are authorized by the session token alone, as their tests expect
-    const live = url.pathname.startsWith('/api/v1/whip') || ((method === 'PATCH' || method === 'DELETE') && url.pathname.startsWith('/api/v1/streams/live_'));
-    if (k && !live && !headers.has('authorization') && !headers.has('x-api-key')) headers.set('authorization', `Bearer ${k}`);
+    const live =
+      url.pathname.startsWith('/api/v1/whip') ||
+      ((method === 'PATCH' || method === 'DELETE') && url.pathname.startsWith('/api/v1/streams/live_'));
+    if (k && !live && !headers.has('authorization') && !headers.has('x-api-key'))
+      headers.set('authorization', `Bearer ${k}`);
     return globalThis.fetch(input, { ...init, headers });
   };
 }

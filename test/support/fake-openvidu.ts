@@ -114,10 +114,13 @@ export class FakeOpenVidu {
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.http.listen(0, '127.0.0.1', resolve));
     this.port = (this.http.address() as AddressInfo).port;
-    this.pump = setInterval(() => {
-      this.source?.onFrame(this.i420);
-      this.framesSent++;
-    }, 1000 / (this.opts.fps ?? 15));
+    this.pump = setInterval(
+      () => {
+        this.source?.onFrame(this.i420);
+        this.framesSent++;
+      },
+      1000 / (this.opts.fps ?? 15),
+    );
     return this;
   }
 
@@ -168,7 +171,11 @@ export class FakeOpenVidu {
     const streamId = `str_CAM_${rand(4)}_${connectionId}`;
     s.publisher = { connectionId, streamId };
     this.broadcast(s, 'participantJoined', { id: connectionId, createdAt: Date.now(), metadata: '{}' });
-    this.broadcast(s, 'participantPublished', { id: connectionId, createdAt: Date.now(), streams: [this.streamJson(streamId)] });
+    this.broadcast(s, 'participantPublished', {
+      id: connectionId,
+      createdAt: Date.now(),
+      streams: [this.streamJson(streamId)],
+    });
     return s.publisher;
   }
 
@@ -234,7 +241,8 @@ export class FakeOpenVidu {
   }
 
   private createSession(props: Record<string, unknown>) {
-    const sessionId = typeof props.customSessionId === 'string' && props.customSessionId ? props.customSessionId : `ses_${rand()}`;
+    const sessionId =
+      typeof props.customSessionId === 'string' && props.customSessionId ? props.customSessionId : `ses_${rand()}`;
     this.sessions.set(sessionId, { sessionId, connections: new Map(), peers: [], closed: false });
     return {
       id: sessionId,
@@ -243,7 +251,14 @@ export class FakeOpenVidu {
       createdAt: Date.now(),
       mediaMode: props.mediaMode ?? 'ROUTED',
       recordingMode: props.recordingMode ?? 'MANUAL',
-      defaultRecordingProperties: { name: '', hasAudio: true, hasVideo: true, outputMode: 'COMPOSED', resolution: '1280x720', frameRate: 25 },
+      defaultRecordingProperties: {
+        name: '',
+        hasAudio: true,
+        hasVideo: true,
+        outputMode: 'COMPOSED',
+        resolution: '1280x720',
+        frameRate: 25,
+      },
       customSessionId: props.customSessionId ?? '',
       connections: { numberOfElements: 0, content: [] },
       recording: false,
@@ -308,7 +323,8 @@ export class FakeOpenVidu {
       const params = msg.params ?? {};
       this.rpc.push({ sessionId, method, params, at: Date.now() });
       const answer = (result: unknown) => ws.send(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
-      const fail = (code: number, message: string) => ws.send(JSON.stringify({ jsonrpc: '2.0', id: msg.id, error: { code, message } }));
+      const fail = (code: number, message: string) =>
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id: msg.id, error: { code, message } }));
       try {
         switch (method) {
           case 'ping':
@@ -316,18 +332,21 @@ export class FakeOpenVidu {
           case 'joinRoom': {
             const s = this.sessions.get(sessionId);
             const conn = s && [...s.connections.values()].find((c) => c.token === params.token);
-            if (!s || s.closed || !conn || params.session !== sessionId) return fail(401, `Unable to join session ${sessionId}. Token ${String(params.token)} is not valid`);
+            if (!s || s.closed || !conn || params.session !== sessionId)
+              return fail(401, `Unable to join session ${sessionId}. Token ${String(params.token)} is not valid`);
             me = conn;
             conn.status = 'active';
             conn.socket = ws;
             answer(this.joinResult(s, conn));
-            if (this.opts.autoPublishAfterMs !== undefined) setTimeout(() => !s.closed && this.publish(sessionId), this.opts.autoPublishAfterMs);
+            if (this.opts.autoPublishAfterMs !== undefined)
+              setTimeout(() => !s.closed && this.publish(sessionId), this.opts.autoPublishAfterMs);
             return;
           }
           case 'receiveVideoFrom': {
             const s = this.sessions.get(sessionId);
             if (!s || !me) return fail(401, 'joinRoom first');
-            if (!s.publisher || params.sender !== s.publisher.streamId) return fail(40107, `no stream ${String(params.sender)}`);
+            if (!s.publisher || params.sender !== s.publisher.streamId)
+              return fail(40107, `no stream ${String(params.sender)}`);
             if (typeof params.sdpOffer !== 'string') return fail(40102, 'sdpOffer missing');
             return answer({ sdpAnswer: await this.answerOffer(s, me, params.sdpOffer) });
           }
@@ -335,8 +354,13 @@ export class FakeOpenVidu {
             const s = this.sessions.get(sessionId);
             const pc = s?.peers.at(-1);
             if (!pc || typeof params.candidate !== 'string') return fail(40110, 'no endpoint for this candidate');
-            if (params.endpointName !== s?.publisher?.connectionId) return fail(40110, `unknown endpointName ${String(params.endpointName)}`);
-            await pc.addIceCandidate({ candidate: params.candidate, sdpMid: params.sdpMid as string, sdpMLineIndex: params.sdpMLineIndex as number });
+            if (params.endpointName !== s?.publisher?.connectionId)
+              return fail(40110, `unknown endpointName ${String(params.endpointName)}`);
+            await pc.addIceCandidate({
+              candidate: params.candidate,
+              sdpMid: params.sdpMid as string,
+              sdpMLineIndex: params.sdpMLineIndex as number,
+            });
             this.remoteCandidatesAdded.push(params.candidate);
             return answer({});
           }
@@ -357,9 +381,17 @@ export class FakeOpenVidu {
   }
 
   private joinResult(s: FakeSession, conn: FakeConnection) {
-    const others = [...s.connections.values()].filter((c) => c !== conn && c.status === 'active' && c.connectionId !== s.publisher?.connectionId);
+    const others = [...s.connections.values()].filter(
+      (c) => c !== conn && c.status === 'active' && c.connectionId !== s.publisher?.connectionId,
+    );
     const value = others.map((c) => ({ id: c.connectionId, createdAt: Date.now(), metadata: '{}' }));
-    if (s.publisher) value.push({ id: s.publisher.connectionId, createdAt: Date.now(), metadata: '{}', streams: [this.streamJson(s.publisher.streamId)] } as never);
+    if (s.publisher)
+      value.push({
+        id: s.publisher.connectionId,
+        createdAt: Date.now(),
+        metadata: '{}',
+        streams: [this.streamJson(s.publisher.streamId)],
+      } as never);
     return {
       id: conn.connectionId,
       createdAt: Date.now(),

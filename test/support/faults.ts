@@ -7,23 +7,32 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { Events, RecognitionEvent, type RecognizedFace } from '@glimpse/contracts';
 import type { Bus } from '@glimpse/platform';
 import { connect } from 'nats';
+import { withClient } from './postgres';
+import { sleep, until } from '@glimpse/testing';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
-/** Polls `check` every `everyMs` until it is truthy; returns the seconds it took, or throws after `ms`. */
-export async function secondsUntil(what: string, check: () => Promise<unknown> | unknown, ms: number, everyMs = 200): Promise<number> {
+/** Polls `check` every `everyMs` until it is truthy (a throw counts as not yet); returns the seconds it took. */
+export async function secondsUntil(
+  what: string,
+  check: () => Promise<unknown> | unknown,
+  ms: number,
+  everyMs = 200,
+): Promise<number> {
   const started = Date.now();
-  for (;;) {
-    if (await Promise.resolve(check()).catch(() => false)) return (Date.now() - started) / 1000;
-    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
+  await until(what, async () => Boolean(await check()), { timeoutMs: ms, everyMs, retryErrors: true });
+  return (Date.now() - started) / 1000;
 }
 
 /** One line the lead can copy into the README: `FAULT <name> key=value …`. */
 export function figures(name: string, values: Record<string, string | number | boolean>): void {
-  const fmt = (v: string | number | boolean) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(1) : String(v));
-  console.log(`FAULT ${name} ${Object.entries(values).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}`);
+  const fmt = (v: string | number | boolean) =>
+    typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(1) : String(v);
+  console.log(
+    `FAULT ${name} ${Object.entries(values)
+      .map(([k, v]) => `${k}=${fmt(v)}`)
+      .join(' ')}`,
+  );
 }
 
 export interface Result {
@@ -33,11 +42,18 @@ export interface Result {
 }
 
 /** Every recognition result of one source, as the gateway would hear it, with its arrival time. */
-export function watchResults(bus: Bus, source: string): { results: Result[]; after(t: number): Result[]; stop(): void } {
+export function watchResults(
+  bus: Bus,
+  source: string,
+): { results: Result[]; after(t: number): Result[]; stop(): void } {
   const results: Result[] = [];
-  const sub = bus.subscribe(RecognitionEvent.contract, (p) => void results.push({ at: Date.now(), seq: p.frame.seq, faces: p.faces }), {
-    subject: `glimpse.recognition.${source}`,
-  });
+  const sub = bus.subscribe(
+    RecognitionEvent.contract,
+    (p) => void results.push({ at: Date.now(), seq: p.frame.seq, faces: p.faces }),
+    {
+      subject: `glimpse.recognition.${source}`,
+    },
+  );
   return { results, after: (t) => results.filter((r) => r.at > t), stop: () => sub.unsubscribe() };
 }
 
@@ -94,32 +110,43 @@ export interface DatabaseReport {
   matchedFrames: number;
 }
 
+type Rows = <R>(sql: string) => Promise<R[]>;
+
 /**
- * Opens the matcher's PGlite directory (the matcher must be stopped: PGlite is single-process) and reads
- * what the fault tests check. Opening it at all is the first check: a hard kill must leave it usable.
+ * Reads what the fault tests check from the matcher's database: its PGlite directory (the matcher must be
+ * stopped: PGlite is single-process; opening it at all is the first check, a hard kill must leave it usable),
+ * or a PostgreSQL server through `{ url }` (a role that may read every table).
  */
-export async function inspectDatabase(dataDir: string): Promise<DatabaseReport> {
-  const pg = await PGlite.create({ dataDir, extensions: { vector } });
+export async function inspectDatabase(where: string | { url: string }): Promise<DatabaseReport> {
+  if (typeof where !== 'string') return withClient(where.url, (c) => report(async (sql) => (await c.query(sql)).rows));
+  const pg = await PGlite.create({ dataDir: where, extensions: { vector } });
   try {
-    const one = async (sql: string) => Number(((await pg.query<{ n: number | string }>(sql)).rows[0]?.n ?? 0));
-    const ids = async (sql: string) => new Set((await pg.query<{ id: string }>(sql)).rows.map((r) => r.id));
-    return {
-      faces: await one('SELECT count(*) AS n FROM faces'),
-      persons: await one('SELECT count(*) AS n FROM persons'),
-      faceIds: await ids('SELECT id::text AS id FROM faces'),
-      personIds: await ids('SELECT id::text AS id FROM persons'),
-      duplicateFaces: await one(`SELECT count(*) AS n FROM (SELECT 1 FROM faces
-        GROUP BY source, frame_seq, box_x, box_y, box_width, box_height HAVING count(*) > 1) d`),
-      orphanFaces: await one('SELECT count(*) AS n FROM faces f LEFT JOIN persons p ON p.id = f.person_id WHERE p.id IS NULL'),
-      outboxPending: await one(`SELECT count(*) AS n FROM event_outbox`),
-      outboxOrphans: await one(`SELECT count(*) AS n FROM event_outbox o WHERE o.kind = 'publish' AND o.person_id IS NOT NULL AND o.event_id NOT LIKE 'person.deleted:%'
-        AND NOT EXISTS (SELECT 1 FROM persons p WHERE p.id = o.person_id)
-        AND NOT EXISTS (SELECT 1 FROM person_aliases a WHERE a.alias_id = o.person_id)`),
-      matchedFrames: await one('SELECT count(*) AS n FROM matched_frames'),
-    };
+    return await report(async <R>(sql: string) => (await pg.query<R>(sql)).rows);
   } finally {
     await pg.close();
   }
+}
+
+async function report(rows: Rows): Promise<DatabaseReport> {
+  const one = async (sql: string) => Number((await rows<{ n: number | string }>(sql))[0]?.n ?? 0);
+  const ids = async (sql: string) => new Set((await rows<{ id: string }>(sql)).map((r) => r.id));
+  return {
+    faces: await one('SELECT count(*) AS n FROM faces'),
+    persons: await one('SELECT count(*) AS n FROM persons'),
+    faceIds: await ids('SELECT id::text AS id FROM faces'),
+    personIds: await ids('SELECT id::text AS id FROM persons'),
+    duplicateFaces: await one(`SELECT count(*) AS n FROM (SELECT 1 FROM faces
+      GROUP BY source, frame_seq, box_x, box_y, box_width, box_height HAVING count(*) > 1) d`),
+    orphanFaces: await one(
+      'SELECT count(*) AS n FROM faces f LEFT JOIN persons p ON p.id = f.person_id WHERE p.id IS NULL',
+    ),
+    outboxPending: await one(`SELECT count(*) AS n FROM event_outbox`),
+    outboxOrphans:
+      await one(`SELECT count(*) AS n FROM event_outbox o WHERE o.kind = 'publish' AND o.person_id IS NOT NULL AND o.event_id NOT LIKE 'person.deleted:%'
+      AND NOT EXISTS (SELECT 1 FROM persons p WHERE p.id = o.person_id)
+      AND NOT EXISTS (SELECT 1 FROM person_aliases a WHERE a.alias_id = o.person_id)`),
+    matchedFrames: await one('SELECT count(*) AS n FROM matched_frames'),
+  };
 }
 
 /** One answered upload of a burst: its status, time to answer, stored face ids, and whether it may be retried. */
@@ -133,10 +160,18 @@ export interface UploadOutcome {
 }
 
 /** POST /api/v1/recognize with one photo, timed; never throws (a connection error is status 0). */
-export async function upload(api: (path: string, init?: RequestInit) => Promise<Response>, photo: Buffer, query = ''): Promise<UploadOutcome> {
+export async function upload(
+  api: (path: string, init?: RequestInit) => Promise<Response>,
+  photo: Buffer,
+  query = '',
+): Promise<UploadOutcome> {
   const t = performance.now();
   try {
-    const res = await api(`/api/v1/recognize${query}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(photo) });
+    const res = await api(`/api/v1/recognize${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body: new Uint8Array(photo),
+    });
     const body = (await res.json().catch(() => ({}))) as { faces?: Array<{ faceId: string | null }>; code?: string };
     const ms = performance.now() - t;
     const retryable =
@@ -151,7 +186,10 @@ export async function upload(api: (path: string, init?: RequestInit) => Promise<
 }
 
 /** Every stored face id of one source, through GET /api/v1/faces (all pages). */
-export async function storedFaceIds(api: (path: string, init?: RequestInit) => Promise<Response>, source: string): Promise<Set<string>> {
+export async function storedFaceIds(
+  api: (path: string, init?: RequestInit) => Promise<Response>,
+  source: string,
+): Promise<Set<string>> {
   const ids = new Set<string>();
   for (let page = 1; ; page++) {
     const res = await api(`/api/v1/faces?source=${encodeURIComponent(source)}&pageSize=200&page=${page}`);

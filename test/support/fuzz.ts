@@ -51,7 +51,9 @@ export function readTally(file: string): Tally {
 
 /** A request as one line a reader can replay by hand. */
 export function describeRequest(e: TallyEntry): string {
-  const headers = Object.entries(e.headers ?? {}).map(([k, v]) => ` ${k}=${JSON.stringify(v)}`).join('');
+  const headers = Object.entries(e.headers ?? {})
+    .map(([k, v]) => ` ${k}=${JSON.stringify(v)}`)
+    .join('');
   const body = e.body ? ` body=${JSON.stringify(e.body.slice(0, 120))}` : '';
   const why = `${e.status || 'no answer'}${e.problem ? ` (${e.problem})` : ''}${e.answer ? ` answer=${e.answer.slice(0, 160)}` : ''}`;
   return `${e.method} ${e.url}${headers}${body} -> ${why}`;
@@ -69,12 +71,24 @@ export interface FuzzRun {
  * Runs `st run` with `args`, the hooks loaded and the tally written to `tallyFile`, in `workDir` (where
  * schemathesis keeps its replay files); kills it after `timeoutMs`.
  */
-export function runSchemathesis(args: string[], workDir: string, tallyFile: string, logFile: string, timeoutMs: number): Promise<FuzzRun> {
+export function runSchemathesis(
+  args: string[],
+  workDir: string,
+  tallyFile: string,
+  logFile: string,
+  timeoutMs: number,
+): Promise<FuzzRun> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(SCHEMATHESIS, ['run', ...args], {
       cwd: workDir,
-      env: { ...process.env, SCHEMATHESIS_HOOKS: join(FUZZ_DIR, 'hooks.py'), FUZZ_TALLY: tallyFile, NO_COLOR: '1', COLUMNS: '160' },
+      env: {
+        ...process.env,
+        SCHEMATHESIS_HOOKS: join(FUZZ_DIR, 'hooks.py'),
+        FUZZ_TALLY: tallyFile,
+        NO_COLOR: '1',
+        COLUMNS: '160',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: timeoutMs,
     });

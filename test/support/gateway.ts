@@ -13,7 +13,13 @@ export async function startGateway(
   uploadDir: string,
   env: Record<string, string> = {},
 ): Promise<{ app: NestExpressApplication; port: number; base: string }> {
-  const cfg = loadGatewayConfig({ NATS_URL: natsUrl, LOG_LEVEL: 'error', ADMIN_API_KEY: TEST_ADMIN_KEY, UPLOAD_DIR: uploadDir, ...env });
+  const cfg = loadGatewayConfig({
+    NATS_URL: natsUrl,
+    LOG_LEVEL: 'error',
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
+    UPLOAD_DIR: uploadDir,
+    ...env,
+  });
   const app = await createApp(cfg, false);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -17,19 +17,43 @@ export async function collage(paths: string[], cell = 250): Promise<Buffer> {
 
 /** A plain image without a face. */
 export function blank(width = 640, height = 480, format: 'jpeg' | 'png' = 'jpeg'): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: '#d0d0d0' } })[format]().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: '#d0d0d0' } })
+    [format]()
+    .toBuffer();
 }
 
 /**
  * A 640x480 mp4 showing each photo for `seconds`, in order (ffmpeg), e.g. A, B, A.
  * Returns its absolute path.
  */
-export function slideshow(paths: string[], seconds = 3, out = join(mkdtempSync(join(tmpdir(), 'glimpse-video-')), 'slides.mp4')): string {
+export function slideshow(
+  paths: string[],
+  seconds = 3,
+  out = join(mkdtempSync(join(tmpdir(), 'glimpse-video-')), 'slides.mp4'),
+): string {
   const inputs = paths.flatMap((p) => ['-loop', '1', '-t', String(seconds), '-i', p]);
   const scale = paths
-    .map((_, i) => `[${i}]scale=480:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=10[v${i}]`)
+    .map(
+      (_, i) =>
+        `[${i}]scale=480:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=10[v${i}]`,
+    )
     .join(';');
   const concat = `${paths.map((_, i) => `[v${i}]`).join('')}concat=n=${paths.length}:v=1:a=0[out]`;
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', `${scale};${concat}`, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', out]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    ...inputs,
+    '-filter_complex',
+    `${scale};${concat}`,
+    '-map',
+    '[out]',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    out,
+  ]);
   return out;
 }

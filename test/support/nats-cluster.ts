@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'nats';
-import { freePort } from './private-nats';
+import { freePort } from '@glimpse/testing';
 
 const CONF = resolve(__dirname, '..', '..', 'infra', 'cluster', 'nats-node.conf');
 
@@ -36,7 +36,13 @@ export interface NatsCluster {
 
 export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const base = mkdtempSync(join(tmpdir(), 'glimpse-cluster-'));
-  const ports = await Promise.all(Array.from({ length: size }, async () => ({ client: await freePort(), route: await freePort(), monitor: await freePort() })));
+  const ports = await Promise.all(
+    Array.from({ length: size }, async () => ({
+      client: await freePort(),
+      route: await freePort(),
+      monitor: await freePort(),
+    })),
+  );
   const nodes: Node[] = ports.map((p, i) => {
     const routes = ports.filter((_, j) => j !== i).map((o) => `nats-route://127.0.0.1:${o.route}`);
     const env = {
@@ -62,7 +68,8 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     names: nodes.map((n) => n.name),
     kill: async (name) => stopChild(byName(name).child, 'SIGKILL'),
     restart: async (name) => launch(byName(name)),
-    alive: () => nodes.filter((n) => n.child && n.child.exitCode === null && n.child.signalCode === null).map((n) => n.name),
+    alive: () =>
+      nodes.filter((n) => n.child && n.child.exitCode === null && n.child.signalCode === null).map((n) => n.name),
     ready: (timeoutMs = 30_000) => waitForQuorum(url, timeoutMs),
     log: (name) => byName(name).log,
     stop: async () => {
@@ -92,7 +99,9 @@ async function waitForQuorum(servers: string, timeoutMs: number): Promise<void> 
   const until = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < until) {
-    const nc = await connect({ servers: servers.split(','), timeout: 2000 }).catch((e: Error) => ((last = e.message), null));
+    const nc = await connect({ servers: servers.split(','), timeout: 2000 }).catch(
+      (e: Error) => ((last = e.message), null),
+    );
     if (nc) {
       try {
         const jsm = await nc.jetstreamManager({ timeout: 2000 });

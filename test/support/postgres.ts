@@ -6,11 +6,21 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from './private-nats';
+import { freePort } from '@glimpse/testing';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -40,14 +50,18 @@ function runAs(): RunAs | string {
   if (process.getuid?.() !== 0) return { uid: process.getuid!(), gid: process.getgid!() };
   const id = (flag: string) => spawnSync('id', [flag, PG_USER], { encoding: 'utf8' });
   if (id('-u').status !== 0) {
-    const add = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', PG_USER], { encoding: 'utf8' });
-    if (add.status !== 0 && id('-u').status !== 0) return `cannot create the unprivileged user ${PG_USER}: ${add.stderr || add.error}`;
+    const add = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', PG_USER], {
+      encoding: 'utf8',
+    });
+    if (add.status !== 0 && id('-u').status !== 0)
+      return `cannot create the unprivileged user ${PG_USER}: ${add.stderr || add.error}`;
   }
   return { uid: Number(id('-u').stdout), gid: Number(id('-g').stdout) };
 }
 
 type RunAs = { uid: number; gid: number };
-const runs = (bin: string, who: RunAs) => spawnSync(join(bin, 'postgres'), ['--version'], { ...who, timeout: 10_000 }).status === 0;
+const runs = (bin: string, who: RunAs) =>
+  spawnSync(join(bin, 'postgres'), ['--version'], { ...who, timeout: 10_000 }).status === 0;
 
 /**
  * pgserver's bin directory as `who` can run it: the install itself, or, when its path is closed to that user
@@ -80,7 +94,8 @@ function runnableBin(bin: string, who: RunAs): string | null {
 /** The binaries and the user to run them as, or why the Postgres backend cannot run here. */
 function prerequisites(): { bin: string; who: RunAs } | string {
   const bin = pgBin();
-  if (!bin || !existsSync(join(bin, 'postgres'))) return `no PostgreSQL binaries (${BIN_FILE} missing): run infra/scripts/pg-setup.sh`;
+  if (!bin || !existsSync(join(bin, 'postgres')))
+    return `no PostgreSQL binaries (${BIN_FILE} missing): run infra/scripts/pg-setup.sh`;
   const who = runAs();
   if (typeof who === 'string') return who;
   const usable = runnableBin(bin, who);
@@ -100,7 +115,8 @@ export function postgresUnavailable(): string | null {
 export function describeEachBackend(title: string, fn: (backend: Backend) => void): void {
   for (const backend of ['pglite', 'postgres'] as const) {
     const why = backend === 'postgres' ? postgresUnavailable() : null;
-    if (why && process.env.GLIMPSE_PG_REQUIRED === '1') throw new Error(`Postgres backend required but unavailable: ${why}`);
+    if (why && process.env.GLIMPSE_PG_REQUIRED === '1')
+      throw new Error(`Postgres backend required but unavailable: ${why}`);
     if (why) console.warn(`\n*** SKIPPING the Postgres run of "${title}": ${why} ***\n`);
     (why ? describe.skip : describe)(`${title} [${backend}]`, () => fn(backend));
   }
@@ -117,18 +133,33 @@ export async function startPostgres(): Promise<TestPostgres> {
   const pwFile = join(dir, 'pw');
   writeFileSync(pwFile, superPw, { mode: 0o600 });
   chownSync(pwFile, who.uid, who.gid);
-  const initdb = spawnSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', `--pwfile=${pwFile}`, '-A', 'scram-sha-256', '-E', 'UTF8', '--no-sync'], {
-    ...who,
-    encoding: 'utf8',
-    timeout: READY_TIMEOUT_MS,
-  });
+  const initdb = spawnSync(
+    join(bin, 'initdb'),
+    ['-D', join(dir, 'data'), '-U', 'postgres', `--pwfile=${pwFile}`, '-A', 'scram-sha-256', '-E', 'UTF8', '--no-sync'],
+    {
+      ...who,
+      encoding: 'utf8',
+      timeout: READY_TIMEOUT_MS,
+    },
+  );
   if (initdb.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed (${initdb.status ?? initdb.error}): ${initdb.stderr}`);
   }
   const port = await freePort();
   // fsync off: a test server's data is thrown away, and the 2-core CI machine has slow disks.
-  const args = ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'];
+  const args = [
+    '-D',
+    join(dir, 'data'),
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+  ];
   const child = spawn(join(bin, 'postgres'), args, { ...who, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
@@ -145,12 +176,21 @@ export async function startPostgres(): Promise<TestPostgres> {
     await createAppDatabase(adminUrl, appPw);
   } catch (err) {
     await stop();
-    throw new Error(`${(err as Error).message}\n${log}`);
+    throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
   }
-  return { url: `postgres://glimpse:${appPw}@127.0.0.1:${port}/glimpse`, adminUrl: adminUrl('glimpse'), where: `127.0.0.1:${port}/glimpse`, dataDir: join(dir, 'data'), stop };
+  return {
+    url: `postgres://glimpse:${appPw}@127.0.0.1:${port}/glimpse`,
+    adminUrl: adminUrl('glimpse'),
+    where: `127.0.0.1:${port}/glimpse`,
+    dataDir: join(dir, 'data'),
+    stop,
+  };
 }
 
-/** The roles of infra/postgres/init/10-glimpse-role.sh: pgvector by the superuser, the rest owned by `glimpse`. */
+/**
+ * The roles of infra/postgres/init: pgvector by the superuser, the rest owned by `glimpse`, except the audit
+ * trail (glimpse_audit, 20-audit-owner.sql).
+ */
 async function createAppDatabase(adminUrl: (db: string) => string, appPw: string): Promise<void> {
   await withClient(adminUrl('postgres'), async (c) => {
     await c.query(`CREATE ROLE glimpse LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${appPw}'`);
@@ -162,8 +202,12 @@ async function createAppDatabase(adminUrl: (db: string) => string, appPw: string
     await c.query('ALTER SCHEMA public OWNER TO glimpse');
     await c.query('REVOKE ALL ON DATABASE glimpse FROM PUBLIC');
     await c.query('GRANT CONNECT, TEMPORARY ON DATABASE glimpse TO glimpse');
+    // the audit trail's owner role (20-audit-owner.sql): the application may only append to it
+    await c.query(readFileSync(AUDIT_OWNER_SQL, 'utf8'));
   });
 }
+
+const AUDIT_OWNER_SQL = resolve(__dirname, '..', '..', 'infra', 'postgres', 'init', '20-audit-owner.sql');
 
 export async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const c = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
@@ -182,7 +226,8 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
     try {
       return await withClient(url, async (c) => void (await c.query('SELECT 1')));
     } catch (err) {
-      if (Date.now() > until) throw new Error(`postgres not ready within ${READY_TIMEOUT_MS} ms: ${(err as Error).message}`);
+      if (Date.now() > until)
+        throw new Error(`postgres not ready within ${READY_TIMEOUT_MS} ms: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 100));
     }
   }

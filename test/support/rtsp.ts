@@ -8,7 +8,9 @@ const SCRIPT = join(__dirname, 'rtsp-server.py');
 export function rtspPython(): string | undefined {
   const candidates = [process.env.RTSP_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p);
   const probe = "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer";
-  return candidates.find((p) => (p.includes('/') ? existsSync(p) : true) && spawnSync(p, ['-c', probe], { stdio: 'ignore' }).status === 0);
+  return candidates.find(
+    (p) => (p.includes('/') ? existsSync(p) : true) && spawnSync(p, ['-c', probe], { stdio: 'ignore' }).status === 0,
+  );
 }
 
 export interface RtspServer {
@@ -30,13 +32,15 @@ export async function startRtspServer(
   auth?: { user: string; password: string },
 ): Promise<RtspServer> {
   const args = [SCRIPT, '--port', String(port), ...(auth ? ['--user', auth.user, '--password', auth.password] : [])];
-  const child: ChildProcess = spawn(python, [...args, ...Object.entries(mounts).map(([p, f]) => `${p}=${f}`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(python, [...args, ...Object.entries(mounts).map(([p, f]) => `${p}=${f}`)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`RTSP server did not start:\n${out}`)), 15_000);
     const on = (b: Buffer) => {
       out += b.toString();
-      if (out.includes('READY')) clearTimeout(timer), resolve();
+      if (out.includes('READY')) (clearTimeout(timer), resolve());
     };
     child.stdout!.on('data', on);
     child.stderr!.on('data', on);

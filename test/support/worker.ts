@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { freePort, until } from '@glimpse/testing';
 
 const ROOT = resolve(__dirname, '..', '..');
 export const WORKER_DIR = join(ROOT, 'services', 'recognizer', 'worker');
@@ -29,7 +29,13 @@ export async function startWorker(opts: { port?: number; env?: Record<string, st
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(PYTHON, ['-m', 'app'], {
     cwd: WORKER_DIR,
-    env: { ...process.env, GLIMPSE_WORKER_HOST: '127.0.0.1', GLIMPSE_WORKER_PORT: String(port), PYTHONUNBUFFERED: '1', ...opts.env },
+    env: {
+      ...process.env,
+      GLIMPSE_WORKER_HOST: '127.0.0.1',
+      GLIMPSE_WORKER_PORT: String(port),
+      PYTHONUNBUFFERED: '1',
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -44,7 +50,7 @@ export async function startWorker(opts: { port?: number; env?: Record<string, st
     await waitForPing(url, child);
   } catch (err) {
     await worker.stop();
-    throw new Error(`${(err as Error).message}\n--- worker output ---\n${worker.output()}`);
+    throw new Error(`${(err as Error).message}\n--- worker output ---\n${worker.output()}`, { cause: err });
   }
   return worker;
 }
@@ -61,7 +67,9 @@ export function fixturesDir(): string | null {
 export function fixturePhotos(): Array<{ identity: string; path: string }> {
   const dir = fixturesDir();
   if (!dir) return [];
-  const [header, ...rows] = readFileSync(join(dir, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l.trim());
+  const [header, ...rows] = readFileSync(join(dir, 'MANIFEST.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   const cols = header.split('\t');
   const identity = cols.indexOf('identity');
   const path = cols.indexOf('relative_path');
@@ -76,24 +84,26 @@ function ensureVenv(): void {
   if (existsSync(PYTHON)) return;
   const setup = spawnSync('bash', [join(WORKER_DIR, 'setup.sh')], { encoding: 'utf8', timeout: 600_000 });
   if (setup.status !== 0) {
-    throw new Error(`worker setup failed (bash ${WORKER_DIR}/setup.sh):\n${setup.stdout ?? ''}${setup.stderr ?? ''}${setup.error ?? ''}`);
+    throw new Error(
+      `worker setup failed (bash ${WORKER_DIR}/setup.sh):\n${setup.stdout ?? ''}${setup.stderr ?? ''}${setup.error ?? ''}`,
+    );
   }
 }
 
 async function waitForPing(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`worker exited (${child.signalCode ?? `code ${child.exitCode}`}) before answering ${url}/ping`);
-    }
-    const ok = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1_000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`worker did not answer ${url}/ping within ${READY_TIMEOUT_MS} ms`);
+  await until(
+    `the worker to answer ${url}/ping`,
+    () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`worker exited (${child.signalCode ?? `code ${child.exitCode}`}) before answering ${url}/ping`);
+      }
+      return fetch(`${url}/ping`, { signal: AbortSignal.timeout(1_000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+    },
+    { timeoutMs: READY_TIMEOUT_MS, everyMs: 200 },
+  );
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -103,17 +113,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
   await exited;
   clearTimeout(killer);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolvePort(port));
-    });
-  });
 }
 
 const warned = new Set<string>();

@@ -18,10 +18,28 @@ export const ARTIFACTS = resolve(__dirname, '..', '..', '..', 'test-artifacts', 
 export function cameraFile(photos: string[], seconds: number, out: string, fps = 15): string {
   const inputs = photos.flatMap((p) => ['-loop', '1', '-t', String(seconds), '-i', p]);
   const scale = photos
-    .map((_, i) => `[${i}]scale=480:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=gray,setsar=1,fps=${fps},format=yuv420p[v${i}]`)
+    .map(
+      (_, i) =>
+        `[${i}]scale=480:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=gray,setsar=1,fps=${fps},format=yuv420p[v${i}]`,
+    )
     .join(';');
   const concat = `${photos.map((_, i) => `[v${i}]`).join('')}concat=n=${photos.length}:v=1:a=0[out]`;
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', `${scale};${concat}`, '-map', '[out]', '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    ...inputs,
+    '-filter_complex',
+    `${scale};${concat}`,
+    '-map',
+    '[out]',
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'yuv4mpegpipe',
+    out,
+  ]);
   return out;
 }
 

@@ -67,7 +67,13 @@ export class WhipPublishers {
   }
 
   async publish(o: PublishOptions): Promise<Publisher> {
-    const r = await this.call<{ id: number; status: number; headers: Record<string, string>; body: string; resource?: string }>('publish', {
+    const r = await this.call<{
+      id: number;
+      status: number;
+      headers: Record<string, string>;
+      body: string;
+      resource?: string;
+    }>('publish', {
       ...o,
       frameSet: this.frameSet,
     });

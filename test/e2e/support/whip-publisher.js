@@ -35,7 +35,11 @@ function pattern(width, height, shift) {
 }
 
 async function photo(path, width, height) {
-  const rgba = await sharp(path).resize(width, height, { fit: 'contain', background: '#808080' }).ensureAlpha().raw().toBuffer();
+  const rgba = await sharp(path)
+    .resize(width, height, { fit: 'contain', background: '#808080' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer();
   return toI420(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.length), width, height);
 }
 
@@ -63,7 +67,8 @@ function asH264Only(sdp) {
     const m = /^a=(rtpmap|rtcp-fb|fmtp):(\d+)/.exec(l);
     if (m && m[2] !== '96') continue;
     out.push(l.replace('VP8/90000', 'H264/90000'));
-    if (l.startsWith('a=rtpmap:96')) out.push('a=fmtp:96 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f');
+    if (l.startsWith('a=rtpmap:96'))
+      out.push('a=fmtp:96 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f');
   }
   return out.join('\r\n');
 }
@@ -77,7 +82,9 @@ function get(id) {
 const ops = {
   /** Frames to send in turn: photos letterboxed to width×height, or a test pattern. */
   async frames({ photos = [], width = 640, height = 480 }) {
-    const frames = photos.length ? await Promise.all(photos.map((p) => photo(p, width, height))) : [0, 64, 128].map((s) => pattern(width, height, s));
+    const frames = photos.length
+      ? await Promise.all(photos.map((p) => photo(p, width, height)))
+      : [0, 64, 128].map((s) => pattern(width, height, s));
     const id = nextId++;
     frameSets.set(id, frames);
     return id;
@@ -101,7 +108,15 @@ const ops = {
     const body = await res.text();
     const location = res.headers.get('location');
     const id = nextId++;
-    const p = { pc, track, timer: undefined, sent: 0, closed: false, token, resource: location ? new URL(location, url).toString() : undefined };
+    const p = {
+      pc,
+      track,
+      timer: undefined,
+      sent: 0,
+      closed: false,
+      token,
+      resource: location ? new URL(location, url).toString() : undefined,
+    };
     publishers.set(id, p);
     if (res.status === 201) {
       await pc.setRemoteDescription({ type: 'answer', sdp: body });
@@ -143,7 +158,10 @@ const ops = {
     clearInterval(p.timer);
     let out = null;
     if (p.resource) {
-      const res = await fetch(p.resource, { method: 'DELETE', headers: p.token ? { authorization: `Bearer ${p.token}` } : {} });
+      const res = await fetch(p.resource, {
+        method: 'DELETE',
+        headers: p.token ? { authorization: `Bearer ${p.token}` } : {},
+      });
       out = { status: res.status, body: await res.text() };
     }
     close(id);
