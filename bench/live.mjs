@@ -37,22 +37,49 @@ function fixturePhoto() {
 }
 
 function cameraFile(photo, out) {
-  const vf = 'scale=480:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=gray,setsar=1,fps=30,format=yuv420p';
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-loop', '1', '-t', '2', '-i', photo, '-vf', vf, '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out]);
+  const vf =
+    'scale=480:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=gray,setsar=1,fps=30,format=yuv420p';
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-loop',
+    '1',
+    '-t',
+    '2',
+    '-i',
+    photo,
+    '-vf',
+    vf,
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'yuv4mpegpipe',
+    out,
+  ]);
   return out;
 }
 
 /** Runs in the page: camera → session → WHIP → /ws?token=, measures for `seconds`, then DELETE. */
 async function publishAndMeasure({ warmupMs, seconds }) {
-  const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: 30 }, audio: false });
-  const session = await (await fetch('/api/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
+  const media = await navigator.mediaDevices.getUserMedia({
+    video: { width: 640, height: 480, frameRate: 30 },
+    audio: false,
+  });
+  const session = await (
+    await fetch('/api/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+  ).json();
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
   pc.addTransceiver(media.getVideoTracks()[0], { direction: 'sendonly' });
   await pc.setLocalDescription(await pc.createOffer());
   await new Promise((resolve) => {
     if (pc.iceGatheringState === 'complete') return resolve();
     const t = setTimeout(resolve, 2000);
-    pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && (clearTimeout(t), resolve()));
+    pc.addEventListener(
+      'icegatheringstatechange',
+      () => pc.iceGatheringState === 'complete' && (clearTimeout(t), resolve()),
+    );
   });
   const t0 = performance.now();
   const res = await fetch(session.whipUrl, {
@@ -77,7 +104,12 @@ async function publishAndMeasure({ warmupMs, seconds }) {
       firstResultMs ??= performance.now() - t0;
       if (measuring) latencies.push(now - Date.parse(m.frame.capturedAt));
     } else if (m.type === 'stream' && m.stream.id === session.streamId && measuring) {
-      statuses.push({ at: now, processed: m.stream.framesProcessed, captured: m.stream.framesCaptured, skipped: m.stream.framesSkipped });
+      statuses.push({
+        at: now,
+        processed: m.stream.framesProcessed,
+        captured: m.stream.framesCaptured,
+        skipped: m.stream.framesSkipped,
+      });
     }
   };
   await new Promise((r) => setTimeout(r, warmupMs));
@@ -86,7 +118,8 @@ async function publishAndMeasure({ warmupMs, seconds }) {
   measuring = false;
   const rtts = [];
   (await pc.getStats()).forEach((s) => {
-    if (s.type === 'remote-inbound-rtp' && s.kind === 'video' && s.roundTripTime != null) rtts.push(s.roundTripTime * 1000);
+    if (s.type === 'remote-inbound-rtp' && s.kind === 'video' && s.roundTripTime != null)
+      rtts.push(s.roundTripTime * 1000);
   });
   ws.close();
   await fetch(location, { method: 'DELETE', headers: { authorization: `Bearer ${session.token}` } });
@@ -102,14 +135,27 @@ async function openBrowser(url, y4m, key) {
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
       `--use-file-for-fake-video-capture=${y4m}`,
     ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(key ? `${url}/#key=${encodeURIComponent(key)}` : url);
-  return { page, close: async () => (await context.close().catch(() => undefined), rmSync(profile, { recursive: true, force: true })) };
+  return {
+    page,
+    close: async () => (
+      await context.close().catch(() => undefined),
+      rmSync(profile, { recursive: true, force: true })
+    ),
+  };
 }
 
 /** One stream's snapshots processed per second, from its status counters over the window. */
@@ -133,7 +179,11 @@ export async function benchLive(o) {
     const browsers = [];
     try {
       for (let i = 0; i < n; i++) browsers.push(await openBrowser(o.url, y4m, o.key));
-      const runs = await Promise.all(browsers.map((b) => b.page.evaluate(publishAndMeasure, { warmupMs: o.warmupMs ?? 5000, seconds: o.seconds ?? 20 })));
+      const runs = await Promise.all(
+        browsers.map((b) =>
+          b.page.evaluate(publishAndMeasure, { warmupMs: o.warmupMs ?? 5000, seconds: o.seconds ?? 20 }),
+        ),
+      );
       const rtt = mean(runs.map((r) => r.rttMs).filter((x) => x != null));
       const latencies = runs.flatMap((r) => r.latencies);
       const half = rtt == null ? 0 : rtt / 2;
@@ -193,11 +243,19 @@ async function main() {
       key = stack.apiKey;
     }
     const rows = await benchLive({ url, key, dir, seconds: Number(process.env.BENCH_LIVE_SECONDS ?? 20) });
-    const result = { at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, recognizers: Number(process.env.RECOGNIZERS ?? 1), rows };
+    const result = {
+      at: new Date().toISOString(),
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      recognizers: Number(process.env.RECOGNIZERS ?? 1),
+      rows,
+    };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     const file = join(ROOT, 'bench', 'results', `live-${result.at.replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(result, null, 2));
-    process.stdout.write(`\nLive camera (WHIP, 640x480 fake camera, ${result.cpus} CPU cores, ${result.recognizers} recognizer)\n\n${liveTable(rows)}\n\n(${file})\n`);
+    process.stdout.write(
+      `\nLive camera (WHIP, 640x480 fake camera, ${result.cpus} CPU cores, ${result.recognizers} recognizer)\n\n${liveTable(rows)}\n\n(${file})\n`,
+    );
   } finally {
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -1,31 +1,19 @@
 // Matcher search benchmark: the matcher's own nearest-face SQL (HNSW, m=16, ef_construction=64,
-// hnsw.ef_search=100, k=1) on realistic clustered encodings, against an exact scan of the same rows.
-// Embedded PGlite always; a pgvector server too when DATABASE_URL is set. Indexes are cached under
+// hnsw.ef_search=400 as shipped, k=1) on realistic clustered encodings, against an exact scan of the same rows.
+// Embedded PGlite always; a pgvector server too when given one (npm run bench starts one) or DATABASE_URL is set. Indexes are cached under
 // bench/.cache/ so that a second run skips the 1-2 minute 100k build.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rng } from './rng.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(ROOT, 'services/matcher/package.json'));
 const CACHE = join(ROOT, 'bench/.cache');
 const DIM = 128;
-const EF_SEARCH = (process.env.BENCH_EF_SEARCH ?? '100,400').split(',').map(Number);
-
-/** Deterministic PRNG (mulberry32) and a normal sample (Box-Muller). */
-function rng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(next() || 1e-12)) * Math.cos(2 * Math.PI * next());
-  return { next, normal };
-}
+// the shipped HNSW_EF_SEARCH (400) unless BENCH_EF_SEARCH lists others (e.g. 100,400 for the trade-off)
+const efSearch = () => (process.env.BENCH_EF_SEARCH ?? '400').split(',').map(Number);
 
 /**
  * dlib-like encodings: persons are points ~0.9 apart (different people), each face is its person plus
@@ -66,10 +54,14 @@ async function fill(q, rows) {
   for (const stmt of SCHEMA.split(';').filter((x) => x.trim())) await q(stmt);
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
-    await q(`INSERT INTO faces (id, person_id, embedding) VALUES ${chunk.map((v, j) => `(${i + j}, 0, '${lit(v)}')`).join(',')}`);
+    await q(
+      `INSERT INTO faces (id, person_id, embedding) VALUES ${chunk.map((v, j) => `(${i + j}, 0, '${lit(v)}')`).join(',')}`,
+    );
   }
   await q(`SET maintenance_work_mem = '512MB'`);
-  await q(`CREATE INDEX faces_embedding_hnsw_idx ON faces USING hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)`);
+  await q(
+    `CREATE INDEX faces_embedding_hnsw_idx ON faces USING hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)`,
+  );
 }
 
 /**
@@ -99,7 +91,13 @@ async function measure(queries, tx, personOf, ef) {
     if (personOf[ann[0]?.id] === personOf[exact[0]?.id]) samePerson++;
   }
   const sorted = [...exactMs].sort((a, b) => a - b);
-  return { efSearch: ef, ms, recallAt1: hits / queries.length, personRecallAt1: samePerson / queries.length, exactP50: +sorted[Math.floor(sorted.length / 2)].toFixed(1) };
+  return {
+    efSearch: ef,
+    ms,
+    recallAt1: hits / queries.length,
+    personRecallAt1: samePerson / queries.length,
+    exactP50: +sorted[Math.floor(sorted.length / 2)].toFixed(1),
+  };
 }
 
 async function pglite(n, log) {
@@ -122,12 +120,20 @@ async function pglite(n, log) {
   } else buildS = Number(readFileSync(join(dir, '.complete'), 'utf8'));
   const tx = (fn) => db.transaction((t) => fn((sql, params) => t.query(sql, params).then((r) => r.rows)));
   const out = [];
-  for (const ef of EF_SEARCH) out.push({ store: 'PGlite (embedded)', n, persons, buildS, cached: ready, ...(await measure(queries, tx, personOf, ef)) });
+  for (const ef of efSearch())
+    out.push({
+      store: 'PGlite (embedded)',
+      n,
+      persons,
+      buildS,
+      cached: ready,
+      ...(await measure(queries, tx, personOf, ef)),
+    });
   await db.close();
   return out;
 }
 
-async function postgres(n, url, log) {
+async function postgres(n, url, log, label) {
   const pg = require('pg');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -136,12 +142,17 @@ async function postgres(n, url, log) {
   try {
     await q(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await q(`SET search_path = ${schema}, public`);
-    const have = await q(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename = 'faces'`, [schema]);
+    const have = await q(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename = 'faces'`, [
+      schema,
+    ]);
     const { rows, queries, persons, personOf } = encodings(n);
+    let buildS = null;
     if (!have[0].n || (await q('SELECT count(*)::int AS n FROM faces'))[0].n !== n) {
-      log(`matcher: building the ${n}-face index in ${schema} on DATABASE_URL...`);
+      log(`matcher: building the ${n}-face index in ${schema} on the Postgres server...`);
       await q(`DROP TABLE IF EXISTS faces`);
+      const t = performance.now();
       await fill(q, rows);
+      buildS = +((performance.now() - t) / 1000).toFixed(1);
     }
     const tx = async (fn) => {
       await q('BEGIN');
@@ -152,19 +163,26 @@ async function postgres(n, url, log) {
       }
     };
     const out = [];
-    for (const ef of EF_SEARCH) out.push({ store: 'Postgres (DATABASE_URL)', n, persons, ...(await measure(queries, tx, personOf, ef)) });
+    for (const ef of efSearch())
+      out.push({ store: label, n, persons, buildS, ...(await measure(queries, tx, personOf, ef)) });
     return out;
   } finally {
     await client.end();
   }
 }
 
-export async function benchMatcher(sizes, log = console.log) {
+/** PGlite always; a Postgres server too when `databaseUrl` (or DATABASE_URL) is given. */
+export async function benchMatcher(
+  sizes,
+  log = console.log,
+  databaseUrl = process.env.DATABASE_URL,
+  serverLabel = 'Postgres (DATABASE_URL)',
+) {
   mkdirSync(CACHE, { recursive: true });
   const out = [];
   for (const n of sizes) out.push(...(await pglite(n, log)));
-  if (process.env.DATABASE_URL) for (const n of sizes) out.push(...(await postgres(n, process.env.DATABASE_URL, log)));
-  else log('matcher: DATABASE_URL unset, so no Postgres server figures (PGlite only)');
+  if (databaseUrl) for (const n of sizes) out.push(...(await postgres(n, databaseUrl, log, serverLabel)));
+  else log('matcher: no Postgres server, so no Postgres figures (PGlite only)');
   return out;
 }
 
@@ -173,6 +191,21 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const res = await benchMatcher(sizes);
   for (const r of res) {
     const s = [...r.ms].sort((a, b) => a - b);
-    console.log(r.store, r.n, 'ef', r.efSearch, 'person recall', r.personRecallAt1, 'p50', s[Math.floor(s.length / 2)].toFixed(2), 'p95', s[Math.floor(s.length * 0.95)].toFixed(2), 'recall@1', r.recallAt1, 'build s', r.buildS);
+    console.log(
+      r.store,
+      r.n,
+      'ef',
+      r.efSearch,
+      'person recall',
+      r.personRecallAt1,
+      'p50',
+      s[Math.floor(s.length / 2)].toFixed(2),
+      'p95',
+      s[Math.floor(s.length * 0.95)].toFixed(2),
+      'recall@1',
+      r.recallAt1,
+      'build s',
+      r.buildS,
+    );
   }
 }

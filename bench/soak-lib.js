@@ -25,7 +25,11 @@ async function timed(ctx, endpoint, url, init = {}) {
   let status = 0;
   let retryAfterS = 0;
   try {
-    const res = await fetch(`${ctx.stack.url}${url}`, { ...init, headers: { ...ctx.auth, ...init.headers }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const res = await fetch(`${ctx.stack.url}${url}`, {
+      ...init,
+      headers: { ...ctx.auth, ...init.headers },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
     await res.arrayBuffer();
     status = res.status;
     retryAfterS = Number(res.headers.get('retry-after')) || 0;
@@ -60,9 +64,14 @@ async function apiClient(ctx, images, i) {
   for (let n = i; Date.now() < ctx.stopAt; n++) {
     const body = images[(n * 7) % images.length];
     // store=false: the soak looks for leaks, not for the database growing with every upload
-    const { status, retryAfterS } = await timed(ctx, RECOGNIZE, '/api/v1/recognize?store=false', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body });
+    const { status, retryAfterS } = await timed(ctx, RECOGNIZE, '/api/v1/recognize?store=false', {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      body,
+    });
     // a polite client: a shed request (503) is retried after Retry-After, not at once
-    if (status === 503) await u.sleep(Math.min(RETRY_AFTER_CAP_MS, Math.max(250, retryAfterS * 1000), ctx.stopAt - Date.now()));
+    if (status === 503)
+      await u.sleep(Math.min(RETRY_AFTER_CAP_MS, Math.max(250, retryAfterS * 1000), ctx.stopAt - Date.now()));
   }
 }
 
@@ -76,7 +85,10 @@ async function healthClient(ctx) {
 /** Stream counters, process memory and the recognizers' queue metrics at one moment. */
 async function sample(ctx) {
   const t = Date.now() - ctx.startedAt;
-  const res = await fetch(`${ctx.stack.url}/api/v1/streams`, { headers: ctx.auth, signal: AbortSignal.timeout(10_000) }).catch(() => null);
+  const res = await fetch(`${ctx.stack.url}/api/v1/streams`, {
+    headers: ctx.auth,
+    signal: AbortSignal.timeout(10_000),
+  }).catch(() => null);
   const items = res?.ok ? (await res.json()).items.filter((s) => ctx.streamIds.includes(s.id)) : null;
   const frames = { captured: 0, skipped: 0, processed: 0, failed: 0 };
   const perStream = {};
@@ -93,18 +105,29 @@ async function sample(ctx) {
     recognizer.queueLimit = Math.max(recognizer.queueLimit, u.sumOf(m, 'glimpse_recognizer_queue_limit'));
     recognizer.shed += u.sumOf(m, 'glimpse_recognizer_frames_shed_total');
   }
-  return { t, streamsOk: items !== null, frames, perStream, rssMiB: u.memorySample(ctx.stack), recognizer, load1: os.loadavg()[0] };
+  return {
+    t,
+    streamsOk: items !== null,
+    frames,
+    perStream,
+    rssMiB: u.memorySample(ctx.stack),
+    recognizer,
+    load1: os.loadavg()[0],
+  };
 }
 
 async function sampler(ctx, log) {
   ctx.samples.push(await sample(ctx));
   for (let next = ctx.o.sampleS * 1000; Date.now() < ctx.stopAt; next += ctx.o.sampleS * 1000) {
-    while (Date.now() - ctx.startedAt < next && Date.now() < ctx.stopAt) await u.sleep(Math.min(250, Math.max(1, next - (Date.now() - ctx.startedAt))));
+    while (Date.now() - ctx.startedAt < next && Date.now() < ctx.stopAt)
+      await u.sleep(Math.min(250, Math.max(1, next - (Date.now() - ctx.startedAt))));
     const s = await sample(ctx);
     const prev = ctx.samples[ctx.samples.length - 1];
     ctx.samples.push(s);
     const rate = ((s.frames.processed - prev.frames.processed) / ((s.t - prev.t) / 1000)).toFixed(2);
-    log(`t=${(s.t / 1000).toFixed(0)}s snapshots/s ${rate} processed ${s.frames.processed} skipped ${s.frames.skipped} failed ${s.frames.failed} queue ${s.recognizer.queueDepth} shed ${s.recognizer.shed} load ${s.load1.toFixed(2)}`);
+    log(
+      `t=${(s.t / 1000).toFixed(0)}s snapshots/s ${rate} processed ${s.frames.processed} skipped ${s.frames.skipped} failed ${s.frames.failed} queue ${s.recognizer.queueDepth} shed ${s.recognizer.shed} load ${s.load1.toFixed(2)}`,
+    );
   }
 }
 
@@ -115,16 +138,27 @@ async function sampler(ctx, log) {
 async function runSoak(stack, o, log = () => undefined) {
   const photos = u.fixturePhotos(o.fixtures);
   if (!photos.length) throw new Error(`no fixture faces in ${o.fixtures} (set GLIMPSE_FIXTURES)`);
-  const ctx = { stack, o, auth: { authorization: `Bearer ${stack.apiKey}` }, calls: [], samples: [], startedAt: Date.now(), stopAt: Infinity };
+  const ctx = {
+    stack,
+    o,
+    auth: { authorization: `Bearer ${stack.apiKey}` },
+    calls: [],
+    samples: [],
+    startedAt: Date.now(),
+    stopAt: Infinity,
+  };
   ctx.streamIds = await startStreams(ctx, photos);
   const images = photos.map((p) => fs.readFileSync(p.path));
   ctx.startedAt = Date.now();
   ctx.stopAt = ctx.startedAt + o.minutes * 60_000;
-  log(`soak: ${o.streams} streams at ${o.fps} fps, ${o.clients} API clients, 1 healthz/persons client, ${o.minutes} min, MAX_QUEUE ${o.maxQueue}`);
+  log(
+    `soak: ${o.streams} streams at ${o.fps} fps, ${o.clients} API clients, 1 healthz/persons client, ${o.minutes} min, MAX_QUEUE ${o.maxQueue}`,
+  );
   const clients = Array.from({ length: o.clients }, (_, i) => apiClient(ctx, images, i));
   await Promise.all([...clients, healthClient(ctx), sampler(ctx, log)]);
   const result = summarize(ctx);
-  for (const id of ctx.streamIds) await fetch(`${stack.url}/api/v1/streams/${id}`, { method: 'DELETE', headers: ctx.auth }).catch(() => undefined);
+  for (const id of ctx.streamIds)
+    await fetch(`${stack.url}/api/v1/streams/${id}`, { method: 'DELETE', headers: ctx.auth }).catch(() => undefined);
   return result;
 }
 
@@ -133,7 +167,14 @@ function endpointSummary(calls, seconds) {
   const statuses = {};
   for (const c of calls) statuses[c.status] = (statuses[c.status] ?? 0) + 1;
   const r1 = (v) => (v === null ? null : Math.round(v * 10) / 10);
-  return { count: calls.length, perS: r1(calls.length / seconds), p50: r1(u.percentile(ms, 50)), p95: r1(u.percentile(ms, 95)), max: r1(u.percentile(ms, 100)), statuses };
+  return {
+    count: calls.length,
+    perS: r1(calls.length / seconds),
+    p50: r1(u.percentile(ms, 50)),
+    p95: r1(u.percentile(ms, 95)),
+    max: r1(u.percentile(ms, 100)),
+    statuses,
+  };
 }
 
 /** Start, peak, end and growth (median of the last quarter against the second) per process. */
@@ -148,7 +189,15 @@ function memorySummary(samples, durationMs) {
     const q4 = u.median(series.filter((s) => inQuarter(s, 4)).map((s) => s.rssMiB[name]));
     const growth = q2 && q4 ? q4 / q2 - 1 : null;
     const r = (v) => Math.round(v * 10) / 10;
-    out[name] = { startMiB: r(values[0]), peakMiB: r(Math.max(...values)), endMiB: r(values[values.length - 1]), q2MedianMiB: q2 && r(q2), q4MedianMiB: q4 && r(q4), growth: growth === null ? null : Math.round(growth * 1000) / 1000, growing: growth !== null && growth > GROWTH_FLAG };
+    out[name] = {
+      startMiB: r(values[0]),
+      peakMiB: r(Math.max(...values)),
+      endMiB: r(values[values.length - 1]),
+      q2MedianMiB: q2 && r(q2),
+      q4MedianMiB: q4 && r(q4),
+      growth: growth === null ? null : Math.round(growth * 1000) / 1000,
+      growing: growth !== null && growth > GROWTH_FLAG,
+    };
   }
   return out;
 }
@@ -165,13 +214,36 @@ function summarize(ctx) {
   return {
     startedAt: new Date(ctx.startedAt).toISOString(),
     options: ctx.o,
-    host: { cpus: os.cpus().length, loadAvgEnd: os.loadavg().map((v) => Math.round(v * 100) / 100), meanLoad1: Math.round((ctx.samples.reduce((a, s) => a + s.load1, 0) / ctx.samples.length) * 100) / 100 },
+    host: {
+      cpus: os.cpus().length,
+      loadAvgEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
+      meanLoad1: Math.round((ctx.samples.reduce((a, s) => a + s.load1, 0) / ctx.samples.length) * 100) / 100,
+    },
     durationS: Math.round(seconds),
     snapshotsPerS: Math.round((d('processed') / seconds) * 100) / 100,
-    frames: { captured: d('captured'), processed: d('processed'), skipped: d('skipped'), failed: d('failed'), droppedRatio: d('captured') ? Math.round(((d('skipped') + d('failed')) / d('captured')) * 1000) / 1000 : null, perStreamProcessed },
+    frames: {
+      captured: d('captured'),
+      processed: d('processed'),
+      skipped: d('skipped'),
+      failed: d('failed'),
+      droppedRatio: d('captured') ? Math.round(((d('skipped') + d('failed')) / d('captured')) * 1000) / 1000 : null,
+      perStreamProcessed,
+    },
     api: Object.fromEntries([RECOGNIZE, PERSONS, HEALTHZ].map((e) => [e, endpointSummary(by(e), seconds)])),
-    healthz: { successRatio: health.length ? Math.round((health.filter((c) => c.status === 200).length / health.length) * 10000) / 10000 : null, p95: u.percentile(health.map((c) => c.ms), 95) },
-    recognizer: { shed: last.recognizer.shed - first.recognizer.shed, queueDepthMax: last.recognizer.queueDepthMax, queueLimit: last.recognizer.queueLimit },
+    healthz: {
+      successRatio: health.length
+        ? Math.round((health.filter((c) => c.status === 200).length / health.length) * 10000) / 10000
+        : null,
+      p95: u.percentile(
+        health.map((c) => c.ms),
+        95,
+      ),
+    },
+    recognizer: {
+      shed: last.recognizer.shed - first.recognizer.shed,
+      queueDepthMax: last.recognizer.queueDepthMax,
+      queueLimit: last.recognizer.queueLimit,
+    },
     memory: memorySummary(ctx.samples, durationMs),
     samples: ctx.samples.map(({ t, frames, rssMiB, recognizer, load1 }) => ({ t, frames, rssMiB, recognizer, load1 })),
   };
@@ -180,22 +252,38 @@ function summarize(ctx) {
 /** The summary as the table `npm run soak` prints. */
 function formatSummary(r) {
   const lines = [];
-  lines.push(`Soak ${r.startedAt}: ${r.options.streams} streams at ${r.options.fps} fps, ${r.options.clients} API clients, ${r.durationS} s, MAX_QUEUE ${r.options.maxQueue}; ${r.host.cpus} CPUs, mean load ${r.host.meanLoad1}`);
+  lines.push(
+    `Soak ${r.startedAt}: ${r.options.streams} streams at ${r.options.fps} fps, ${r.options.clients} API clients, ${r.durationS} s, MAX_QUEUE ${r.options.maxQueue}; ${r.host.cpus} CPUs, mean load ${r.host.meanLoad1}`,
+  );
   lines.push('');
   lines.push('| what | value |', '|---|---|');
   lines.push(`| sustained snapshots/s (all streams) | ${r.snapshotsPerS} |`);
-  lines.push(`| frames captured / processed / skipped / failed | ${r.frames.captured} / ${r.frames.processed} / ${r.frames.skipped} / ${r.frames.failed} |`);
+  lines.push(
+    `| frames captured / processed / skipped / failed | ${r.frames.captured} / ${r.frames.processed} / ${r.frames.skipped} / ${r.frames.failed} |`,
+  );
   lines.push(`| dropped-frame ratio (skipped+failed / captured) | ${r.frames.droppedRatio} |`);
-  lines.push(`| recognizer frames shed / queue depth max / MAX_QUEUE | ${r.recognizer.shed} / ${r.recognizer.queueDepthMax} / ${r.recognizer.queueLimit} |`);
+  lines.push(
+    `| recognizer frames shed / queue depth max / MAX_QUEUE | ${r.recognizer.shed} / ${r.recognizer.queueDepthMax} / ${r.recognizer.queueLimit} |`,
+  );
   lines.push(`| /healthz success ratio / p95 ms | ${r.healthz.successRatio} / ${r.healthz.p95?.toFixed(1)} |`);
   lines.push('');
   lines.push('| endpoint | requests | req/s | p50 ms | p95 ms | max ms | statuses |', '|---|---|---|---|---|---|---|');
-  for (const [e, s] of Object.entries(r.api)) lines.push(`| ${e} | ${s.count} | ${s.perS} | ${s.p50} | ${s.p95} | ${s.max} | ${Object.entries(s.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')} |`);
+  for (const [e, s] of Object.entries(r.api))
+    lines.push(
+      `| ${e} | ${s.count} | ${s.perS} | ${s.p50} | ${s.p95} | ${s.max} | ${Object.entries(s.statuses)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')} |`,
+    );
   lines.push('');
-  lines.push('| process | RSS start MiB | peak | end | median Q2 | median Q4 | growth Q2→Q4 | |', '|---|---|---|---|---|---|---|---|');
+  lines.push(
+    '| process | RSS start MiB | peak | end | median Q2 | median Q4 | growth Q2→Q4 | |',
+    '|---|---|---|---|---|---|---|---|',
+  );
   for (const [p, m] of Object.entries(r.memory)) {
     const g = m.growth === null ? 'n/a' : `${(m.growth * 100).toFixed(1)}%`;
-    lines.push(`| ${p} | ${m.startMiB} | ${m.peakMiB} | ${m.endMiB} | ${m.q2MedianMiB} | ${m.q4MedianMiB} | ${g} | ${m.growing ? 'GROWING' : 'ok'} |`);
+    lines.push(
+      `| ${p} | ${m.startMiB} | ${m.peakMiB} | ${m.endMiB} | ${m.q2MedianMiB} | ${m.q4MedianMiB} | ${g} | ${m.growing ? 'GROWING' : 'ok'} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -208,4 +296,15 @@ function writeResult(r, dir = path.join(__dirname, 'results')) {
   return file;
 }
 
-module.exports = { ...u, runSoak, summarize, formatSummary, writeResult, memorySummary, RECOGNIZE, HEALTHZ, PERSONS, GROWTH_FLAG };
+module.exports = {
+  ...u,
+  runSoak,
+  summarize,
+  formatSummary,
+  writeResult,
+  memorySummary,
+  RECOGNIZE,
+  HEALTHZ,
+  PERSONS,
+  GROWTH_FLAG,
+};

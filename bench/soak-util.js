@@ -21,8 +21,10 @@ function soakOptions(env = process.env) {
     recognizers: num(env.RECOGNIZERS, 1),
     fixtures: path.resolve(ROOT, env.GLIMPSE_FIXTURES ?? '../shared/fixtures/faces'),
   };
-  for (const [k, v] of Object.entries(o)) if (typeof v === 'number' && !(v >= 0)) throw new Error(`soak option ${k}: not a number >= 0`);
-  if (o.minutes <= 0 || o.sampleS <= 0 || o.fps <= 0) throw new Error('SOAK_MINUTES, SOAK_SAMPLE_S and SNAPSHOT_FPS must be > 0');
+  for (const [k, v] of Object.entries(o))
+    if (typeof v === 'number' && !(v >= 0)) throw new Error(`soak option ${k}: not a number >= 0`);
+  if (o.minutes <= 0 || o.sampleS <= 0 || o.fps <= 0)
+    throw new Error('SOAK_MINUTES, SOAK_SAMPLE_S and SNAPSHOT_FPS must be > 0');
   return o;
 }
 
@@ -30,7 +32,10 @@ function soakOptions(env = process.env) {
 function fixturePhotos(dir) {
   const manifest = path.join(dir, 'MANIFEST.tsv');
   if (!fs.existsSync(manifest)) return [];
-  const [header, ...rows] = fs.readFileSync(manifest, 'utf8').split('\n').filter((l) => l.trim());
+  const [header, ...rows] = fs
+    .readFileSync(manifest, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   const cols = header.split('\t');
   const [id, rel] = [cols.indexOf('identity'), cols.indexOf('relative_path')];
   return rows.map((r) => r.split('\t')).map((c) => ({ identity: c[id], path: path.join(dir, c[rel]) }));
@@ -39,9 +44,27 @@ function fixturePhotos(dir) {
 /** A 640x480 slideshow (2 s per photo) that the capture service can loop. */
 function slideshow(paths, out) {
   const inputs = paths.flatMap((p) => ['-loop', '1', '-t', '2', '-i', p]);
-  const scale = paths.map((_, i) => `[${i}]scale=480:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=10[v${i}]`);
+  const scale = paths.map(
+    (_, i) =>
+      `[${i}]scale=480:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=10[v${i}]`,
+  );
   const concat = `${paths.map((_, i) => `[v${i}]`).join('')}concat=n=${paths.length}:v=1:a=0[out]`;
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', `${scale.join(';')};${concat}`, '-map', '[out]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', out]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    ...inputs,
+    '-filter_complex',
+    `${scale.join(';')};${concat}`,
+    '-map',
+    '[out]',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    out,
+  ]);
   return out;
 }
 
@@ -86,7 +109,7 @@ function descendants(pid) {
   }
   const out = [];
   const walk = (p) => {
-    for (const [child, parent] of parentOf) if (parent === p) out.push(child), walk(child);
+    for (const [child, parent] of parentOf) if (parent === p) (out.push(child), walk(child));
   };
   walk(pid);
   return out;
@@ -141,4 +164,19 @@ async function startSoakStack(o, logSink) {
   return stack;
 }
 
-module.exports = { soakOptions, fixturePhotos, slideshow, percentile, median, rssKb, procStat, descendants, memorySample, parseMetrics, sumOf, scrape, startSoakStack, sleep };
+module.exports = {
+  soakOptions,
+  fixturePhotos,
+  slideshow,
+  percentile,
+  median,
+  rssKb,
+  procStat,
+  descendants,
+  memorySample,
+  parseMetrics,
+  sumOf,
+  scrape,
+  startSoakStack,
+  sleep,
+};

@@ -25,9 +25,12 @@ try {
   const result = await soak.runSoak(stack, o, log);
   process.stdout.write(`\n${soak.formatSummary(result)}\n\n`);
   log(`wrote ${soak.writeResult(result)}`);
-  const growing = Object.entries(result.memory).filter(([, m]) => m.growing).map(([p]) => p);
+  const growing = Object.entries(result.memory)
+    .filter(([, m]) => m.growing)
+    .map(([p]) => p);
   if (growing.length) log(`memory GROWING in: ${growing.join(', ')}`);
-  if ((result.healthz.successRatio ?? 0) < 0.99) log(`/healthz answered only ${result.healthz.successRatio} of the time`);
+  if ((result.healthz.successRatio ?? 0) < 0.99)
+    log(`/healthz answered only ${result.healthz.successRatio} of the time`);
   process.exitCode = growing.length || (result.healthz.successRatio ?? 0) < 0.99 ? 1 : 0;
 } catch (err) {
   log(`failed: ${err.stack ?? err}`);
