@@ -9,7 +9,7 @@ const { startStack, freePort, ROOT } = require('../infra/scripts/stack.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const num = (v, def) => (v === undefined || v === '' ? def : Number(v));
 
-/** The soak's knobs from the environment (see the README's Load section). */
+/** The soak's knobs from the environment (see docs/reliability.md). */
 function soakOptions(env = process.env) {
   const o = {
     minutes: num(env.SOAK_MINUTES, 10),

@@ -1,7 +1,7 @@
 /**
  * The capture worker's OpenVidu subscriber against a local server that speaks OpenVidu 2.x's
  * documented JSON-RPC protocol (test/support/fake-openvidu.ts), with real WebRTC media on both
- * ends (@roamhq/wrtc). No real OpenVidu or Kurento is involved: see the README's "OpenVidu mode".
+ * ends (@roamhq/wrtc). No real OpenVidu or Kurento is involved: see docs/live-camera.md, "OpenVidu mode".
  */
 import { nonstandard, type MediaStreamTrack } from '@roamhq/wrtc';
 import { until } from '@glimpse/testing';

@@ -24,7 +24,7 @@ export async function secondsUntil(
   return (Date.now() - started) / 1000;
 }
 
-/** One line the lead can copy into the README: `FAULT <name> key=value …`. */
+/** One line the lead can copy into docs/reliability.md: `FAULT <name> key=value …`. */
 export function figures(name: string, values: Record<string, string | number | boolean>): void {
   const fmt = (v: string | number | boolean) =>
     typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(1) : String(v);

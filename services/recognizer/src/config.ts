@@ -37,7 +37,7 @@ export const recognizerEnv = baseEnv.extend({
   DETECT_MAX_SIDE: envInt(400, 0, 8192),
   /**
    * ...but never shrink by more than this factor, so faces down to ~40 px / factor (80 px at 0.5, with
-   * UPSAMPLE 1) are still found on large frames. Chosen on the fixture set: see the README's Performance.
+   * UPSAMPLE 1) are still found on large frames. Chosen on the fixture set: see docs/performance.md.
    */
   DETECT_MIN_SCALE: envNumber(0.5, 0.05, 1),
   /**

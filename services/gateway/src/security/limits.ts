@@ -21,7 +21,7 @@ export const RateLimited = (kind: LimitedKind) => SetMetadata(RATE_LIMIT_METADAT
 export type LimitedRoute = { kind: 'sign-in' } | { kind: 'session' } | { kind: 'whip'; sessionId: string } | null;
 
 /**
- * The gateway's rate limits (see the README's config table). Client IPs come from `req.ip`, so
+ * The gateway's rate limits (see docs/operations.md's configuration table). Client IPs come from `req.ip`, so
  * they follow TRUST_PROXY; credentials are keyed by API key id (a UI cookie counts as its key).
  */
 export class RateLimits {
