@@ -126,6 +126,8 @@ describeEachBackend('matcher (real NATS)', (backend) => {
       ok: true,
       checks: {
         database: { ok: true, detail: pg ? `postgres:${pg.where}` : `pglite:${dataDir}` },
+        // test/support/postgres.ts seals the audit trail as compose does; PGlite has only the trigger
+        audit: { ok: true, detail: expect.stringMatching(pg ? /^sealed: / : /^trigger-only: /) },
         events: { ok: true, detail: expect.stringMatching(/events published$/) },
         nats: { ok: true, detail: expect.stringContaining(` at ${NATS_URL.replace('nats://', '')}`) },
         jetstream: { ok: true, detail: expect.stringMatching(/^GLIMPSE_EVENTS (R1( on \S+)?|not created yet)$/) },
