@@ -16,7 +16,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import sharp from 'sharp';
 import { CameraStatus, FrameRecognize, HealthCheck, PrivacyGet, UPLOAD_SOURCE, type Camera } from '@glimpse/contracts';
 import { blurRegions, Bus } from '@glimpse/platform';
-import { freePort, until } from '@glimpse/testing';
+import { faceOfNobody, freePort, until } from '@glimpse/testing';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { authed, TEST_ADMIN_KEY } from '../support/auth';
@@ -118,17 +118,7 @@ beforeAll(async () => {
           width: 320,
           height: 240,
         };
-        const face = {
-          faceId: null,
-          box: BYSTANDER,
-          personId: null,
-          personNumber: null,
-          personName: null,
-          isNew: false,
-          distance: null,
-          similarity: null,
-          decision: 'new' as const,
-        };
+        const face = faceOfNobody(BYSTANDER, { decision: 'new' });
         return { frame, faces: [face], timings: {}, processedBy: 'stand-in' };
       }
       frames.set(source, [...(frames.get(source) ?? []), Date.now()]);

@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import WebSocket from 'ws';
 import { FrameRecognize, RecognitionEvent, StreamStatus, type Stream } from '@glimpse/contracts';
 import { Bus, ConfigError } from '@glimpse/platform';
-import { freePort, until } from '@glimpse/testing';
+import { faceOfNobody, freePort, until } from '@glimpse/testing';
 import { AppModule as CaptureModule } from '../../services/capture/src/app.module';
 import { loadCaptureConfig } from '../../services/capture/src/config';
 import { readJpegSize } from '../../services/capture/src/jpeg';
@@ -124,16 +124,7 @@ beforeAll(async () => {
       received.push({ source, threshold: headers['Glimpse-Threshold'], jpeg: Buffer.from(body) });
       const size = readJpegSize(body) ?? { width: 1, height: 1 };
       const frame = { source, seq: headers['Glimpse-Seq'], capturedAt: headers['Glimpse-Captured-At'], ...size };
-      const face = {
-        faceId: null,
-        box: { x: 1, y: 1, width: 10, height: 10 },
-        personId: null,
-        personNumber: null,
-        personName: null,
-        isNew: true,
-        distance: null,
-        similarity: null,
-      };
+      const face = faceOfNobody({ x: 1, y: 1, width: 10, height: 10 }, { isNew: true });
       bus.publish(RecognitionEvent.contract, [source], { frame, faces: [face] });
       return { frame, faces: [face], timings: {}, processedBy: 'stand-in' };
     },

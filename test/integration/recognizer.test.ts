@@ -17,7 +17,7 @@ import { NestFactory } from '@nestjs/core';
 import sharp from 'sharp';
 import { FrameEncode, FrameRecognize, HealthCheck, MatchFaces, type RecognizedFace } from '@glimpse/contracts';
 import { Bus, GlimpseError } from '@glimpse/platform';
-import { freePort, until } from '@glimpse/testing';
+import { faceOfNobody, freePort, until } from '@glimpse/testing';
 import { AppModule } from '../../services/recognizer/src/app.module';
 import { loadRecognizerConfig } from '../../services/recognizer/src/config';
 import { blank } from '../support/media';
@@ -93,16 +93,7 @@ beforeEach(() => {
   matcherCalls.length = 0;
 });
 
-const unmatched: RecognizedFace = {
-  faceId: null,
-  box: { x: 0, y: 0, width: 1, height: 1 },
-  personId: null,
-  personNumber: null,
-  personName: null,
-  isNew: false,
-  distance: null,
-  similarity: null,
-};
+const unmatched: RecognizedFace = faceOfNobody({ x: 0, y: 0, width: 1, height: 1 });
 
 withPhotos('finds the face in a photo and hands its encoding and a JPEG crop to the matcher', async () => {
   const photo = readFileSync(photos[0].path);

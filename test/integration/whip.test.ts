@@ -13,7 +13,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import WebSocket from 'ws';
 import { FrameRecognize, HealthCheck, RecognitionEvent, StreamStatus, type Stream } from '@glimpse/contracts';
 import { Bus } from '@glimpse/platform';
-import { freePort, until } from '@glimpse/testing';
+import { faceOfNobody, freePort, until } from '@glimpse/testing';
 import { readJpegSize } from '../../services/capture/src/jpeg';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
@@ -163,16 +163,7 @@ beforeAll(async () => {
         jpeg: Buffer.from(body),
       });
       await new Promise((r) => setTimeout(r, 50)); // a recognizer takes time
-      const face = {
-        faceId: null,
-        box: { x: 1, y: 1, width: 10, height: 10 },
-        personId: null,
-        personNumber: null,
-        personName: null,
-        isNew: true,
-        distance: null,
-        similarity: null,
-      };
+      const face = faceOfNobody({ x: 1, y: 1, width: 10, height: 10 }, { isNew: true });
       bus.publish(RecognitionEvent.contract, [source], { frame, faces: [face] });
       return { frame, faces: [face], timings: {}, processedBy: 'stand-in' };
     },

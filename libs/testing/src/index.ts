@@ -1,3 +1,4 @@
+export { faceOfNobody } from './faces';
 export { freePort } from './ports';
 export { pngFile, type PngHeader } from './png';
 export { sleep, until } from './wait';

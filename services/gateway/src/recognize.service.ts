@@ -41,18 +41,7 @@ export class RecognizeService {
 
   async recognize(upload: Buffer, opts: RecognizeOptions): Promise<{ faces: ApiFace[]; annotated?: string }> {
     const image = await this.prepare(upload);
-    const reply = await upstream(
-      this.sender.recognize(image.bytes, {
-        'Glimpse-Source': UPLOAD_SOURCE,
-        'Glimpse-Seq': this.seq++,
-        // the same on every send of this frame (a lost recognizer, a lost matcher reply): stored once
-        'Glimpse-Frame-Id': newFrameId(),
-        'Glimpse-Captured-At': new Date().toISOString(),
-        'Glimpse-Store': opts.store ? 'true' : 'false',
-        'Glimpse-Threshold': opts.threshold,
-        'Content-Type': image.contentType,
-      }),
-    );
+    const reply = await this.recognizeImage(image, opts.store, opts.threshold);
     const faces = reply.faces.map((f) => toApiFace(f, this.toOriginal(f.box, image)));
     if (!opts.annotated) return { faces };
     // drawn on the picture the recognizer saw, whose pixels the reply's boxes are in
@@ -69,16 +58,7 @@ export class RecognizeService {
   async blurBystanders(jpeg: Buffer): Promise<{ image: Buffer; faces: number; personIds: string[] }> {
     if (!(await this.privacy.blurUnknown())) return { image: jpeg, faces: 0, personIds: [] };
     const image = await this.prepare(jpeg);
-    const reply = await upstream(
-      this.sender.recognize(image.bytes, {
-        'Glimpse-Source': UPLOAD_SOURCE,
-        'Glimpse-Seq': this.seq++,
-        'Glimpse-Frame-Id': newFrameId(),
-        'Glimpse-Captured-At': new Date().toISOString(),
-        'Glimpse-Store': 'false',
-        'Content-Type': image.contentType,
-      }),
-    );
+    const reply = await this.recognizeImage(image, false);
     const bystanders = reply.faces.filter((f) => !isNamedMatch(f)).map((f) => this.toOriginal(f.box, image));
     const personIds = reply.faces.filter(isNamedMatch).map((f) => f.personId!);
     return {
@@ -104,6 +84,22 @@ export class RecognizeService {
     if (crops) headers['Glimpse-Crops'] = 'true';
     const reply = await upstream(this.sender.encode(image.bytes, headers));
     return reply.faces.map((f) => ({ ...f, box: this.toOriginal(f.box, image) }));
+  }
+
+  /** One frame of the upload source to the recognizer (no threshold: the matcher's own). */
+  private recognizeImage(image: PreparedImage, store: boolean, threshold?: number) {
+    return upstream(
+      this.sender.recognize(image.bytes, {
+        'Glimpse-Source': UPLOAD_SOURCE,
+        'Glimpse-Seq': this.seq++,
+        // the same on every send of this frame (a lost recognizer, a lost matcher reply): stored once
+        'Glimpse-Frame-Id': newFrameId(),
+        'Glimpse-Captured-At': new Date().toISOString(),
+        'Glimpse-Store': store ? 'true' : 'false',
+        'Glimpse-Threshold': threshold,
+        'Content-Type': image.contentType,
+      }),
+    );
   }
 
   private prepare(upload: Buffer): Promise<PreparedImage> {

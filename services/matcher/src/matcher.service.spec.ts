@@ -12,7 +12,7 @@ import { ABANDONED, type FrameLedgerRepository } from './frame-ledger.repository
 import { MatcherService } from './matcher.service';
 import type { PersonRepository } from './person.repository';
 import type { SightingService, StreamFace } from './sighting.service';
-import { strictMock } from '@glimpse/testing';
+import { faceOfNobody, strictMock } from '@glimpse/testing';
 
 const TX = { tx: 'the one transaction' } as unknown as Tx;
 /** The seed's rule: these tests pin its behaviour (the person rule: describe blocks further down). */
@@ -42,6 +42,17 @@ const SIGHTING_EVENT = { eventId: 'sighting.started:s1', subject: 's', personId:
 
 const enc = (x: number) => Array.from({ length: 128 }, (_, i) => (i === 0 ? x : 0));
 const box = { x: 1, y: 2, width: 30, height: 40 };
+/** The face of the person a frame created: stored as FACE_ID, person number 2. */
+const newPersonFace = {
+  faceId: FACE_ID,
+  box,
+  personId: NEW_ID,
+  personNumber: 2,
+  personName: null,
+  isNew: true,
+  distance: null,
+  similarity: null,
+};
 const request = (
   over: Partial<MatchFaces.Request> = {},
   encodings = [enc(0)],
@@ -139,19 +150,7 @@ describe('MatcherService.matchFaces', () => {
     const { service, persons, faces, outbox, relay } = setup(nearest);
     const { faces: out } = await service.matchFaces(request());
 
-    expect(out).toEqual([
-      {
-        faceId: FACE_ID,
-        box,
-        personId: NEW_ID,
-        personNumber: 2,
-        personName: null,
-        isNew: true,
-        distance: null,
-        similarity: null,
-        decision: 'new',
-      },
-    ]);
+    expect(out).toEqual([{ ...newPersonFace, decision: 'new' }]);
     expect(persons.create).toHaveBeenCalledWith(TX, new Date('2026-11-28T10:00:00.000Z'));
     expect(persons.touch).not.toHaveBeenCalled();
     expect(faces.insert.mock.calls[0][1].personId).toBe(NEW_ID);
@@ -229,17 +228,7 @@ describe('MatcherService.matchFaces', () => {
         similarity: similarity(0.2),
         decision: 'match',
       },
-      {
-        faceId: null,
-        box,
-        personId: null,
-        personNumber: null,
-        personName: null,
-        isNew: true,
-        distance: null,
-        similarity: null,
-        decision: 'new',
-      },
+      faceOfNobody(box, { isNew: true, decision: 'new' }),
     ]);
     expect(faces.lockForMatching).not.toHaveBeenCalled();
     expect(faces.insert).not.toHaveBeenCalled();
@@ -336,18 +325,7 @@ describe('MatcherService.matchFaces with a frame id (retries)', () => {
 
   it('answers a frame it already stored with the recorded reply, and stores, publishes and relays nothing', async () => {
     const recorded: MatchFaces.Reply = {
-      faces: [
-        {
-          faceId: FACE_ID,
-          box,
-          personId: NEW_ID,
-          personNumber: 2,
-          personName: null,
-          isNew: true,
-          distance: null,
-          similarity: null,
-        },
-      ],
+      faces: [newPersonFace],
     }; // recorded before decisions existed: answered as it was
     // A stored face now lies at distance 0: a second run would answer isNew: false, and store it again.
     const { service, faces, persons, outbox, relay, bus, ledger } = setup([near(0, NEW_ID)], recorded);

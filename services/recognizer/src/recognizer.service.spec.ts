@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { FrameEncode, MatchFaces, type RecognizedFace } from '@glimpse/contracts';
 import { GlimpseError, type Bus } from '@glimpse/platform';
-import { strictMock } from '@glimpse/testing';
+import { faceOfNobody, strictMock } from '@glimpse/testing';
 import { loadRecognizerConfig } from './config';
 import { MATCH_MAX_FACES, MATCH_RETRY_DELAYS_MS, RecognizerService } from './recognizer.service';
 import type { WorkerFace, WorkerReply, WorkerRepository } from './worker.repository';
@@ -40,16 +40,7 @@ function workerReply(faces: WorkerFace[]): WorkerReply {
 }
 
 function matched(n: number): RecognizedFace[] {
-  return Array.from({ length: n }, (_, i) => ({
-    faceId: null,
-    box: { x: i, y: i, width: 40, height: 40 },
-    personId: null,
-    personNumber: null,
-    personName: null,
-    isNew: false,
-    distance: null,
-    similarity: null,
-  }));
+  return Array.from({ length: n }, (_, i) => faceOfNobody({ x: i, y: i, width: 40, height: 40 }));
 }
 
 const delay = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { personColor } from '../lib/colors';
 import { cropUrlOf } from '../lib/crops';
 import { AccessHistory } from './AccessHistory';
+import { Pager } from './Pager';
 import { PersonTimeline } from './PersonTimeline';
 import { PrivacyMode } from './PrivacyMode';
 import { clockTime, plural, relativeTime } from '../lib/format';
@@ -9,8 +10,6 @@ import { errorText, jsonInit, request, requestJson } from '../lib/http';
 import { listQuery, nameOrNull, toggleSelection } from '../lib/library';
 import type { Person, PersonDetail, PersonsPage } from '../lib/types';
 import {
-  ChevronLeft,
-  ChevronRight,
   CloseIcon,
   DownloadIcon,
   FaceIcon,
@@ -730,29 +729,7 @@ export function PersonsView(props: {
         </ul>
       ) : null}
 
-      {pages > 1 ? (
-        <nav className="pager" aria-label="Pages">
-          <button
-            type="button"
-            className="btn btn-ghost btn-small"
-            onClick={() => setPage((p) => Math.max(1, p - 1))}
-            disabled={page <= 1 || loading}
-          >
-            <ChevronLeft /> Previous
-          </button>
-          <span className="muted small">
-            Page {page} of {pages}
-          </span>
-          <button
-            type="button"
-            className="btn btn-ghost btn-small"
-            onClick={() => setPage((p) => Math.min(pages, p + 1))}
-            disabled={page >= pages || loading}
-          >
-            Next <ChevronRight />
-          </button>
-        </nav>
-      ) : null}
+      <Pager page={page} pages={pages} busy={loading} setPage={setPage} back="Previous" forward="Next" />
 
       {open ? (
         <PersonSheet

@@ -4,7 +4,8 @@ import { cropUrlOf } from '../lib/crops';
 import { clockTime, plural, relativeTime } from '../lib/format';
 import { errorText, requestJson } from '../lib/http';
 import { durationText, listQuery } from '../lib/library';
-import { ChevronLeft, ChevronRight, ClockIcon, FaceIcon, RefreshIcon } from './Icons';
+import { ClockIcon, FaceIcon, RefreshIcon } from './Icons';
+import { Pager } from './Pager';
 
 export interface Sighting {
   id: string;
@@ -203,29 +204,7 @@ export function SightingsView(props: { active: boolean; version: number }) {
         </ol>
       ) : null}
 
-      {pages > 1 ? (
-        <nav className="pager" aria-label="Pages">
-          <button
-            type="button"
-            className="btn btn-ghost btn-small"
-            onClick={() => setPage((p) => Math.max(1, p - 1))}
-            disabled={page <= 1 || loading}
-          >
-            <ChevronLeft /> Newer
-          </button>
-          <span className="muted small">
-            Page {page} of {pages}
-          </span>
-          <button
-            type="button"
-            className="btn btn-ghost btn-small"
-            onClick={() => setPage((p) => Math.min(pages, p + 1))}
-            disabled={page >= pages || loading}
-          >
-            Older <ChevronRight />
-          </button>
-        </nav>
-      ) : null}
+      <Pager page={page} pages={pages} busy={loading} setPage={setPage} back="Newer" forward="Older" />
     </section>
   );
 }

@@ -2,6 +2,10 @@ import { cameraErrorMessage, connectionState, LiveCamera, pcStateOf, type Camera
 import type { SocketOptions, SocketState } from './socket';
 import { makeFace } from './testing';
 
+/** A route that answers an RFC 9457 problem. */
+const problem = (status: number, title: string, detail: string) => () =>
+  new Response(JSON.stringify({ title, detail }), { status });
+
 const ANSWER = 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\n';
 const SESSION = {
   sessionId: 'ses-1',
@@ -227,31 +231,23 @@ describe('LiveCamera', () => {
     const m = t.cam.metrics();
     expect(m.latencyMs).toBeCloseTo(300);
     expect(m.fps).toBeCloseTo(1); // 2 frames within the 1 s minimum span
-    t.sockets[0].emit({
-      type: 'stream',
-      stream: {
-        id: 'cam-1',
-        state: 'running',
-        error: null,
-        framesCaptured: 10,
-        framesSkipped: 0,
-        framesProcessed: 10,
-        framesFailed: 0,
-      },
-    });
+    /** The stream's counters after `n` frames, all processed. */
+    const processed = (n: number) =>
+      t.sockets[0].emit({
+        type: 'stream',
+        stream: {
+          id: 'cam-1',
+          state: 'running',
+          error: null,
+          framesCaptured: n,
+          framesSkipped: 0,
+          framesProcessed: n,
+          framesFailed: 0,
+        },
+      });
+    processed(10);
     t.tick(2000);
-    t.sockets[0].emit({
-      type: 'stream',
-      stream: {
-        id: 'cam-1',
-        state: 'running',
-        error: null,
-        framesCaptured: 14,
-        framesSkipped: 0,
-        framesProcessed: 14,
-        framesFailed: 0,
-      },
-    });
+    processed(14);
     expect(t.cam.metrics().fps).toBeCloseTo(2);
     expect(t.cam.getSnapshot().stream?.framesProcessed).toBe(14);
   });
@@ -272,12 +268,7 @@ describe('LiveCamera', () => {
   });
 
   it('shows a failed threshold change without stopping', async () => {
-    const t = setup({
-      routes: {
-        'PATCH /api/v1/streams/cam-1': () =>
-          new Response(JSON.stringify({ title: 'Bad Request', detail: 'threshold: too big' }), { status: 400 }),
-      },
-    });
+    const t = setup({ routes: { 'PATCH /api/v1/streams/cam-1': problem(400, 'Bad Request', 'threshold: too big') } });
     await t.cam.start();
     await t.cam.setThreshold(0.9);
     expect(t.cam.getSnapshot()).toMatchObject({ phase: 'live', error: { detail: 'threshold: too big' } });
@@ -325,12 +316,7 @@ describe('LiveCamera', () => {
   });
 
   it('shows the WHIP problem detail and releases everything', async () => {
-    const t = setup({
-      routes: {
-        'POST /api/v1/whip/ses-1': () =>
-          new Response(JSON.stringify({ title: 'Unauthorized', detail: 'token expired' }), { status: 401 }),
-      },
-    });
+    const t = setup({ routes: { 'POST /api/v1/whip/ses-1': problem(401, 'Unauthorized', 'token expired') } });
     await t.cam.start();
     expect(t.cam.getSnapshot()).toMatchObject({
       phase: 'error',
@@ -343,12 +329,7 @@ describe('LiveCamera', () => {
   });
 
   it('shows a session creation failure', async () => {
-    const t = setup({
-      routes: {
-        'POST /api/v1/sessions': () =>
-          new Response(JSON.stringify({ title: 'Service Unavailable', detail: 'capture is down' }), { status: 503 }),
-      },
-    });
+    const t = setup({ routes: { 'POST /api/v1/sessions': problem(503, 'Service Unavailable', 'capture is down') } });
     await t.cam.start();
     expect(t.cam.getSnapshot().error).toMatchObject({ detail: 'capture is down' });
     expect(t.track.stop).toHaveBeenCalled();

@@ -1,18 +1,10 @@
 import type { RecognizedFace } from '@glimpse/contracts';
+import { faceOfNobody } from '@glimpse/testing';
 import sharp from 'sharp';
 import { annotate, boxesSvg, isNamedMatch, labelOf } from './annotate';
 
-const face = (over: Partial<RecognizedFace>): RecognizedFace => ({
-  faceId: null,
-  box: { x: 10, y: 10, width: 60, height: 60 },
-  personId: null,
-  personNumber: null,
-  personName: null,
-  isNew: false,
-  distance: null,
-  similarity: null,
-  ...over,
-});
+const face = (over: Partial<RecognizedFace>): RecognizedFace =>
+  faceOfNobody({ x: 10, y: 10, width: 60, height: 60 }, over);
 const named = face({
   personId: '7d5f7c52-1c1b-4b7e-9f3a-0e0f6f1e2a01',
   personNumber: 1,

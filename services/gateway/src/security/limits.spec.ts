@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Bus } from '@glimpse/platform';
+import { faceOfNobody } from '@glimpse/testing';
 import { RateLimits, type LimitedRoute } from './limits';
 import { LiveFaces } from './live-faces';
 
@@ -69,16 +70,7 @@ describe('RateLimits', () => {
 
 describe('LiveFaces', () => {
   const frame = (source: string) => ({ source, seq: 1, capturedAt: new Date().toISOString(), width: 10, height: 10 });
-  const face = (faceId: string | null) => ({
-    faceId,
-    box: { x: 0, y: 0, width: 1, height: 1 },
-    personId: null,
-    personNumber: null,
-    personName: null,
-    isNew: true,
-    distance: null,
-    similarity: null,
-  });
+  const face = (faceId: string | null) => faceOfNobody({ x: 0, y: 0, width: 1, height: 1 }, { faceId, isNew: true });
 
   it("remembers live streams' stored faces only", () => {
     const lf = new LiveFaces({} as Bus);

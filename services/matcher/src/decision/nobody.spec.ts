@@ -1,17 +1,9 @@
+import { faceOfNobody } from '@glimpse/testing';
 import type { PersonCandidate } from './rule';
 import { nobody } from './nobody';
 
 const box = { x: 1, y: 2, width: 30, height: 40 };
-const empty = {
-  faceId: null,
-  box,
-  personId: null,
-  personNumber: null,
-  personName: null,
-  isNew: false,
-  distance: null,
-  similarity: null,
-};
+const empty = faceOfNobody(box);
 
 describe('nobody', () => {
   it('answers an unknown face (watchlist) with its box and nothing that identifies anyone', () => {
