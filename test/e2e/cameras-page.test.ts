@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort } from '@glimpse/testing';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
@@ -17,7 +17,7 @@ import { TEST_ADMIN_KEY } from '../support/auth';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 import { rtspPython, startRtspServer, type RtspServer } from '../support/rtsp';
 import { ARTIFACTS, CHROMIUM } from './support/browser';
-import { RecognitionEvent, type Camera } from '@glimpse/contracts';
+import { PrivacyGet, RecognitionEvent, type Camera } from '@glimpse/contracts';
 import { Bus } from '@glimpse/platform';
 import { readFileSync as readFile } from 'node:fs';
 import { authed } from '../support/auth';
@@ -38,6 +38,19 @@ const missing = [
   ...[CHROMIUM, CAPTURE_MAIN, WEB].filter((f) => !existsSync(f)),
 ].filter(Boolean);
 const ready = missing.length === 0;
+
+/** Opens the Cameras tab: a click that lands while the app is still starting is lost, so click until the form shows. */
+async function openCameras(page: Page): Promise<void> {
+  const form = page.getByTestId('camera-form');
+  for (let tries = 0; ; tries++) {
+    await page.getByTestId('cameras-tab').click();
+    try {
+      return await form.waitFor({ state: 'visible', timeout: 5_000 });
+    } catch (e) {
+      if (tries >= 5) throw e;
+    }
+  }
+}
 if (!ready) console.warn(`SKIPPING the Cameras page test, missing: ${missing.join(', ')} (prepare.sh --dev --browser)`);
 
 (ready ? describe : describe.skip)('Cameras page (Chromium, local RTSP camera)', () => {
@@ -48,6 +61,7 @@ if (!ready) console.warn(`SKIPPING the Cameras page test, missing: ${missing.joi
   let app: NestExpressApplication;
   let rtsp: RtspServer;
   let browser: Browser;
+  let privacy: Bus;
 
   beforeAll(async () => {
     nats = await startPrivateNats();
@@ -83,6 +97,25 @@ if (!ready) console.warn(`SKIPPING the Cameras page test, missing: ${missing.joi
     const keep = (b: Buffer) => (captureLog = (captureLog + b.toString()).slice(-50_000));
     capture.stdout!.on('data', keep);
     capture.stderr!.on('data', keep);
+    // no matcher runs here: a stand-in answers privacy.get, which the gateway asks before it hands out a camera
+    // frame (without an answer it refuses rather than risk an unblurred bystander)
+    privacy = await Bus.connect({
+      servers: nats.url,
+      name: 'privacy-stand-in',
+      logger: { log() {}, warn() {}, error: console.error },
+    });
+    privacy.handle(
+      PrivacyGet.contract,
+      async () => ({
+        recognitionMode: 'remember' as const,
+        blurUnknown: false,
+        cropsEncrypted: false,
+        cropKeyId: null,
+        auditRetentionDays: 180,
+        unnamedRetentionDays: 0,
+      }),
+      { queue: PrivacyGet.queue },
+    );
     app = await createApp(
       loadGatewayConfig({ NATS_URL: nats.url, INSTANCE_ID: 'gateway-page', ADMIN_API_KEY: TEST_ADMIN_KEY }),
       false,
@@ -98,6 +131,7 @@ if (!ready) console.warn(`SKIPPING the Cameras page test, missing: ${missing.joi
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+    await privacy?.close();
     capture?.kill('SIGTERM');
     if (capture && capture.exitCode === null) await new Promise((r) => capture.once('exit', r));
     await rtsp?.kill();
@@ -110,7 +144,7 @@ if (!ready) console.warn(`SKIPPING the Cameras page test, missing: ${missing.joi
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('dialog', (d) => void d.accept());
     await page.goto(`${base}/#key=${TEST_ADMIN_KEY}`);
-    await page.getByTestId('cameras-tab').click();
+    await openCameras(page);
     const form = page.getByTestId('camera-form');
     await form.getByPlaceholder('Front door').fill('Door');
     await form.getByPlaceholder(/^rtsp:/).fill(rtsp.url('/door', `viewer:${PASSWORD}`));
@@ -271,7 +305,7 @@ if (ready && !face) console.warn('SKIPPING the Cameras page live view test: no f
   it('shows the camera live with boxes and names, lists it on the timeline, and measures takeover, recovery and CPU', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     await page.goto(`${stack.url}/#key=${stack.apiKey}`);
-    await page.getByTestId('cameras-tab').click();
+    await openCameras(page);
     const form = page.getByTestId('camera-form');
     await form.getByPlaceholder('Front door').fill('Lobby');
     await form.getByPlaceholder(/^rtsp:/).fill(rtsp.url('/lobby'));
