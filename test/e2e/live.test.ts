@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, until } from '@glimpse/testing';
-import { fixturePhotos } from '../support/worker';
+import { fixturePhotos, photosByPerson } from '../support/worker';
 import {
   cameraFile,
   cards,
@@ -26,8 +26,7 @@ import { authed } from '../support/auth';
 jest.setTimeout(300_000);
 
 const photos = fixturePhotos();
-const byPerson = new Map<string, string[]>();
-for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+const byPerson = photosByPerson(photos);
 // people dlib confuses with someone else in the set at 0.6 (see stack.test.ts)
 const LOOK_ALIKES = new Set([
   'ana_palacio',

@@ -13,14 +13,13 @@ import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { freePort, until } from '@glimpse/testing';
 import { authed } from '../support/auth';
-import { fixturePhotos } from '../support/worker';
+import { fixturePhotos, photosByPerson } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack } = require('../../infra/scripts/stack.js');
 
 const photos = fixturePhotos();
-const byPerson = new Map<string, string[]>();
-for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+const byPerson = photosByPerson(photos);
 const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
 const people = [...byPerson].filter(([id, ps]) => ps.length >= 2 && !LOOK_ALIKES.has(id)).map(([, ps]) => ps);
 const enough = people.length >= 4;

@@ -15,8 +15,8 @@ import { CropCipher } from '../../services/matcher/src/crops/crop-cipher';
 import { parseCropKeys } from '../../services/matcher/src/crops/crop-keys';
 import { openDatabase } from '../../services/matcher/src/database/open-database';
 import { authed } from '../support/auth';
-import { describeEachBackend, startPostgres, type Backend, type TestPostgres } from '../support/postgres';
-import { fixturePhotos } from '../support/worker';
+import { describeEachBackend, startPostgres, type TestPostgres, skipEachBackend } from '../support/postgres';
+import { fixturePhotos, photosByPerson } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack } = require('../../infra/scripts/stack.js');
@@ -24,14 +24,11 @@ const { startStack } = require('../../infra/scripts/stack.js');
 const ROOT = resolve(__dirname, '..', '..');
 const CROPS_CLI = join(ROOT, 'infra', 'scripts', 'crops.js');
 const photos = fixturePhotos();
-const byPerson = new Map<string, string[]>();
-for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+const byPerson = photosByPerson(photos);
 const twoOfOne = [...byPerson.values()].find((ps) => ps.length >= 2)?.slice(0, 2) ?? [];
 if (!twoOfOne.length)
   console.warn('\n*** SKIPPING crop encryption tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
-const describeIf = twoOfOne.length
-  ? describeEachBackend
-  : (title: string, fn: (b: Backend) => void) => describe.skip(title, () => fn('pglite'));
+const describeIf = twoOfOne.length ? describeEachBackend : skipEachBackend;
 
 jest.setTimeout(240_000);
 

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { Bus } from '@glimpse/platform';
 import { FrameRecognize, SightingsList } from '@glimpse/contracts';
 import { freePort } from '@glimpse/testing';
-import { fixturePhotos } from '../support/worker';
+import { fixturePhotos, photosByPerson } from '../support/worker';
 import { collage } from '../support/media';
 import { authed } from '../support/auth';
 
@@ -29,8 +29,7 @@ interface Face {
 }
 
 const photos = fixturePhotos();
-const byPerson = new Map<string, string[]>();
-for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+const byPerson = photosByPerson(photos);
 const known = [...byPerson].filter(([, ps]) => ps.length > 1).map(([id, ps]) => ({ id, paths: ps }));
 const strangers = [...byPerson].filter(([, ps]) => ps.length === 1).map(([id, ps]) => ({ id, path: ps[0] }));
 const describeIf = photos.length ? describe : describe.skip;

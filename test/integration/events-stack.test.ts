@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { Events } from '@glimpse/contracts';
 import { freePort, until } from '@glimpse/testing';
 import { slideshow } from '../support/media';
-import { fixturePhotos } from '../support/worker';
+import { fixturePhotos, photosByPerson } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack } = require('../../infra/scripts/stack.js');
@@ -22,8 +22,7 @@ const SUBSCRIBER = resolve(__dirname, '..', '..', 'examples', 'events-subscriber
 const QUIET_MS = 2000;
 
 const photos = fixturePhotos();
-const byPerson = new Map<string, string[]>();
-for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+const byPerson = photosByPerson(photos);
 // Two people with two photos each, away from the look-alikes stack.test.ts lists.
 const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
 const [visitor, uploaded] = [...byPerson].filter(([id, ps]) => ps.length > 1 && !LOOK_ALIKES.has(id)).slice(0, 2);

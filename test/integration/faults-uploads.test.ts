@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { freePort, until } from '@glimpse/testing';
 import { authed } from '../support/auth';
 import { secondsUntil, sleep, storedFaceIds, upload, type UploadOutcome } from '../support/faults';
-import { describeEachBackend, startPostgres, type Backend, type TestPostgres } from '../support/postgres';
+import { describeEachBackend, startPostgres, type TestPostgres, skipEachBackend } from '../support/postgres';
 import { fixturePhotos } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -26,10 +26,7 @@ const FAIL_FAST_MS = 10_000;
 
 const photos = fixturePhotos();
 const firstOfEach = [...new Map(photos.map((p) => [p.identity, p.path])).values()];
-const describeIf =
-  firstOfEach.length >= 4 * BURST + 1
-    ? describeEachBackend
-    : (title: string, fn: (b: Backend) => void) => describe.skip(title, () => fn('pglite'));
+const describeIf = firstOfEach.length >= 4 * BURST + 1 ? describeEachBackend : skipEachBackend;
 if (firstOfEach.length < 4 * BURST + 1)
   console.warn('\n*** SKIPPING the upload fault tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 

@@ -30,8 +30,8 @@ import {
   type DatabaseReport,
 } from '../support/faults';
 import { slideshow } from '../support/media';
-import { describeEachBackend, startPostgres, type Backend, type TestPostgres } from '../support/postgres';
-import { fixturePhotos } from '../support/worker';
+import { describeEachBackend, startPostgres, type TestPostgres, skipEachBackend } from '../support/postgres';
+import { fixturePhotos, photosByPerson } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack } = require('../../infra/scripts/stack.js');
@@ -39,13 +39,9 @@ const { startStack } = require('../../infra/scripts/stack.js');
 jest.setTimeout(240_000);
 
 const photos = fixturePhotos();
-const byPerson = new Map<string, string[]>();
-for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+const byPerson = photosByPerson(photos);
 const people = [...byPerson.values()];
-const describeIf =
-  people.length >= 18
-    ? describeEachBackend
-    : (title: string, fn: (b: Backend) => void) => describe.skip(title, () => fn('pglite'));
+const describeIf = people.length >= 18 ? describeEachBackend : skipEachBackend;
 if (people.length < 18) console.warn('\n*** SKIPPING the fault tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
 /** A frame sent the way capture sends one: with a frame id, retried on transient failures. */

@@ -12,14 +12,13 @@ import { FrameRecognize } from '@glimpse/contracts';
 import { Bus } from '@glimpse/platform';
 import { freePort, until } from '@glimpse/testing';
 import { authed } from '../support/auth';
-import { fixturePhotos } from '../support/worker';
+import { fixturePhotos, photosByPerson } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack } = require('../../infra/scripts/stack.js');
 
 const photos = fixturePhotos();
-const byPerson = new Map<string, string[]>();
-for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+const byPerson = photosByPerson(photos);
 const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
 const person = [...byPerson].find(([id, ps]) => ps.length > 2 && !LOOK_ALIKES.has(id));
 if (!person) console.warn('\n*** SKIPPING the person timeline tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');

@@ -7,24 +7,21 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { freePort } from '@glimpse/testing';
-import { fixturePhotos } from '../support/worker';
+import { fixturePhotos, photosByPerson } from '../support/worker';
 import { blank, collage } from '../support/media';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack } = require('../../infra/scripts/stack.js');
 import { authed } from '../support/auth';
-import { describeEachBackend, startPostgres, type TestPostgres } from '../support/postgres';
+import { describeEachBackend, startPostgres, type TestPostgres, skipEachBackend } from '../support/postgres';
 
 const photos = fixturePhotos();
-const byPerson = new Map<string, string[]>();
-for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+const byPerson = photosByPerson(photos);
 // Not the look-alikes measured in stack.test.ts, so that search and recognition are unambiguous.
 const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
 const known = [...byPerson].filter(([id, ps]) => ps.length > 2 && !LOOK_ALIKES.has(id)).slice(0, 4);
 const strangers = [...byPerson].filter(([id, ps]) => ps.length === 1 && !LOOK_ALIKES.has(id)).map(([, ps]) => ps[0]);
-const describeIf = photos.length
-  ? describeEachBackend
-  : (title: string, fn: (b: 'pglite') => void) => describe.skip(title, () => fn('pglite'));
+const describeIf = photos.length ? describeEachBackend : skipEachBackend;
 if (!photos.length) console.warn('\n*** SKIPPING the persons API tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
 jest.setTimeout(120_000);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bus } from '@glimpse/platform';
 import { FrameRecognize, RecognitionEvent, type RecognizedFace } from '@glimpse/contracts';
-import { fixturePhotos } from '../support/worker';
+import { fixturePhotos, photosByPerson } from '../support/worker';
 import { blank, collage, slideshow } from '../support/media';
 import WebSocket from 'ws';
 import { freePort, until } from '@glimpse/testing';
@@ -16,7 +16,7 @@ import { freePort, until } from '@glimpse/testing';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack } = require('../../infra/scripts/stack.js');
 import { authed, wsWithKey } from '../support/auth';
-import { describeEachBackend, startPostgres, type TestPostgres } from '../support/postgres';
+import { describeEachBackend, startPostgres, type TestPostgres, skipEachBackend } from '../support/postgres';
 
 interface Face {
   faceId: string | null;
@@ -30,8 +30,7 @@ interface Face {
 }
 
 const photos = fixturePhotos();
-const byPerson = new Map<string, string[]>();
-for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+const byPerson = photosByPerson(photos);
 const known = [...byPerson].filter(([, ps]) => ps.length > 1);
 const strangers = [...byPerson].filter(([, ps]) => ps.length === 1).map(([id, ps]) => ({ id, path: ps[0] }));
 // dlib at the 0.6 threshold confuses four of the twenty strangers with someone in this set (measured:
@@ -40,9 +39,7 @@ const strangers = [...byPerson].filter(([, ps]) => ps.length === 1).map(([id, ps
 // pipeline; the accuracy benchmark reports the model's false-accept rate on the whole set.
 const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
 const enrolled = known.filter(([id]) => !LOOK_ALIKES.has(id)).slice(0, 5);
-const describeIf = photos.length
-  ? describeEachBackend
-  : (title: string, fn: (b: 'pglite') => void) => describe.skip(title, () => fn('pglite'));
+const describeIf = photos.length ? describeEachBackend : skipEachBackend;
 if (!photos.length) console.warn('\n*** SKIPPING the full-stack tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
 
 // the HTTP API's faces and the bus's RecognizedFace (no cropUrl) alike

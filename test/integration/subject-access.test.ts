@@ -14,21 +14,18 @@ import { Events } from '@glimpse/contracts';
 import { freePort, until } from '@glimpse/testing';
 import { openDatabase } from '../../services/matcher/src/database/open-database';
 import { authed } from '../support/auth';
-import { describeEachBackend, startPostgres, type Backend, type TestPostgres } from '../support/postgres';
-import { fixturePhotos } from '../support/worker';
+import { describeEachBackend, startPostgres, type TestPostgres, skipEachBackend } from '../support/postgres';
+import { fixturePhotos, photosByPerson } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack } = require('../../infra/scripts/stack.js');
 
 const photos = fixturePhotos();
-const byPerson = new Map<string, string[]>();
-for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+const byPerson = photosByPerson(photos);
 const threeOfOne = [...byPerson.values()].find((ps) => ps.length >= 3)?.slice(0, 3) ?? [];
 if (!threeOfOne.length)
   console.warn('\n*** SKIPPING subject access tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
-const describeIf = threeOfOne.length
-  ? describeEachBackend
-  : (title: string, fn: (b: Backend) => void) => describe.skip(title, () => fn('pglite'));
+const describeIf = threeOfOne.length ? describeEachBackend : skipEachBackend;
 
 jest.setTimeout(240_000);
 

@@ -21,24 +21,21 @@ import {
   grepFiles,
   startPostgres,
   withClient,
-  type Backend,
   type TestPostgres,
+  skipEachBackend,
 } from '../support/postgres';
-import { fixturePhotos } from '../support/worker';
+import { fixturePhotos, photosByPerson } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack } = require('../../infra/scripts/stack.js');
 
 const photos = fixturePhotos();
-const byPerson = new Map<string, string[]>();
-for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+const byPerson = photosByPerson(photos);
 const LOOK_ALIKES = new Set(['ana_palacio', 'gregg_popovich', 'heidi_klum', 'bernard_landry']);
 const people = [...byPerson].filter(([id, ps]) => ps.length >= 3 && !LOOK_ALIKES.has(id));
 const [known, stranger] = [people[0]?.[1], people[1]?.[1]];
 if (!stranger) console.warn('\n*** SKIPPING watchlist tests: no fixture faces (set GLIMPSE_FIXTURES) ***\n');
-const describeIf = stranger
-  ? describeEachBackend
-  : (title: string, fn: (b: Backend) => void) => describe.skip(title, () => fn('pglite'));
+const describeIf = stranger ? describeEachBackend : skipEachBackend;
 
 /** The recognizer's defaults (services/recognizer/src/config.ts), so the worker answers as it does in the pipeline. */
 const PIPELINE_QUERY = 'detector=blaze&upsample=1&jitters=1&crops=true&detect_max_side=400&detect_min_scale=0.5';

@@ -63,6 +63,13 @@ export function fixturesDir(): string | null {
   return null;
 }
 
+/** The photos grouped by person, each person's paths in manifest order (people in order of first photo). */
+export function photosByPerson(photos: Array<{ identity: string; path: string }>): Map<string, string[]> {
+  const byPerson = new Map<string, string[]>();
+  for (const p of photos) byPerson.set(p.identity, [...(byPerson.get(p.identity) ?? []), p.path]);
+  return byPerson;
+}
+
 /** Every photo in MANIFEST.tsv order, with absolute paths; [] (and a warning) without fixtures. */
 export function fixturePhotos(): Array<{ identity: string; path: string }> {
   const dir = fixturesDir();
