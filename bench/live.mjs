@@ -22,7 +22,6 @@ import { pct, r1 } from './drive.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const log = (m) => process.stderr.write(`bench live: ${m}\n`);
 
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
@@ -128,35 +127,9 @@ async function publishAndMeasure({ warmupMs, seconds }) {
   return { latencies, statuses, rttMs: rtts[0] ?? null, firstResultMs };
 }
 
-async function openBrowser(url, y4m, key) {
-  const { chromium } = require('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'glimpse-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${y4m}`,
-    ],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(key ? `${url}/#key=${encodeURIComponent(key)}` : url);
-  return {
-    page,
-    close: async () => (
-      await context.close().catch(() => undefined),
-      rmSync(profile, { recursive: true, force: true })
-    ),
-  };
-}
+/** A Chromium whose camera is `y4m`, signed in with `key` when given. */
+const openBrowser = (url, y4m, key) =>
+  require('../test/support/chromium.js').openFakeCamera(key ? `${url}/#key=${encodeURIComponent(key)}` : url, y4m);
 
 /** One stream's snapshots processed per second, from its status counters over the window. */
 function processedPerSecond(statuses) {

@@ -4,20 +4,22 @@
  * One capture process (built dist/), the gateway in-process serving the built web client (apps/web/dist).
  */
 import 'reflect-metadata';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { freePort } from '@glimpse/testing';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { TEST_ADMIN_KEY } from '../support/auth';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 import { rtspPython, startRtspServer, type RtspServer } from '../support/rtsp';
-import { ARTIFACTS, CHROMIUM } from './support/browser';
-import { PrivacyGet, RecognitionEvent, type Camera } from '@glimpse/contracts';
+import { answerPrivacy, CAPTURE_MAIN, spawnCapture, type CaptureProcess } from '../support/capture';
+import { CHROMIUM, launchChromium } from '../support/chromium';
+import { ARTIFACTS } from './support/browser';
+import { RecognitionEvent, type Camera } from '@glimpse/contracts';
 import { Bus } from '@glimpse/platform';
 import { readFileSync as readFile } from 'node:fs';
 import { authed } from '../support/auth';
@@ -29,7 +31,6 @@ const { startStack } = require('../../infra/scripts/stack.js');
 const { descendants, procStat } = require('../../bench/soak-util.js');
 
 const ROOT = resolve(__dirname, '..', '..');
-const CAPTURE_MAIN = join(ROOT, 'services', 'capture', 'dist', 'main.js');
 const WEB = join(ROOT, 'apps', 'web', 'dist', 'index.html');
 const PASSWORD = 'page-Secret-77';
 const python = rtspPython();
@@ -56,8 +57,7 @@ if (!ready) console.warn(`SKIPPING the Cameras page test, missing: ${missing.joi
 (ready ? describe : describe.skip)('Cameras page (Chromium, local RTSP camera)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-cameras-page-'));
   let nats: PrivateNats;
-  let capture: ChildProcess;
-  let captureLog = '';
+  let capture: CaptureProcess;
   let app: NestExpressApplication;
   let rtsp: RtspServer;
   let browser: Browser;
@@ -84,56 +84,31 @@ if (!ready) console.warn(`SKIPPING the Cameras page test, missing: ${missing.joi
       video,
     ]);
     rtsp = await startRtspServer(python!, await freePort(), { '/door': video }, { user: 'viewer', password: PASSWORD });
-    capture = spawn(process.execPath, [CAPTURE_MAIN], {
-      env: {
-        ...process.env,
-        NATS_URL: nats.url,
-        INSTANCE_ID: 'capture-page',
-        STREAM_ALLOWED_HOSTS: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (b: Buffer) => (captureLog = (captureLog + b.toString()).slice(-50_000));
-    capture.stdout!.on('data', keep);
-    capture.stderr!.on('data', keep);
-    // no matcher runs here: a stand-in answers privacy.get, which the gateway asks before it hands out a camera
-    // frame (without an answer it refuses rather than risk an unblurred bystander)
+    capture = spawnCapture(
+      { NATS_URL: nats.url, INSTANCE_ID: 'capture-page', STREAM_ALLOWED_HOSTS: '127.0.0.1', LOG_LEVEL: 'warn' },
+      50_000,
+    );
+    // no matcher runs here: a stand-in answers privacy.get
     privacy = await Bus.connect({
       servers: nats.url,
       name: 'privacy-stand-in',
       logger: { log() {}, warn() {}, error: console.error },
     });
-    privacy.handle(
-      PrivacyGet.contract,
-      async () => ({
-        recognitionMode: 'remember' as const,
-        blurUnknown: false,
-        cropsEncrypted: false,
-        cropKeyId: null,
-        auditRetentionDays: 180,
-        unnamedRetentionDays: 0,
-      }),
-      { queue: PrivacyGet.queue },
-    );
+    answerPrivacy(privacy, false);
     app = await createApp(
       loadGatewayConfig({ NATS_URL: nats.url, INSTANCE_ID: 'gateway-page', ADMIN_API_KEY: TEST_ADMIN_KEY }),
       false,
     );
     await app.listen(0, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
     await app?.close();
     await privacy?.close();
-    capture?.kill('SIGTERM');
-    if (capture && capture.exitCode === null) await new Promise((r) => capture.once('exit', r));
+    capture?.child.kill('SIGTERM');
+    if (capture && capture.child.exitCode === null) await new Promise((r) => capture.child.once('exit', r));
     await rtsp?.kill();
     await nats?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -170,7 +145,7 @@ if (!ready) console.warn(`SKIPPING the Cameras page test, missing: ${missing.joi
     await row.and(page.locator('[data-state="paused"]')).waitFor({ timeout: 15_000 });
     await row.getByRole('button', { name: /remove/i }).click();
     await page.getByTestId('camera-row').first().waitFor({ state: 'detached', timeout: 15_000 });
-    expect(captureLog).not.toContain(PASSWORD);
+    expect(capture.log).not.toContain(PASSWORD);
   }, 120_000);
 });
 
@@ -287,11 +262,7 @@ if (ready && !face) console.warn('SKIPPING the Cameras page live view test: no f
     form.append('images', new Blob([new Uint8Array(readFile(enrollPhoto))], { type: 'image/jpeg' }), 'enroll.jpg');
     const enrolled = await fetch(`${stack.url}/api/v1/persons`, { method: 'POST', body: form });
     expect(enrolled.status).toBe(201);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu'],
-    });
+    browser = await launchChromium();
   }, 240_000);
 
   afterAll(async () => {

@@ -11,29 +11,24 @@ import 'reflect-metadata';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import sharp from 'sharp';
-import { CameraStatus, FrameRecognize, HealthCheck, PrivacyGet, UPLOAD_SOURCE, type Camera } from '@glimpse/contracts';
+import { CameraStatus, FrameRecognize, HealthCheck, UPLOAD_SOURCE, type Camera } from '@glimpse/contracts';
 import { blurRegions, Bus } from '@glimpse/platform';
 import { faceOfNobody, freePort, until } from '@glimpse/testing';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { authed, TEST_ADMIN_KEY } from '../support/auth';
+import { answerPrivacy, CAPTURE_MAIN, spawnCapture, type CaptureProcess } from '../support/capture';
 import { rtspPython, startRtspServer, type RtspServer } from '../support/rtsp';
 
-const ROOT = resolve(__dirname, '..', '..');
-const CAPTURE_MAIN = join(ROOT, 'services', 'capture', 'dist', 'main.js');
 const LEASE_TTL_MS = 2_000;
 const PASSWORD = 'pa55-Secret-word';
 const fetch = authed(() => TEST_ADMIN_KEY);
 const quiet = { log() {}, warn() {}, error: console.error };
 
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  log: string;
-}
+type Proc = CaptureProcess & { name: string };
 
 const dir = mkdtempSync(join(tmpdir(), 'glimpse-cameras-it-'));
 const storeDir = join(dir, 'js');
@@ -65,9 +60,8 @@ async function startNats(): Promise<void> {
 }
 
 function startCapture(name: string): Proc {
-  const child = spawn(process.execPath, [CAPTURE_MAIN], {
-    env: {
-      ...process.env,
+  const proc = Object.assign(
+    spawnCapture({
       NATS_URL: `nats://127.0.0.1:${natsPort}`,
       INSTANCE_ID: name,
       CAMERA_LEASE_TTL_MS: String(LEASE_TTL_MS),
@@ -78,13 +72,9 @@ function startCapture(name: string): Proc {
       CAMERA_BACKOFF_MAX_MS: '2000',
       LOG_LEVEL: 'info',
       METRICS_PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const proc: Proc = { name, child, log: '' };
-  const keep = (b: Buffer) => (proc.log = (proc.log + b.toString()).slice(-100_000));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+    }),
+    { name },
+  );
   captures.push(proc);
   return proc;
 }
@@ -133,20 +123,7 @@ beforeAll(async () => {
     },
     { queue: FrameRecognize.queue },
   );
-  // a stand-in matcher's privacy settings: BLUR_UNKNOWN is the matcher's, which the gateway asks (its own
-  // environment has none)
-  bus.handle(
-    PrivacyGet.contract,
-    async () => ({
-      recognitionMode: 'remember' as const,
-      blurUnknown: true,
-      cropsEncrypted: false,
-      cropKeyId: null,
-      auditRetentionDays: 180,
-      unnamedRetentionDays: 0,
-    }),
-    { queue: PrivacyGet.queue },
-  );
+  answerPrivacy(bus, true);
   const cfg = loadGatewayConfig({
     NATS_URL: `nats://127.0.0.1:${natsPort}`,
     INSTANCE_ID: 'gateway-cameras-it',

@@ -16,13 +16,13 @@ import { RecognitionEvent } from '@glimpse/contracts';
 import { Bus } from '@glimpse/platform';
 import { until } from '@glimpse/testing';
 import { TEST_ADMIN_KEY } from '../support/auth';
+import { CHROMIUM } from '../support/chromium';
 import { startGateway } from '../support/gateway';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
 
 jest.setTimeout(120_000);
 
 const APP_ORIGIN = 'https://app.example';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let nats: PrivateNats;
 let app: NestExpressApplication;

@@ -3,12 +3,12 @@
  * camera, and the page is the gateway's React client.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, openFakeCamera, type FakeCamera } from '../../support/chromium';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM };
 export const ARTIFACTS = resolve(__dirname, '..', '..', '..', 'test-artifacts', 'e2e');
 
 /**
@@ -43,43 +43,11 @@ export function cameraFile(photos: string[], seconds: number, out: string, fps =
   return out;
 }
 
-export interface Camera {
-  context: BrowserContext;
-  page: Page;
-  close(): Promise<void>;
-}
+export type Camera = FakeCamera;
 
 /** A fresh Chromium whose only camera is `y4m`, on `url`. */
-export async function openCamera(url: string, y4m: string): Promise<Camera> {
-  const profile = mkdtempSync(join(tmpdir(), 'glimpse-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${y4m}`,
-    ],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(url);
-  return {
-    context,
-    page,
-    close: async () => {
-      await context.close().catch(() => undefined);
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
+export const openCamera = (url: string, y4m: string): Promise<Camera> =>
+  openFakeCamera(url, y4m, { viewport: { width: 1280, height: 900 } });
 
 export interface Card {
   personId: string;
