@@ -202,7 +202,6 @@ function CameraRow(props: {
   );
 }
 
-/** A camera's settings, edited in place (`PATCH /api/v1/cameras/:id` with what changed); a blank URL keeps the stored one. */
 /** Sends a camera form with its submit button disabled meanwhile; a failure shows as the form's error. */
 async function submitting(
   setBusy: (busy: boolean) => void,
@@ -228,6 +227,80 @@ function FormError({ error }: { error: string | null }) {
   ) : null;
 }
 
+/**
+ * The fields a camera is added and edited with. Adding (`adding`) names the defaults and shows example
+ * values; editing shows what is stored (a blank URL keeps the stored one).
+ */
+function CameraFields(props: {
+  form: CameraForm;
+  set: (patch: Partial<CameraForm>) => void;
+  urlPlaceholder: string;
+  adding?: boolean;
+}) {
+  const { form, set, adding = false } = props;
+  const byDefault = adding ? ' (default)' : '';
+  return (
+    <>
+      <label className="field">
+        Name
+        <input
+          className="input"
+          value={form.name}
+          onChange={(e) => set({ name: e.target.value })}
+          placeholder={adding ? 'Front door' : undefined}
+        />
+      </label>
+      <label className="field" style={{ flex: '3 1 320px' }}>
+        Stream URL
+        <input
+          className="input"
+          value={form.url}
+          onChange={(e) => set({ url: e.target.value })}
+          placeholder={props.urlPlaceholder}
+          autoComplete="off"
+        />
+      </label>
+      <label className="field" style={{ flex: '0 1 120px' }}>
+        Snapshots/s
+        <input
+          className="input"
+          type="number"
+          min="0.1"
+          max="30"
+          step="0.1"
+          value={form.fps}
+          onChange={(e) => set({ fps: e.target.value })}
+          placeholder={adding ? '2' : undefined}
+        />
+      </label>
+      <label className="field" style={{ flex: '0 1 150px' }}>
+        RTSP transport
+        <select
+          className="input"
+          value={form.transport}
+          onChange={(e) => set({ transport: e.target.value as CameraForm['transport'] })}
+        >
+          <option value="tcp">TCP{byDefault}</option>
+          <option value="udp">UDP</option>
+        </select>
+      </label>
+      <label className="field" style={{ flex: '0 1 190px' }}>
+        Decode
+        <select
+          className="input"
+          value={form.decode}
+          onChange={(e) => set({ decode: e.target.value as CameraForm['decode'] })}
+          title="Key frames only costs a fraction of the CPU, but gives at most one snapshot per key frame interval (GOP) of the camera"
+        >
+          <option value="all">Every frame{byDefault}</option>
+          <option value="keyframes">Key frames only (cheaper)</option>
+        </select>
+      </label>
+    </>
+  );
+}
+
+/** A camera's settings, edited in place (`PATCH /api/v1/cameras/:id` with what changed); a blank URL keeps the stored one. */
 function EditCamera(props: { camera: ApiCamera; onDone: () => void }) {
   const { camera } = props;
   const [form, setForm] = useState<CameraEdit>(() => editFormOf(camera));
@@ -253,54 +326,7 @@ function EditCamera(props: { camera: ApiCamera; onDone: () => void }) {
       data-testid="camera-edit-form"
       style={{ flexBasis: '100%', flexWrap: 'wrap', alignItems: 'flex-end', gap: '0.6rem', marginTop: '0.6rem' }}
     >
-      <label className="field">
-        Name
-        <input className="input" value={form.name} onChange={(e) => set({ name: e.target.value })} />
-      </label>
-      <label className="field" style={{ flex: '3 1 320px' }}>
-        Stream URL
-        <input
-          className="input"
-          value={form.url}
-          onChange={(e) => set({ url: e.target.value })}
-          placeholder={`unchanged: ${camera.url}`}
-          autoComplete="off"
-        />
-      </label>
-      <label className="field" style={{ flex: '0 1 120px' }}>
-        Snapshots/s
-        <input
-          className="input"
-          type="number"
-          min="0.1"
-          max="30"
-          step="0.1"
-          value={form.fps}
-          onChange={(e) => set({ fps: e.target.value })}
-        />
-      </label>
-      <label className="field" style={{ flex: '0 1 150px' }}>
-        RTSP transport
-        <select
-          className="input"
-          value={form.transport}
-          onChange={(e) => set({ transport: e.target.value as CameraEdit['transport'] })}
-        >
-          <option value="tcp">TCP</option>
-          <option value="udp">UDP</option>
-        </select>
-      </label>
-      <label className="field" style={{ flex: '0 1 190px' }}>
-        Decode
-        <select
-          className="input"
-          value={form.decode}
-          onChange={(e) => set({ decode: e.target.value as CameraEdit['decode'] })}
-        >
-          <option value="all">Every frame</option>
-          <option value="keyframes">Key frames only</option>
-        </select>
-      </label>
+      <CameraFields form={form} set={set} urlPlaceholder={`unchanged: ${camera.url}`} />
       <button type="submit" className="btn btn-primary btn-small" disabled={busy} data-testid="camera-save">
         {busy ? 'Saving…' : 'Save'}
       </button>
@@ -366,61 +392,7 @@ function AddCamera(props: { onAdded: () => void }) {
       data-testid="camera-form"
       style={{ flexWrap: 'wrap', alignItems: 'flex-end', gap: '0.6rem' }}
     >
-      <label className="field">
-        Name
-        <input
-          className="input"
-          value={form.name}
-          onChange={(e) => set({ name: e.target.value })}
-          placeholder="Front door"
-        />
-      </label>
-      <label className="field" style={{ flex: '3 1 320px' }}>
-        Stream URL
-        <input
-          className="input"
-          value={form.url}
-          onChange={(e) => set({ url: e.target.value })}
-          placeholder="rtsp://user:password@192.168.1.20:554/stream1"
-          autoComplete="off"
-        />
-      </label>
-      <label className="field" style={{ flex: '0 1 120px' }}>
-        Snapshots/s
-        <input
-          className="input"
-          type="number"
-          min="0.1"
-          max="30"
-          step="0.1"
-          value={form.fps}
-          onChange={(e) => set({ fps: e.target.value })}
-          placeholder="2"
-        />
-      </label>
-      <label className="field" style={{ flex: '0 1 150px' }}>
-        RTSP transport
-        <select
-          className="input"
-          value={form.transport}
-          onChange={(e) => set({ transport: e.target.value as CameraForm['transport'] })}
-        >
-          <option value="tcp">TCP (default)</option>
-          <option value="udp">UDP</option>
-        </select>
-      </label>
-      <label className="field" style={{ flex: '0 1 190px' }}>
-        Decode
-        <select
-          className="input"
-          value={form.decode}
-          onChange={(e) => set({ decode: e.target.value as CameraForm['decode'] })}
-          title="Key frames only costs a fraction of the CPU, but gives at most one snapshot per key frame interval (GOP) of the camera"
-        >
-          <option value="all">Every frame (default)</option>
-          <option value="keyframes">Key frames only (cheaper)</option>
-        </select>
-      </label>
+      <CameraFields form={form} set={set} urlPlaceholder="rtsp://user:password@192.168.1.20:554/stream1" adding />
       <button type="button" className="btn" disabled={testing} onClick={() => void test()} data-testid="camera-test">
         {testing ? 'Testing…' : 'Test connection'}
       </button>

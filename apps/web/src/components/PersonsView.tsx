@@ -9,6 +9,7 @@ import { clockTime, plural, relativeTime } from '../lib/format';
 import { errorText, jsonInit, request, requestJson } from '../lib/http';
 import { listQuery, nameOrNull, toggleSelection } from '../lib/library';
 import type { Person, PersonDetail, PersonsPage } from '../lib/types';
+import { useDebouncedFilter } from '../hooks/useDebouncedFilter';
 import {
   CloseIcon,
   DownloadIcon,
@@ -478,22 +479,12 @@ export function PersonsView(props: {
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<Person | null>(null);
   const [reload, setReload] = useState(0);
-  const [filterText, setFilterText] = useState('');
-  const [filter, setFilter] = useState('');
+  const [filterText, setFilterText, filter] = useDebouncedFilter(() => setPage(1));
   const [selected, setSelected] = useState<string[]>([]);
   const [known, setKnown] = useState<Map<string, Person>>(new Map());
   const [merging, setMerging] = useState(false);
   const [enrolling, setEnrolling] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-
-  // the name filter is applied 300 ms after typing stops
-  useEffect(() => {
-    const id = setTimeout(() => {
-      setFilter(filterText.trim());
-      setPage(1);
-    }, 300);
-    return () => clearTimeout(id);
-  }, [filterText]);
 
   const load = useCallback(async (p: number, name: string) => {
     setLoading(true);

@@ -6,6 +6,7 @@ import { errorText, requestJson } from '../lib/http';
 import { durationText, listQuery } from '../lib/library';
 import { ClockIcon, FaceIcon, RefreshIcon } from './Icons';
 import { Pager } from './Pager';
+import { useDebouncedFilter } from '../hooks/useDebouncedFilter';
 
 export interface Sighting {
   id: string;
@@ -34,20 +35,11 @@ export const SIGHTINGS_PAGE_SIZE = 30;
 export function SightingsView(props: { active: boolean; version: number }) {
   const { active, version } = props;
   const [page, setPage] = useState(1);
-  const [streamText, setStreamText] = useState('');
-  const [streamId, setStreamId] = useState('');
+  const [streamText, setStreamText, streamId] = useDebouncedFilter(() => setPage(1));
   const [data, setData] = useState<SightingsPage | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
-
-  useEffect(() => {
-    const id = setTimeout(() => {
-      setStreamId(streamText.trim());
-      setPage(1);
-    }, 300);
-    return () => clearTimeout(id);
-  }, [streamText]);
 
   const load = useCallback(async (p: number, stream: string) => {
     setLoading(true);
