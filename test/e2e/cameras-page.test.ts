@@ -23,6 +23,7 @@ import { RecognitionEvent, type Camera } from '@glimpse/contracts';
 import { Bus } from '@glimpse/platform';
 import { readFileSync as readFile } from 'node:fs';
 import { authed } from '../support/auth';
+import { slideshow } from '../support/media';
 import { fixturePhotos } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -168,7 +169,8 @@ if (ready && !face) console.warn('SKIPPING the Cameras page live view test: no f
   const TTL_MS = 3_000;
   const [name, [enrollPhoto, ...shown]] = face ?? ['', ['']];
   const logs: string[] = [];
-  const events: Array<{ source: string; at: number; names: string[] }> = [];
+  /** Recognitions of camera frames: when the test heard them, and when capture took the frame. */
+  const events: Array<{ source: string; at: number; capturedAt: number; names: string[] }> = [];
   let stack: any;
   let bus: Bus;
   let rtsp: RtspServer;
@@ -177,11 +179,15 @@ if (ready && !face) console.warn('SKIPPING the Cameras page live view test: no f
   const fetch = authed(() => stack?.apiKey);
   const camerasNow = async () =>
     ((await (await fetch(`${stack.url}/api/v1/cameras`)).json()) as { items: Camera[] }).items;
+  /**
+   * When the first frame captured after `t` was recognized with the person in it. Captured, not heard: a
+   * frame the killed instance had already sent may still be answered after the kill.
+   */
   const recognizedAfter = (cam: string, t: number) =>
     new Promise<number>((resolve, reject) => {
       const deadline = setTimeout(() => reject(new Error(`no recognition from ${cam} within 60 s`)), 60_000);
       const poll = setInterval(() => {
-        const e = events.find((x) => x.source === cam && x.at > t && x.names.includes(name));
+        const e = events.find((x) => x.source === cam && x.capturedAt > t && x.names.includes(name));
         if (e) (clearInterval(poll), clearTimeout(deadline), resolve(e.at));
       }, 50);
     });
@@ -198,36 +204,11 @@ if (ready && !face) console.warn('SKIPPING the Cameras page live view test: no f
     // the person, in a 640x480 10 fps "camera" (two photos other than the enrolled one, 3 s each, for 90 s)
     const video = join(dir, 'lobby.mp4');
     const photos = Array.from({ length: 30 }, (_, i) => shown[i % Math.min(2, shown.length)]);
-    const inputs = photos.flatMap((p) => ['-loop', '1', '-t', '3', '-i', p]);
-    const scale = photos
-      .map(
-        (_, i) =>
-          `[${i}]scale=400:400:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=gray,setsar=1,fps=10,format=yuv420p[v${i}]`,
-      )
-      .join(';');
-    const concat = `${photos.map((_, i) => `[v${i}]`).join('')}concat=n=${photos.length}:v=1:a=0[out]`;
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      ...inputs,
-      '-filter_complex',
-      `${scale};${concat}`,
-      '-map',
-      '[out]',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-g',
-      '10',
-      '-bf',
-      '0',
-      '-pix_fmt',
-      'yuv420p',
-      video,
-    ]);
+    slideshow(photos, 3, video, {
+      side: 400,
+      padColor: 'gray',
+      output: ['-c:v', 'libx264', '-preset', 'veryfast', '-g', '10', '-bf', '0'],
+    });
     mounts = { '/lobby': video };
     rtsp = await startRtspServer(python!, await freePort(), mounts);
     const natsUrl = `nats://127.0.0.1:${await freePort()}`;
@@ -255,7 +236,12 @@ if (ready && !face) console.warn('SKIPPING the Cameras page live view test: no f
       logger: { log() {}, warn() {}, error: console.error },
     });
     bus.subscribe(RecognitionEvent.contract, (p) => {
-      events.push({ source: p.frame.source, at: Date.now(), names: p.faces.map((f) => f.personName ?? '') });
+      events.push({
+        source: p.frame.source,
+        at: Date.now(),
+        capturedAt: Date.parse(p.frame.capturedAt),
+        names: p.faces.map((f) => f.personName ?? ''),
+      });
     });
     const form = new FormData();
     form.append('name', name);

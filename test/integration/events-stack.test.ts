@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Events } from '@glimpse/contracts';
 import { freePort, until } from '@glimpse/testing';
+import { readEvents } from '../support/faults';
 import { slideshow } from '../support/media';
 import { fixturePhotos, photosByPerson } from '../support/worker';
 
@@ -120,6 +121,14 @@ describeIf('events through the whole stack, read by the example subscriber', () 
     await new Promise((r) => setTimeout(r, QUIET_MS + 1500)); // clock time: the sighting ends after the quiet time
 
     expect((await api(`/api/v1/persons/${erased}`, { method: 'DELETE' })).status).toBe(200);
+    // The relay erases the person's published events before it publishes person.deleted (the outbox keeps
+    // that order), so once person.deleted is in the stream the erasure is done. A replay started earlier
+    // could still read an event the relay was about to erase.
+    await until(
+      'person.deleted in the stream',
+      async () => (await readEvents(stack.natsUrl)).some((e) => e.event.id === `person.deleted:${erased}`),
+      { timeoutMs: 30_000, everyMs: 250 },
+    );
 
     const { lines, code, stderr } = await subscriber({ START_SEQ: '1' });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });

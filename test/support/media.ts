@@ -22,20 +22,32 @@ export function blank(width = 640, height = 480, format: 'jpeg' | 'png' = 'jpeg'
     .toBuffer();
 }
 
+export interface SlideshowOptions {
+  /** Each photo is scaled to fit a square of this side (px), then centred on the 640x480 frame. */
+  side?: number;
+  fps?: number;
+  /** The frame around the photo (ffmpeg's default: black). */
+  padColor?: string;
+  /** ffmpeg's output options before the file name: the codec, its GOP, the container. */
+  output?: string[];
+}
+
 /**
- * A 640x480 mp4 showing each photo for `seconds`, in order (ffmpeg), e.g. A, B, A.
- * Returns its absolute path.
+ * A 640x480 video showing each photo for `seconds`, in order (ffmpeg), e.g. A, B, A: an H.264 mp4 by
+ * default, or what `output` says (`['-f', 'yuv4mpegpipe']` for Chromium's fake camera). Returns `out`.
  */
 export function slideshow(
   paths: string[],
   seconds = 3,
   out = join(mkdtempSync(join(tmpdir(), 'glimpse-video-')), 'slides.mp4'),
+  { side = 480, fps = 10, padColor, output = ['-c:v', 'libx264'] }: SlideshowOptions = {},
 ): string {
   const inputs = paths.flatMap((p) => ['-loop', '1', '-t', String(seconds), '-i', p]);
+  const pad = `pad=640:480:(ow-iw)/2:(oh-ih)/2${padColor ? `:color=${padColor}` : ''}`;
   const scale = paths
     .map(
       (_, i) =>
-        `[${i}]scale=480:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=10[v${i}]`,
+        `[${i}]scale=${side}:${side}:force_original_aspect_ratio=decrease,${pad},setsar=1,fps=${fps},format=yuv420p[v${i}]`,
     )
     .join(';');
   const concat = `${paths.map((_, i) => `[v${i}]`).join('')}concat=n=${paths.length}:v=1:a=0[out]`;
@@ -49,8 +61,7 @@ export function slideshow(
     `${scale};${concat}`,
     '-map',
     '[out]',
-    '-c:v',
-    'libx264',
+    ...output,
     '-pix_fmt',
     'yuv420p',
     out,

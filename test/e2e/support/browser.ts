@@ -2,11 +2,11 @@
  * Headless Chromium as a real camera client: a y4m file made from fixture photos is its fake
  * camera, and the page is the gateway's React client.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { CHROMIUM, openFakeCamera, type FakeCamera } from '../../support/chromium';
+import { slideshow } from '../../support/media';
 
 export { CHROMIUM };
 export const ARTIFACTS = resolve(__dirname, '..', '..', '..', 'test-artifacts', 'e2e');
@@ -15,33 +15,8 @@ export const ARTIFACTS = resolve(__dirname, '..', '..', '..', 'test-artifacts', 
  * A 640x480 y4m showing each photo for `seconds` (letterboxed, as a webcam would frame a face).
  * Chromium plays it in a loop as its camera.
  */
-export function cameraFile(photos: string[], seconds: number, out: string, fps = 15): string {
-  const inputs = photos.flatMap((p) => ['-loop', '1', '-t', String(seconds), '-i', p]);
-  const scale = photos
-    .map(
-      (_, i) =>
-        `[${i}]scale=480:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=gray,setsar=1,fps=${fps},format=yuv420p[v${i}]`,
-    )
-    .join(';');
-  const concat = `${photos.map((_, i) => `[v${i}]`).join('')}concat=n=${photos.length}:v=1:a=0[out]`;
-  execFileSync('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    ...inputs,
-    '-filter_complex',
-    `${scale};${concat}`,
-    '-map',
-    '[out]',
-    '-pix_fmt',
-    'yuv420p',
-    '-f',
-    'yuv4mpegpipe',
-    out,
-  ]);
-  return out;
-}
+export const cameraFile = (photos: string[], seconds: number, out: string, fps = 15): string =>
+  slideshow(photos, seconds, out, { fps, padColor: 'gray', output: ['-f', 'yuv4mpegpipe'] });
 
 export type Camera = FakeCamera;
 
