@@ -125,13 +125,7 @@ export function App() {
         <ErrorBanner error={banner} onDismiss={() => (camError ? camera.dismissError() : setAppError(null))} />
       </div>
 
-      <main
-        id="view-recognize"
-        role="tabpanel"
-        aria-labelledby="tab-recognize"
-        className="layout"
-        hidden={tab !== 'recognize'}
-      >
+      <TabPanel id="recognize" tab={tab}>
         <div className="workspace">
           <CameraPanel
             snapshot={snapshot}
@@ -166,15 +160,9 @@ export function App() {
           onToggle={toggleHighlight}
           onClear={() => dispatch({ type: 'clear' })}
         />
-      </main>
+      </TabPanel>
 
-      <main
-        id="view-persons"
-        role="tabpanel"
-        aria-labelledby="tab-persons"
-        className="layout layout-single"
-        hidden={tab !== 'persons'}
-      >
+      <TabPanel id="persons" tab={tab} single>
         <ReviewQueue
           active={tab === 'persons'}
           version={personsVersion}
@@ -197,41 +185,38 @@ export function App() {
             dispatch({ type: 'removePerson', personId: id });
           }}
         />
-      </main>
+      </TabPanel>
 
-      <main
-        id="view-sightings"
-        role="tabpanel"
-        aria-labelledby="tab-sightings"
-        className="layout layout-single"
-        hidden={tab !== 'sightings'}
-      >
+      <TabPanel id="sightings" tab={tab} single>
         <SightingsView active={tab === 'sightings'} version={personsVersion} />
-      </main>
+      </TabPanel>
 
-      <main
-        id="view-calibration"
-        role="tabpanel"
-        aria-labelledby="tab-calibration"
-        className="layout layout-single"
-        hidden={tab !== 'calibration'}
-      >
+      <TabPanel id="calibration" tab={tab} single>
         <CalibrationView active={tab === 'calibration'} onError={showError} onApplied={setThreshold} />
-      </main>
+      </TabPanel>
 
-      <main
-        id="view-cameras"
-        role="tabpanel"
-        aria-labelledby="tab-cameras"
-        className="layout layout-single"
-        hidden={tab !== 'cameras'}
-      >
+      <TabPanel id="cameras" tab={tab} single>
         <CamerasView active={tab === 'cameras'} onError={showError} />
-      </main>
+      </TabPanel>
 
       <footer className="footer muted small">
         Glimpse · self-hosted face recognition · video and faces stay on your server
       </footer>
     </div>
+  );
+}
+
+/** One tab's view: shown while its tab is selected, labelled by it for screen readers. */
+function TabPanel(props: { id: Tab; tab: Tab; single?: boolean; children: React.ReactNode }) {
+  return (
+    <main
+      id={`view-${props.id}`}
+      role="tabpanel"
+      aria-labelledby={`tab-${props.id}`}
+      className={props.single ? 'layout layout-single' : 'layout'}
+      hidden={props.tab !== props.id}
+    >
+      {props.children}
+    </main>
   );
 }

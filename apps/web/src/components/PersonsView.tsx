@@ -3,6 +3,7 @@ import { personColor } from '../lib/colors';
 import { cropUrlOf } from '../lib/crops';
 import { AccessHistory } from './AccessHistory';
 import { Pager } from './Pager';
+import { RefreshButton } from './RefreshButton';
 import { PersonTimeline } from './PersonTimeline';
 import { PrivacyMode } from './PrivacyMode';
 import { clockTime, plural, relativeTime } from '../lib/format';
@@ -10,17 +11,7 @@ import { errorText, jsonInit, request, requestJson } from '../lib/http';
 import { listQuery, nameOrNull, toggleSelection } from '../lib/library';
 import type { Person, PersonDetail, PersonsPage } from '../lib/types';
 import { useDebouncedFilter } from '../hooks/useDebouncedFilter';
-import {
-  CloseIcon,
-  DownloadIcon,
-  FaceIcon,
-  MergeIcon,
-  PencilIcon,
-  PlusIcon,
-  RefreshIcon,
-  SearchIcon,
-  TrashIcon,
-} from './Icons';
+import { CloseIcon, DownloadIcon, FaceIcon, MergeIcon, PencilIcon, PlusIcon, SearchIcon, TrashIcon } from './Icons';
 
 export const PERSONS_PAGE_SIZE = 24;
 
@@ -575,14 +566,7 @@ export function PersonsView(props: {
           >
             <PlusIcon /> Enroll person
           </button>
-          <button
-            type="button"
-            className="btn btn-ghost btn-small"
-            onClick={() => setReload((n) => n + 1)}
-            disabled={loading}
-          >
-            <RefreshIcon /> Refresh
-          </button>
+          <RefreshButton onRefresh={() => setReload((n) => n + 1)} disabled={loading} />
         </div>
       </div>
 

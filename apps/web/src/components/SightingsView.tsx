@@ -4,8 +4,9 @@ import { cropUrlOf } from '../lib/crops';
 import { clockTime, plural, relativeTime } from '../lib/format';
 import { errorText, requestJson } from '../lib/http';
 import { durationText, listQuery } from '../lib/library';
-import { ClockIcon, FaceIcon, RefreshIcon } from './Icons';
+import { ClockIcon, FaceIcon } from './Icons';
 import { Pager } from './Pager';
+import { RefreshButton } from './RefreshButton';
 import { useDebouncedFilter } from '../hooks/useDebouncedFilter';
 
 export interface Sighting {
@@ -82,14 +83,7 @@ export function SightingsView(props: { active: boolean; version: number }) {
             them.
           </p>
         </div>
-        <button
-          type="button"
-          className="btn btn-ghost btn-small"
-          onClick={() => setReload((n) => n + 1)}
-          disabled={loading}
-        >
-          <RefreshIcon /> Refresh
-        </button>
+        <RefreshButton onRefresh={() => setReload((n) => n + 1)} disabled={loading} />
       </div>
 
       <div className="persons-bar">
