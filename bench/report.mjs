@@ -233,7 +233,7 @@ export function scalingSection(s) {
       rows,
     ),
     `\nAgainst one instance: ${more}. The ceiling on this machine: ${s.cores} cores x 1000 ms / ${Math.min(...s.instances.map((c) => c.cpuMsPerFrame.all))} CPU-ms per frame = **${s.ceilingFramesPerS} frames/s**, whatever the number of instances. ` +
-      `Each instance's engine process is single-threaded (dlib holds the GIL), so one instance uses about one core; once the instances' engine processes outnumber the ${s.cores} cores, more instances cannot add frames/s here, and the CPU-ms per frame they add over one instance ("all vs 1 instance") is what coordinating them costs (NATS, the queue group, more processes sharing the cores). ` +
+      `Each instance's engine process is single-threaded (dlib holds the GIL), so one instance uses about one core; an engine process still idles while its frame travels (NATS, the HTTP hop, the matcher), so more instances than cores can fill those gaps, but nothing passes the ceiling; the CPU-ms per frame they add over one instance ("all vs 1 instance") is what coordinating them costs (NATS, the queue group, more processes sharing the cores). ` +
       'Spreading instances over hosts, where each has cores of its own, is the multi-host layout (docs/cluster.md).',
   ].join('\n');
 }

@@ -89,7 +89,8 @@ function postgresUnavailable() {
 }
 
 async function withClient(url, fn) {
-  const c = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  // a bench's index build may take minutes; nothing should hang for ever
+  const c = new Client({ connectionString: url, connectionTimeoutMillis: 5000, query_timeout: 600_000 });
   await c.connect();
   try {
     return await fn(c);
@@ -176,6 +177,7 @@ async function startPgServer({ port, settings = [] }) {
     dataDir,
     adminUrl,
     appUrl: (db) => `postgres://glimpse:${appPw}@127.0.0.1:${port}/${db}`,
+    log: () => log,
     stop,
   };
 }

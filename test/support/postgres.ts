@@ -49,8 +49,9 @@ export async function startPostgres(): Promise<TestPostgres> {
   try {
     await createAppDatabase(server.adminUrl);
   } catch (err) {
+    const log = server.log();
     await server.stop();
-    throw err;
+    throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
   }
   return {
     url: server.appUrl('glimpse'),

@@ -12,7 +12,9 @@ export function useDebouncedFilter(
   const [value, setValue] = useState('');
   // the latest callback, so that a caller's inline arrow does not restart the timer on every render
   const settle = useRef(onSettle);
-  settle.current = onSettle;
+  useEffect(() => {
+    settle.current = onSettle;
+  });
   useEffect(() => {
     const id = setTimeout(() => {
       setValue(text.trim());
