@@ -19,6 +19,7 @@ const CAPTURE_MAIN = join(ROOT, 'services/capture/dist/main.js');
 const RTSP_SERVER = join(ROOT, 'test/support/rtsp-server.py');
 const { descendants, procStat } = require('./soak-util.js');
 const { freePort } = require('../infra/scripts/stack.js');
+const { testPattern } = require('../test/support/test-pattern.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** What the cameras send: 1280x720 at 20 fps, H.264 without B-frames at ~2 Mb/s, a key frame every 10 frames. */
@@ -116,37 +117,31 @@ export async function benchCameras({
     const video = join(dir, 'cam.mp4');
     // every RTSP client plays the file from its start: long enough for one strategy's run
     const duration = seconds + 25;
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=${v.width}x${v.height}:rate=${v.fps}:duration=${duration}`,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-bf',
-      '0',
-      '-g',
-      String(v.gop),
-      '-keyint_min',
-      String(v.gop),
-      '-sc_threshold',
-      '0',
-      '-b:v',
-      `${v.kbps}k`,
-      '-maxrate',
-      `${v.kbps}k`,
-      '-bufsize',
-      `${v.kbps}k`,
-      '-pix_fmt',
-      'yuv420p',
-      video,
-    ]);
+    testPattern(video, {
+      size: `${v.width}x${v.height}`,
+      fps: v.fps,
+      seconds: duration,
+      output: [
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-bf',
+        '0',
+        '-g',
+        String(v.gop),
+        '-keyint_min',
+        String(v.gop),
+        '-sc_threshold',
+        '0',
+        '-b:v',
+        `${v.kbps}k`,
+        '-maxrate',
+        `${v.kbps}k`,
+        '-bufsize',
+        `${v.kbps}k`,
+      ],
+    });
     const natsPort = await freePort();
     const nats = await startChild(
       'nats-server',

@@ -4,7 +4,6 @@
  * One capture process (built dist/), the gateway in-process serving the built web client (apps/web/dist).
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +23,7 @@ import { Bus } from '@glimpse/platform';
 import { readFileSync as readFile } from 'node:fs';
 import { authed } from '../support/auth';
 import { slideshow } from '../support/media';
+import { testPattern } from '../support/test-pattern';
 import { fixturePhotos } from '../support/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -67,23 +67,7 @@ if (!ready) console.warn(`SKIPPING the Cameras page test, missing: ${missing.joi
   beforeAll(async () => {
     nats = await startPrivateNats();
     const video = join(dir, 'cam.mp4');
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=320x240:rate=10:duration=60',
-      '-c:v',
-      'libx264',
-      '-pix_fmt',
-      'yuv420p',
-      '-g',
-      '10',
-      video,
-    ]);
+    testPattern(video, { seconds: 60, output: ['-c:v', 'libx264', '-g', '10'] });
     rtsp = await startRtspServer(python!, await freePort(), { '/door': video }, { user: 'viewer', password: PASSWORD });
     capture = spawnCapture(
       { NATS_URL: nats.url, INSTANCE_ID: 'capture-page', STREAM_ALLOWED_HOSTS: '127.0.0.1', LOG_LEVEL: 'warn' },

@@ -8,7 +8,7 @@
  * H.265, a user and password, and an outage (the server killed, then back).
  */
 import 'reflect-metadata';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { faceOfNobody, freePort, until } from '@glimpse/testing';
 import { createApp } from '../../services/gateway/src/app';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { authed, TEST_ADMIN_KEY } from '../support/auth';
+import { testPattern } from '../support/test-pattern';
 import { answerPrivacy, CAPTURE_MAIN, spawnCapture, type CaptureProcess } from '../support/capture';
 import { rtspPython, startRtspServer, type RtspServer } from '../support/rtsp';
 
@@ -132,21 +133,7 @@ beforeAll(async () => {
   app = await createApp(cfg, false);
   await app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  execFileSync('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=320x240:rate=10:duration=3',
-    '-c:v',
-    'libx264',
-    '-pix_fmt',
-    'yuv420p',
-    join(dir, 'cam.mp4'),
-  ]);
+  testPattern(join(dir, 'cam.mp4'), { seconds: 3 });
   startCapture('capture-cam-a');
   startCapture('capture-cam-b');
   const health = (n: string) =>
@@ -374,25 +361,8 @@ withRtsp('RTSP cameras (GStreamer rtsp-server)', () => {
 
   beforeAll(async () => {
     // long enough that no client reaches the end of the file during the test (each one plays it from the start)
-    const encode = (name: string, codec: string[], seconds: number) => {
-      execFileSync('ffmpeg', [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        `testsrc2=size=320x240:rate=10:duration=${seconds}`,
-        ...codec,
-        '-pix_fmt',
-        'yuv420p',
-        '-g',
-        '10',
-        join(dir, name),
-      ]);
-      return join(dir, name);
-    };
+    const encode = (name: string, codec: string[], seconds: number) =>
+      testPattern(join(dir, name), { seconds, output: [...codec, '-g', '10'] });
     mounts['/h264'] = encode('rtsp264.mp4', ['-c:v', 'libx264'], 60);
     mounts['/h265'] =
       `h265:${encode('rtsp265.mp4', ['-c:v', 'libx265', '-x265-params', 'log-level=error', '-tag:v', 'hvc1'], 30)}`;

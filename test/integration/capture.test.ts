@@ -32,6 +32,7 @@ import { AppModule } from '../../services/capture/src/app.module';
 import { DEFAULT_STREAM_FORMATS, loadCaptureConfig } from '../../services/capture/src/config';
 import { FfmpegSource, ffmpegArgs } from '../../services/capture/src/ffmpeg.source';
 import { startPrivateNats, type PrivateNats } from '../support/private-nats';
+import { testPattern } from '../support/test-pattern';
 
 interface Received {
   seq: number;
@@ -56,24 +57,7 @@ const maxInFlight = new Map<string, number>();
 const replied = new Map<string, number>();
 
 function video(name: string, seconds: number, size = '640x480'): string {
-  const out = join(dir, name);
-  const src = `testsrc2=size=${size}:rate=25:duration=${seconds}`;
-  execFileSync('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    src,
-    '-c:v',
-    'libx264',
-    '-pix_fmt',
-    'yuv420p',
-    out,
-  ]);
-  return out;
+  return testPattern(join(dir, name), { size, fps: 25, seconds });
 }
 
 async function listen(srv: Server | TcpServer): Promise<number> {
