@@ -52,7 +52,6 @@ let base: string;
 let hooks: Server;
 const hookBodies: string[] = [];
 const open: NatsConnection[] = [];
-const saved = { ...process.env };
 
 /** A raw connection as `user`, with the server's permission errors collected. */
 async function connectAs(user: User): Promise<{ nc: NatsConnection; errors: string[] }> {
@@ -78,17 +77,8 @@ async function busAs(user: User): Promise<Bus> {
   });
 }
 
-/** Runs `fn` (which builds a service) with that service's NATS credentials in the environment, as compose sets them. */
-async function withUser<T>(user: User, fn: () => Promise<T>): Promise<T> {
-  process.env.NATS_USER = user;
-  process.env.NATS_PASSWORD = passwords[user];
-  try {
-    return await fn();
-  } finally {
-    delete process.env.NATS_USER;
-    delete process.env.NATS_PASSWORD;
-  }
-}
+/** A service's NATS credentials, as compose sets them in its environment. */
+const credentialsOf = (user: User) => ({ NATS_USER: user, NATS_PASSWORD: passwords[user] });
 
 const unit = (seed: number) => {
   const v = Array.from({ length: 128 }, (_, i) => Math.sin(seed * 1000 + i * 7.1));
@@ -133,7 +123,6 @@ beforeAll(async () => {
     20_000,
   );
 
-  process.env.WEBHOOK_ALLOW_PRIVATE = 'true';
   hooks = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -141,20 +130,22 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
 
-  matcher = await withUser('matcher', async () => {
+  {
     const cfg = loadMatcherConfig({
+      ...credentialsOf('matcher'),
       NATS_URL: url,
       DATA_DIR: join(storeDir, 'pglite'),
       INSTANCE_ID: 'perm-matcher',
       LOG_LEVEL: 'warn',
       EVENTS_RELAY_INTERVAL_MS: '100',
     });
-    const app = await NestFactory.createApplicationContext(MatcherModule.forRoot(cfg), { logger: ['error', 'warn'] });
-    await app.init();
-    return app;
-  });
-  gateway = await withUser('gateway', async () => {
+    matcher = await NestFactory.createApplicationContext(MatcherModule.forRoot(cfg), { logger: ['error', 'warn'] });
+    await matcher.init();
+  }
+  {
     const cfg = loadGatewayConfig({
+      ...credentialsOf('gateway'),
+      WEBHOOK_ALLOW_PRIVATE: 'true',
       NATS_URL: url,
       LOG_LEVEL: 'error',
       ADMIN_API_KEY: TEST_ADMIN_KEY,
@@ -163,10 +154,9 @@ beforeAll(async () => {
       GATHER_TIMEOUT_MS: '300',
       HEALTH_TIMEOUT_MS: '1000',
     });
-    const app = await createApp(cfg, false);
-    await app.listen(0, '127.0.0.1');
-    return app;
-  });
+    gateway = await createApp(cfg, false);
+    await gateway.listen(0, '127.0.0.1');
+  }
   base = `http://127.0.0.1:${(gateway.getHttpServer().address() as AddressInfo).port}`;
 });
 
@@ -181,8 +171,6 @@ afterAll(async () => {
     await exited;
   }
   rmSync(storeDir, { recursive: true, force: true });
-  if (saved.WEBHOOK_ALLOW_PRIVATE === undefined) delete process.env.WEBHOOK_ALLOW_PRIVATE;
-  else process.env.WEBHOOK_ALLOW_PRIVATE = saved.WEBHOOK_ALLOW_PRIVATE;
 });
 
 const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };

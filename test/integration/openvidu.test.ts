@@ -61,31 +61,20 @@ async function cameraFrame(width = 640, height = 480): Promise<RgbaFrame> {
   return { width, height, data: new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.length) };
 }
 
-/** A gateway with these OpenVidu variables (its module reads them from the environment at start). */
+/** A gateway with these OpenVidu variables (undefined: unset). */
 async function gateway(env: Record<string, string | undefined>): Promise<string> {
-  const saved = { OPENVIDU_URL: process.env.OPENVIDU_URL, OPENVIDU_SECRET: process.env.OPENVIDU_SECRET };
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  try {
-    const cfg = loadGatewayConfig({
-      NATS_URL: nats.url,
-      INSTANCE_ID: `gateway-ov-it-${gateways.length}`,
-      ADMIN_API_KEY: TEST_ADMIN_KEY,
-      SESSION_SECRET,
-      GATHER_TIMEOUT_MS: '300',
-    });
-    const app = await createApp(cfg, false);
-    await app.listen(0, '127.0.0.1');
-    gateways.push(app);
-    return `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const cfg = loadGatewayConfig({
+    NATS_URL: nats.url,
+    INSTANCE_ID: `gateway-ov-it-${gateways.length}`,
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
+    SESSION_SECRET,
+    GATHER_TIMEOUT_MS: '300',
+    ...env,
+  });
+  const app = await createApp(cfg, false);
+  await app.listen(0, '127.0.0.1');
+  gateways.push(app);
+  return `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
 }
 
 async function createSession(at = base, body: unknown = {}) {

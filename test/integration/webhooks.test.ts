@@ -82,15 +82,26 @@ describe('webhooks', () => {
   let nats: PrivateNats;
   let nc: NatsConnection;
   const gateways: NestExpressApplication[] = [];
-  const saved = { ...process.env };
+  // Private destinations are refused by default; the local receivers need an explicit opt-in.
+  const WEBHOOK_ENV = {
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    WEBHOOK_INITIAL_BACKOFF_MS: '150',
+    WEBHOOK_MAX_BACKOFF_MS: '600',
+    WEBHOOK_TIMEOUT_MS: '3000',
+  };
 
-  async function startGateway(name: string): Promise<{ app: NestExpressApplication; url: string }> {
+  async function startGateway(
+    name: string,
+    env: Record<string, string> = {},
+  ): Promise<{ app: NestExpressApplication; url: string }> {
     const cfg = loadGatewayConfig({
       NATS_URL: nats.url,
       LOG_LEVEL: 'error',
       ADMIN_API_KEY: TEST_ADMIN_KEY,
       INSTANCE_ID: name,
       UPLOAD_DIR: nats.storeDir,
+      ...WEBHOOK_ENV,
+      ...env,
     });
     const app = await createApp(cfg, false);
     await app.listen(0, '127.0.0.1');
@@ -117,12 +128,6 @@ describe('webhooks', () => {
   }
 
   beforeAll(async () => {
-    // Private destinations are refused by default; the local receivers need an explicit opt-in.
-    delete process.env.WEBHOOK_ALLOW_PRIVATE;
-    process.env.WEBHOOK_ALLOWED_HOSTS = '127.0.0.1';
-    process.env.WEBHOOK_INITIAL_BACKOFF_MS = '150';
-    process.env.WEBHOOK_MAX_BACKOFF_MS = '600';
-    process.env.WEBHOOK_TIMEOUT_MS = '3000';
     nats = await startPrivateNats();
     nc = await connect({ servers: nats.url });
     await (
@@ -139,7 +144,6 @@ describe('webhooks', () => {
     for (const app of [...gateways]) await app.close().catch(() => undefined);
     await nc?.close();
     await nats?.stop();
-    process.env = saved;
   });
 
   it('validates registrations and never echoes the secret', async () => {
@@ -332,9 +336,10 @@ describe('webhooks', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    process.env.WEBHOOK_INITIAL_BACKOFF_MS = '400';
-    process.env.WEBHOOK_MAX_BACKOFF_MS = '10000';
-    const { app, url } = await startGateway('gw-backoff');
+    const { app, url } = await startGateway('gw-backoff', {
+      WEBHOOK_INITIAL_BACKOFF_MS: '400',
+      WEBHOOK_MAX_BACKOFF_MS: '10000',
+    });
     try {
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) {
@@ -366,8 +371,6 @@ describe('webhooks', () => {
     } finally {
       await stopGateway(app);
       await new Promise<void>((r) => server.close(() => r()));
-      process.env.WEBHOOK_INITIAL_BACKOFF_MS = '150';
-      process.env.WEBHOOK_MAX_BACKOFF_MS = '600';
     }
   });
 });

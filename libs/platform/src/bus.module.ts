@@ -8,7 +8,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Bus, type BusOptions } from './bus';
-import { natsConnectionFromEnv } from './config';
+import type { NatsConnectionSettings } from './config';
 
 export const BUS = Symbol('Bus');
 export const InjectBus = () => Inject(BUS);
@@ -25,16 +25,18 @@ class BusCloser implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class BusModule {
-  /** Without `connection`, credentials and TLS come from NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_CREDS and NATS_TLS_*. */
+  /** `connection`: the service config's credentials and TLS (natsConnectionSettings of its parsed environment). */
   static forRoot(
-    opts: Pick<BusOptions, 'servers' | 'name' | 'requestTimeoutMs' | 'connection' | 'replicas'>,
+    opts: Pick<BusOptions, 'servers' | 'name' | 'requestTimeoutMs' | 'replicas'> & {
+      connection: NatsConnectionSettings;
+    },
   ): DynamicModule {
     return {
       module: BusModule,
       providers: [
         {
           provide: BUS,
-          useFactory: () => Bus.connect({ connection: natsConnectionFromEnv(), ...opts, logger: new Logger('Bus') }),
+          useFactory: () => Bus.connect({ ...opts, logger: new Logger('Bus') }),
         },
         BusCloser,
       ],

@@ -174,7 +174,3 @@ export function natsConnectionSettings(cfg: Partial<BaseEnv>): NatsConnectionSet
   }
   return out;
 }
-
-/** The connection settings of this process's environment (validated like every service's config). */
-export const natsConnectionFromEnv = (env: NodeJS.ProcessEnv = process.env): NatsConnectionSettings =>
-  natsConnectionSettings(loadConfig(baseEnv, env));

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { BusModule } from '@glimpse/platform';
+import { BusModule, natsConnectionSettings } from '@glimpse/platform';
 import { CameraHandlers } from './cameras/camera.handlers';
 import { CameraRunner } from './cameras/camera.runner';
 import { CameraService } from './cameras/camera.service';
@@ -18,7 +18,9 @@ export class AppModule {
   static forRoot(cfg: CaptureConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [BusModule.forRoot({ servers: cfg.NATS_URL, name: cfg.INSTANCE_ID })],
+      imports: [
+        BusModule.forRoot({ servers: cfg.NATS_URL, name: cfg.INSTANCE_ID, connection: natsConnectionSettings(cfg) }),
+      ],
       providers: [
         { provide: CAPTURE_CONFIG, useValue: cfg },
         FfmpegSourceFactory,

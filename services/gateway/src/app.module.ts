@@ -1,6 +1,6 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { BusModule } from '@glimpse/platform';
+import { BusModule, natsConnectionSettings } from '@glimpse/platform';
 import { AuditController } from './audit/audit.controller';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditRecorder } from './audit/audit.recorder';
@@ -50,9 +50,10 @@ export class AppModule implements NestModule {
           name: cfg.INSTANCE_ID,
           requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS,
           replicas: cfg.NATS_REPLICAS,
+          connection: natsConnectionSettings(cfg),
         }),
-        OpenViduModule.forRoot({ requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS }),
-        WebhooksModule,
+        OpenViduModule.forRoot(cfg.openvidu, { requestTimeoutMs: cfg.REQUEST_TIMEOUT_MS }),
+        WebhooksModule.forRoot(cfg.webhooks),
       ],
       controllers: [
         RecognizeController,

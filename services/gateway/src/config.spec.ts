@@ -30,6 +30,22 @@ describe('gateway config', () => {
     expect(() => loadGatewayConfig({ PORT: 'eighty', MAX_UPLOAD_BYTES: '-1' })).toThrow(/PORT[\s\S]*MAX_UPLOAD_BYTES/);
   });
 
+  it('parses the OpenVidu and webhook variables with the rest, from the same environment', () => {
+    expect(loadGatewayConfig({}).openvidu).toBeNull();
+    expect(loadGatewayConfig({}).webhooks.policy.allowPrivate).toBe(false);
+    const cfg = loadGatewayConfig({
+      OPENVIDU_URL: 'http://openvidu:5443/',
+      OPENVIDU_SECRET: 's3cret',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_TIMEOUT_MS: '2500',
+    });
+    expect(cfg.openvidu).toEqual({ url: 'http://openvidu:5443', secret: 's3cret', timeoutMs: 10_000 });
+    expect(cfg.webhooks).toMatchObject({ policy: { allowPrivate: true }, timeoutMs: 2500 });
+    // a half-set pair or a bad webhook setting stops the gateway at start, like its own variables
+    expect(() => loadGatewayConfig({ OPENVIDU_URL: 'http://openvidu:5443' })).toThrow(/OPENVIDU_SECRET/);
+    expect(() => loadGatewayConfig({ WEBHOOK_TIMEOUT_MS: 'soon' })).toThrow(/WEBHOOK_TIMEOUT_MS/);
+  });
+
   it('serves the web client built in apps/web', () => {
     expect(defaultPublicDir()).toBe(resolve(__dirname, '..', '..', '..', 'apps', 'web', 'dist'));
     expect(defaultPublicDir('/r')).toBe(resolve('/r', 'apps', 'web', 'dist'));

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { z } from '@glimpse/contracts';
 import { assertProductionSecret, baseEnv, ConfigError, envBool, envInt, loadConfig } from '@glimpse/platform';
 import { isWeakSecret } from './auth/api-key';
+import { loadOpenViduConfig, type OpenViduConfig } from './openvidu/openvidu.config';
+import { loadWebhooksConfig, type WebhooksConfig } from './webhooks/webhooks.config';
 
 const MiB = 1024 * 1024;
 
@@ -132,7 +134,13 @@ export const gatewayEnv = baseEnv.extend({
   METRICS_PORT: envInt(0, 0, 65535),
 });
 
-export type GatewayConfig = z.infer<typeof gatewayEnv> & { INSTANCE_ID: string };
+export type GatewayConfig = z.infer<typeof gatewayEnv> & {
+  INSTANCE_ID: string;
+  /** OPENVIDU_*: null when OpenVidu mode is off (see openvidu.config.ts). */
+  openvidu: OpenViduConfig | null;
+  /** WEBHOOK_* (see webhooks.config.ts). */
+  webhooks: WebhooksConfig;
+};
 
 function isOrigin(o: string): boolean {
   try {
@@ -155,5 +163,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   // unset is fine (keys are then created with `npm run apikey`); an example value is not
   if (cfg.ADMIN_API_KEY !== undefined)
     assertProductionSecret(cfg.NODE_ENV, 'ADMIN_API_KEY', cfg.ADMIN_API_KEY, 'e.g. openssl rand -base64 32');
-  return { ...cfg, INSTANCE_ID: cfg.INSTANCE_ID ?? `gateway-${hostname()}-${process.pid}` };
+  return {
+    ...cfg,
+    INSTANCE_ID: cfg.INSTANCE_ID ?? `gateway-${hostname()}-${process.pid}`,
+    openvidu: loadOpenViduConfig(env),
+    webhooks: loadWebhooksConfig(env),
+  };
 }

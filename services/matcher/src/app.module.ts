@@ -1,5 +1,5 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
-import { BusModule } from '@glimpse/platform';
+import { BusModule, natsConnectionSettings } from '@glimpse/platform';
 import { CalibrationRepository } from './calibration.repository';
 import { CalibrationService } from './calibration.service';
 import { CannotLinkConstraints } from './cannot-link.constraints';
@@ -44,7 +44,9 @@ export class AppModule {
     const instance = instanceIdOf(config);
     return {
       module: AppModule,
-      imports: [BusModule.forRoot({ servers: config.NATS_URL, name: instance })],
+      imports: [
+        BusModule.forRoot({ servers: config.NATS_URL, name: instance, connection: natsConnectionSettings(config) }),
+      ],
       providers: [
         { provide: MATCHER_CONFIG, useValue: config },
         { provide: INSTANCE_ID, useValue: instance },

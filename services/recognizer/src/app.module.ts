@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { BusModule } from '@glimpse/platform';
+import { BusModule, natsConnectionSettings } from '@glimpse/platform';
 import { RECOGNIZER_CONFIG, type RecognizerConfig } from './config';
 import { FrameHeartbeat } from './frame-heartbeat';
 import { HealthService } from './health.service';
@@ -13,7 +13,9 @@ export class AppModule {
   static forRoot(cfg: RecognizerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [BusModule.forRoot({ servers: cfg.NATS_URL, name: cfg.INSTANCE_ID })],
+      imports: [
+        BusModule.forRoot({ servers: cfg.NATS_URL, name: cfg.INSTANCE_ID, connection: natsConnectionSettings(cfg) }),
+      ],
       providers: [
         { provide: RECOGNIZER_CONFIG, useValue: cfg },
         {

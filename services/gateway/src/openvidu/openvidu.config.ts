@@ -39,7 +39,7 @@ export interface OpenViduConfig {
 export const OPENVIDU_CONFIG = Symbol('OpenViduConfig');
 
 /** null when OpenVidu mode is off; throws ConfigError (listing the variables) when half set. */
-export function loadOpenViduConfig(env: NodeJS.ProcessEnv = process.env): OpenViduConfig | null {
+export function loadOpenViduConfig(env: NodeJS.ProcessEnv): OpenViduConfig | null {
   const cfg = loadConfig(openViduEnv, env);
   if (!cfg.OPENVIDU_URL || !cfg.OPENVIDU_SECRET) return null;
   assertProductionSecret(

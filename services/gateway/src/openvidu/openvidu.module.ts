@@ -1,18 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { SESSION_MODE_PROVIDER } from '../sessions/session.service';
-import { loadOpenViduConfig, OPENVIDU_CONFIG } from './openvidu.config';
+import { OPENVIDU_CONFIG, type OpenViduConfig } from './openvidu.config';
 import { OPENVIDU_REQUEST_TIMEOUT, OpenViduProvider } from './openvidu.provider';
 import { OpenViduRepository } from './openvidu.repository';
 
 /**
  * OpenVidu mode, when OPENVIDU_URL and OPENVIDU_SECRET are set: provides SESSION_MODE_PROVIDER,
  * which SessionService uses for `mode: 'openvidu'` sessions. Otherwise it provides nothing.
- * Reads its own variables (the gateway's schema does not list them); a half-set pair stops the gateway.
+ * Its settings are the gateway config's `openvidu` (null: off).
  */
 @Module({})
 export class OpenViduModule {
-  static forRoot(opts: { requestTimeoutMs: number }, env: NodeJS.ProcessEnv = process.env): DynamicModule {
-    const cfg = loadOpenViduConfig(env);
+  static forRoot(cfg: OpenViduConfig | null, opts: { requestTimeoutMs: number }): DynamicModule {
     if (!cfg) return { module: OpenViduModule };
     return {
       module: OpenViduModule,

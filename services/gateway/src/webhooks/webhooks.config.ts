@@ -40,7 +40,7 @@ export interface WebhooksConfig {
 
 export const WEBHOOKS_CONFIG = Symbol('WebhooksConfig');
 
-export function loadWebhooksConfig(env: NodeJS.ProcessEnv = process.env): WebhooksConfig {
+export function loadWebhooksConfig(env: NodeJS.ProcessEnv): WebhooksConfig {
   // An empty WEBHOOK_ALLOW_PRIVATE (docker-compose `${VAR:-}`) means unset.
   const cfg = loadConfig(webhooksEnv, { ...env, WEBHOOK_ALLOW_PRIVATE: env.WEBHOOK_ALLOW_PRIVATE || undefined });
   return {
