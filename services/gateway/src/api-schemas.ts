@@ -39,8 +39,10 @@ export const apiPersonDetail = personDetailSchema.extend({
   faces: z.array(personDetailSchema.shape.faces.element.extend({ cropUrl: url })),
 });
 export const apiSighting = sightingSchema.extend({ cropUrl: url });
+/** A face as recognize answers it, and as the WebSocket's recognition messages carry it. */
+export const apiRecognizedFace = recognizedFaceSchema.extend({ cropUrl: url });
 export const recognizeReply = z.strictObject({
-  faces: z.array(recognizedFaceSchema.extend({ cropUrl: url })),
+  faces: z.array(apiRecognizedFace),
   /** `?annotated=true`: the picture as the recognizer saw it, with boxes and names, as a base64 JPEG (bystanders blurred under BLUR_UNKNOWN). */
   annotated: z.base64().optional(),
 });

@@ -17,6 +17,7 @@ import {
   MAX_CLIENT_MESSAGE_BYTES,
   parseClientMessage,
   recognitionMessage,
+  serverMessage,
   streamMessage,
   type ClientMessage,
 } from './ws.messages';
@@ -140,13 +141,13 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
         client.session = this.sessions.verify(token);
       } catch (err) {
         this.limits.failedAuthFrom(this.clientIp(req));
-        ws.send(JSON.stringify({ type: 'error', code: 'UNAUTHORIZED', message: (err as Error).message }));
+        ws.send(serverMessage({ type: 'error', code: 'UNAUTHORIZED', message: (err as Error).message }));
         ws.close(WS_CLOSE_UNAUTHORIZED, 'invalid session token');
         return;
       }
     } else if (!(req as AuthedRequest)[WS_PRINCIPAL]) {
       const message = 'authentication required: sign in, or connect with ?key=<API key> (or ?token=<session token>)';
-      ws.send(JSON.stringify({ type: 'error', code: 'UNAUTHORIZED', message }));
+      ws.send(serverMessage({ type: 'error', code: 'UNAUTHORIZED', message }));
       ws.close(WS_CLOSE_UNAUTHORIZED, 'unauthorized');
       return;
     }
@@ -161,35 +162,35 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
   private onMessage(client: Client, data: RawData, isBinary: boolean): void {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
     const parsed = parseClientMessage(bytes, isBinary);
-    if (!parsed.ok) return this.send(client, JSON.stringify({ type: 'error', message: parsed.error }));
+    if (!parsed.ok) return this.send(client, serverMessage({ type: 'error', message: parsed.error }));
     this.apply(client, parsed.message);
   }
 
   private apply(client: Client, msg: ClientMessage): void {
-    if (msg.type === 'ping') return this.send(client, JSON.stringify({ type: 'pong' }));
+    if (msg.type === 'ping') return this.send(client, serverMessage({ type: 'pong' }));
     if (msg.type === 'unsubscribe') {
       client.topics.delete(msg.streamId);
       this.topics.get(msg.streamId)?.delete(client);
       if (this.topics.get(msg.streamId)?.size === 0) this.topics.delete(msg.streamId);
-      return this.send(client, JSON.stringify({ type: 'unsubscribed', streamId: msg.streamId }));
+      return this.send(client, serverMessage({ type: 'unsubscribed', streamId: msg.streamId }));
     }
     const denied = forbidden(client, msg.streamId);
     if (denied)
       return this.send(
         client,
-        JSON.stringify({ type: 'error', code: 'FORBIDDEN', streamId: msg.streamId, message: denied }),
+        serverMessage({ type: 'error', code: 'FORBIDDEN', streamId: msg.streamId, message: denied }),
       );
     if (!client.topics.has(msg.streamId) && client.topics.size >= MAX_TOPICS_PER_CLIENT) {
       return this.send(
         client,
-        JSON.stringify({ type: 'error', message: `at most ${MAX_TOPICS_PER_CLIENT} subscriptions per connection` }),
+        serverMessage({ type: 'error', message: `at most ${MAX_TOPICS_PER_CLIENT} subscriptions per connection` }),
       );
     }
     client.topics.add(msg.streamId);
     const set = this.topics.get(msg.streamId) ?? new Set<Client>();
     set.add(client);
     this.topics.set(msg.streamId, set);
-    this.send(client, JSON.stringify({ type: 'subscribed', streamId: msg.streamId }));
+    this.send(client, serverMessage({ type: 'subscribed', streamId: msg.streamId }));
   }
 
   private publish(topic: string, message: string): void {

@@ -1,4 +1,4 @@
-import { parseClientMessage, recognitionMessage } from './ws.messages';
+import { parseClientMessage, recognitionMessage, serverMessageSchema, streamMessage } from './ws.messages';
 
 describe('parseClientMessage', () => {
   it('accepts subscribe, unsubscribe and ping', () => {
@@ -51,5 +51,33 @@ describe('recognitionMessage', () => {
     );
     expect(msg).toMatchObject({ type: 'recognition', streamId: 'cam-1', frame: { seq: 3 } });
     expect(msg.faces[0].cropUrl).toBe(`/api/v1/faces/${faceId}/crop`);
+    expect(serverMessageSchema.safeParse(msg).error).toBeUndefined();
+  });
+});
+
+describe('serverMessageSchema, the schema the web client gets its types from', () => {
+  it('describes the stream messages the gateway sends', () => {
+    const stream = {
+      id: 'cam-1',
+      url: 'rtsp://cam/1',
+      fps: 2,
+      state: 'failed' as const,
+      error: 'capture worker lost',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      endedAt: '2026-01-01T00:01:00.000Z',
+      framesCaptured: 10,
+      framesSkipped: 0,
+      framesProcessed: 9,
+      framesFailed: 1,
+      instance: 'capture-1',
+    };
+    expect(serverMessageSchema.parse(JSON.parse(streamMessage(stream)))).toEqual({ type: 'stream', stream });
+  });
+
+  it('refuses what the web client could not read', () => {
+    expect(serverMessageSchema.safeParse({ type: 'recognition', streamId: 'cam-1' }).success).toBe(false);
+    expect(serverMessageSchema.safeParse({ type: 'error' }).success).toBe(false);
+    expect(serverMessageSchema.safeParse({ type: 'error', message: 'x', code: 'TEAPOT' }).success).toBe(false);
+    expect(serverMessageSchema.safeParse({ type: 'pong', extra: 1 }).success).toBe(false);
   });
 });

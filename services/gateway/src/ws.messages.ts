@@ -1,4 +1,5 @@
-import { sourceSchema, z, type RecognitionEvent, type Stream } from '@glimpse/contracts';
+import { frameMetaSchema, sourceSchema, streamSchema, z, type RecognitionEvent, type Stream } from '@glimpse/contracts';
+import { apiRecognizedFace } from './api-schemas';
 import { toApiFace } from './faces';
 
 /** A stream id (or `upload` for HTTP uploads), or `*` for everything. */
@@ -37,8 +38,37 @@ export function parseClientMessage(data: Buffer | string, isBinary = false): Par
   return { ok: false, error: path ? `${path}: ${issue.message}` : (issue?.message ?? 'invalid message') };
 }
 
+/**
+ * Server → client messages. The OpenAPI document lists this schema (components WsServerMessage), so the
+ * web client's types are generated from it like the HTTP replies'.
+ */
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('recognition'),
+    streamId: sourceSchema,
+    frame: frameMetaSchema,
+    faces: z.array(apiRecognizedFace),
+  }),
+  /** A stream's state changed (started, ended, failed…). */
+  z.strictObject({ type: z.literal('stream'), stream: streamSchema }),
+  /** A refused message or connection; `code` when it is about access, `streamId` when about a subscription. */
+  z.strictObject({
+    type: z.literal('error'),
+    message: z.string(),
+    code: z.enum(['UNAUTHORIZED', 'FORBIDDEN']).optional(),
+    streamId: topicSchema.optional(),
+  }),
+  z.strictObject({ type: z.literal('subscribed'), streamId: topicSchema }),
+  z.strictObject({ type: z.literal('unsubscribed'), streamId: topicSchema }),
+  z.strictObject({ type: z.literal('pong') }),
+]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+/** The wire form of a server message (typed, so what is sent is what the schema says). */
+export const serverMessage = (m: ServerMessage): string => JSON.stringify(m);
+
 export function recognitionMessage(p: RecognitionEvent.Payload): string {
-  return JSON.stringify({
+  return serverMessage({
     type: 'recognition',
     streamId: p.frame.source,
     frame: p.frame,
@@ -46,4 +76,4 @@ export function recognitionMessage(p: RecognitionEvent.Payload): string {
   });
 }
 
-export const streamMessage = (stream: Stream) => JSON.stringify({ type: 'stream', stream });
+export const streamMessage = (stream: Stream) => serverMessage({ type: 'stream', stream });

@@ -1,6 +1,6 @@
 import { cameraErrorMessage, connectionState, LiveCamera, pcStateOf, type CameraDeps, type SocketLike } from './camera';
 import type { SocketOptions, SocketState } from './socket';
-import { makeFace } from './testing';
+import { makeFace, makeStream } from './testing';
 
 /** A route that answers an RFC 9457 problem. */
 const problem = (status: number, title: string, detail: string) => () =>
@@ -235,15 +235,7 @@ describe('LiveCamera', () => {
     const processed = (n: number) =>
       t.sockets[0].emit({
         type: 'stream',
-        stream: {
-          id: 'cam-1',
-          state: 'running',
-          error: null,
-          framesCaptured: n,
-          framesSkipped: 0,
-          framesProcessed: n,
-          framesFailed: 0,
-        },
+        stream: makeStream({ framesCaptured: n, framesProcessed: n }),
       });
     processed(10);
     t.tick(2000);
@@ -357,15 +349,7 @@ describe('LiveCamera', () => {
     await t.cam.start();
     t.sockets[0].emit({
       type: 'stream',
-      stream: {
-        id: 'cam-1',
-        state: 'failed',
-        error: 'decoder crashed',
-        framesCaptured: 1,
-        framesSkipped: 0,
-        framesProcessed: 1,
-        framesFailed: 0,
-      },
+      stream: makeStream({ state: 'failed', error: 'decoder crashed', framesCaptured: 1, framesProcessed: 1 }),
     });
     await new Promise((r) => setTimeout(r, 0));
     expect(t.cam.getSnapshot()).toMatchObject({

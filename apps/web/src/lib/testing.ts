@@ -1,4 +1,6 @@
-import type { ApiFace } from './types';
+import type { ApiFace, ServerMessage } from './types';
+
+type Stream = Extract<ServerMessage, { type: 'stream' }>['stream'];
 
 let n = 0;
 
@@ -16,6 +18,25 @@ export function makeFace(over: Partial<ApiFace> = {}): ApiFace {
     distance: 0.3,
     similarity: 97,
     cropUrl: `/api/v1/faces/00000000-0000-4000-8000-${hex}/crop`,
+    ...over,
+  };
+}
+
+/** A stream as the WebSocket's stream messages carry it, for specs: running, nothing captured yet. */
+export function makeStream(over: Partial<Stream> = {}): Stream {
+  return {
+    id: 'cam-1',
+    url: 'whip://cam-1',
+    fps: 2,
+    state: 'running',
+    error: null,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    endedAt: null,
+    framesCaptured: 0,
+    framesSkipped: 0,
+    framesProcessed: 0,
+    framesFailed: 0,
+    instance: 'capture-1',
     ...over,
   };
 }

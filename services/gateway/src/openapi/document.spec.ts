@@ -19,6 +19,24 @@ type Op = {
 const op = (method: string, path: string) => doc.paths[path]?.[method] as unknown as Op;
 
 describe('the OpenAPI document, from the controllers alone', () => {
+  it("lists the WebSocket's messages, one schema per type", () => {
+    const variants = (name: string) => {
+      const s = doc.components.schemas[name] as { oneOf?: unknown[]; anyOf?: unknown[] };
+      return (s.oneOf ?? s.anyOf ?? []).map(
+        (v) => (v as { properties: { type: { enum: string[] } } }).properties.type.enum,
+      );
+    };
+    expect(variants('WsClientMessage')).toEqual([['subscribe'], ['unsubscribe'], ['ping']]);
+    expect(variants('WsServerMessage')).toEqual([
+      ['recognition'],
+      ['stream'],
+      ['error'],
+      ['subscribed'],
+      ['unsubscribed'],
+      ['pong'],
+    ]);
+  });
+
   it('describes every route the gateway serves, each with its @Doc()', () => {
     const routes = routesOf(controllers);
     const documented = Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m} ${p}`));

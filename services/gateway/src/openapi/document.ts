@@ -8,6 +8,7 @@ import { problemSchema } from '../api-schemas';
 import { ACCESS_METADATA, LIVE_METADATA, resolveAccess, type RouteAccess } from '../auth/access';
 import { bodyOf, type BodySpec } from '../http/body';
 import { DOC_METADATA, type DocSpec } from './doc';
+import { clientMessageSchema, serverMessageSchema } from '../ws.messages';
 
 /**
  * The OpenAPI document, built from the controllers alone (no app, no I/O: `write-document.ts` runs it at
@@ -263,9 +264,16 @@ export function buildOpenApiDocument(controllers: readonly Type[]): OpenApiDocum
       title: 'Glimpse HTTP API',
       version: '1',
       description:
-        "Real-time face recognition. Errors are `application/problem+json`. The WebSocket `/ws` (subscribe to a stream's recognitions) is described in docs/.",
+        "Real-time face recognition. Errors are `application/problem+json`. The WebSocket `/ws` (subscribe to a stream's recognitions) is described in docs/; its messages are the schemas WsClientMessage and WsServerMessage.",
     },
     paths,
-    components: { schemas: { Problem: json(problemSchema) }, securitySchemes: SECURITY_SCHEMES },
+    components: {
+      schemas: {
+        Problem: json(problemSchema),
+        WsClientMessage: json(clientMessageSchema, 'input'),
+        WsServerMessage: json(serverMessageSchema),
+      },
+      securitySchemes: SECURITY_SCHEMES,
+    },
   };
 }
