@@ -28,7 +28,7 @@ import { AppModule as MatcherModule } from '../../services/matcher/src/app.modul
 import { loadMatcherConfig } from '../../services/matcher/src/config';
 import { TEST_ADMIN_KEY } from '../support/auth';
 import { CameraStore } from '../../services/capture/src/cameras/camera.store';
-import { captureEnv } from '../../services/capture/src/config';
+import { loadCaptureConfig } from '../../services/capture/src/config';
 
 jest.setTimeout(180_000);
 
@@ -376,7 +376,7 @@ describe('the server refuses', () => {
 
   it('capture: keeps cameras and their leases in its KV buckets (issue 19)', async () => {
     const capture = await busAs('capture');
-    const store = new CameraStore(capture, { ...captureEnv.parse({}), INSTANCE_ID: 'perm-capture' });
+    const store = new CameraStore(capture, { ...loadCaptureConfig({}), INSTANCE_ID: 'perm-capture' });
     const at = new Date().toISOString();
     await store.create({
       id: 'cam_perm',

@@ -8,6 +8,7 @@ import {
   databasePassword,
   isKnownDefaultSecret,
   loadConfig,
+  loadParts,
   natsConnectionSettings,
 } from './config';
 import { ConfigError } from './errors';
@@ -38,6 +39,36 @@ describe('loadConfig with <NAME>_FILE', () => {
 
   it('ignores _FILE variables of names the schema does not have', () => {
     expect(loadConfig(schema, { OTHER_FILE: join(dir, 'nope') })).not.toHaveProperty('OTHER');
+  });
+});
+
+describe('loadParts', () => {
+  const a = z.object({ PORT: z.coerce.number().int() });
+  const b = z.object({ TIMEOUT_MS: z.coerce.number().int() });
+
+  it("returns each part's config", () => {
+    expect(loadParts({ a: () => loadConfig(a, { PORT: '1' }), b: () => loadConfig(b, { TIMEOUT_MS: '2' }) })).toEqual({
+      a: { PORT: 1 },
+      b: { TIMEOUT_MS: 2 },
+    });
+  });
+
+  it('lists the bad variables of every part in one error', () => {
+    const env = { PORT: 'eighty', TIMEOUT_MS: 'soon' };
+    const load = () => loadParts({ a: () => loadConfig(a, env), b: () => loadConfig(b, env) });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^Invalid environment variables:\n {2}PORT: .*\n {2}TIMEOUT_MS: /);
+  });
+
+  it('lets other errors through as they are', () => {
+    const boom = new TypeError('a bug');
+    expect(() =>
+      loadParts({
+        a: () => {
+          throw boom;
+        },
+      }),
+    ).toThrow(boom);
   });
 });
 

@@ -19,6 +19,28 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   return result.data;
 }
 
+const INVALID = 'Invalid environment variables:\n';
+
+/**
+ * Runs each of a service's config loaders (its own schema, and those of parts that keep their variables in
+ * their own module) and throws one ConfigError listing what every one of them refused, so a bad PORT does
+ * not hide a bad WEBHOOK_TIMEOUT_MS until the next start.
+ */
+export function loadParts<T extends Record<string, () => unknown>>(loaders: T): { [K in keyof T]: ReturnType<T[K]> } {
+  const out: Record<string, unknown> = {};
+  const bad: string[] = [];
+  for (const [key, load] of Object.entries(loaders)) {
+    try {
+      out[key] = load();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      bad.push(err.message.startsWith(INVALID) ? err.message.slice(INVALID.length) : `  ${err.message}`);
+    }
+  }
+  if (bad.length) throw new ConfigError(`${INVALID}${bad.join('\n')}`);
+  return out as { [K in keyof T]: ReturnType<T[K]> };
+}
+
 /**
  * `env` with `<NAME>` read from the file `<NAME>_FILE` names, for each NAME the schema has (one
  * trailing newline dropped). Setting both is an error: which one wins would be a guess.

@@ -42,7 +42,7 @@ export class AppModule {
         CameraService,
         CameraHandlers,
         CameraRunner,
-        ...openViduProviders(),
+        ...openViduProviders(cfg.openvidu),
       ],
     };
   }

@@ -3,7 +3,7 @@ import { FrameRecognize } from '@glimpse/contracts';
 import { GlimpseError, type Bus } from '@glimpse/platform';
 import { strictMock } from '@glimpse/testing';
 import { CaptureMetrics } from './capture.metrics';
-import { captureEnv, type CaptureConfig } from './config';
+import { loadCaptureConfig, type CaptureConfig } from './config';
 import type { FrameSink, FrameSource, FrameSourceFactory } from './frame-source';
 import { BASELINE } from './jpeg.fixture';
 import { StreamManager } from './stream.manager';
@@ -29,7 +29,7 @@ const reply: FrameRecognize.Reply = {
 const flush = () => new Promise((r) => setImmediate(r));
 
 function setup(env: Record<string, string> = {}) {
-  const cfg: CaptureConfig = { ...captureEnv.parse(env), INSTANCE_ID: 'capture-test' };
+  const cfg: CaptureConfig = { ...loadCaptureConfig(env), INSTANCE_ID: 'capture-test' };
   const answers: Array<{ resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
   const requestBinary = jest.fn(() => new Promise((resolve, reject) => answers.push({ resolve, reject })));
   const bus = strictMock<Bus>('bus', { requestBinary, publish: jest.fn(), maxPayload: 1 << 20 });

@@ -15,6 +15,19 @@ describe('capture config', () => {
     });
   });
 
+  it('parses the OpenVidu variables with the rest, and lists bad ones of both together', () => {
+    expect(loadCaptureConfig({}).openvidu).toEqual({
+      OPENVIDU_JOIN_TIMEOUT_MS: 8000,
+      OPENVIDU_PUBLISH_TIMEOUT_MS: 120_000,
+      OPENVIDU_REQUEST_TIMEOUT_MS: 5000,
+      OPENVIDU_INSECURE_TLS: false,
+    });
+    expect(loadCaptureConfig({ OPENVIDU_INSECURE_TLS: 'true' }).openvidu.OPENVIDU_INSECURE_TLS).toBe(true);
+    expect(() => loadCaptureConfig({ JPEG_QUALITY: '80', OPENVIDU_JOIN_TIMEOUT_MS: '1' })).toThrow(
+      /JPEG_QUALITY[\s\S]*OPENVIDU_JOIN_TIMEOUT_MS/,
+    );
+  });
+
   it('reads a UDP port range, and refuses a backwards or malformed one', () => {
     expect(loadCaptureConfig({ WEBRTC_PORT_RANGE: '40000-40100' }).WEBRTC_PORT_RANGE).toEqual([40000, 40100]);
     for (const bad of ['40100-40000', '40000', '0-10', '1-70000', 'a-b']) {

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from '@glimpse/contracts';
-import { baseEnv, envBool, envInt, loadConfig } from '@glimpse/platform';
+import { baseEnv, envBool, envInt, loadConfig, loadParts } from '@glimpse/platform';
+import { loadOpenViduCaptureConfig, type OpenViduCaptureConfig } from './openvidu/openvidu.config';
 import { Cidr, isHostName } from './ip-ranges';
 
 export const SOURCE_SCHEMES = ['rtsp', 'rtsps', 'http', 'https', 'file'] as const;
@@ -94,11 +95,18 @@ export const captureEnv = baseEnv.extend({
   JPEG_QUALITY: z.coerce.number().gt(0).max(1).default(0.8),
 });
 
-export type CaptureConfig = z.infer<typeof captureEnv> & { INSTANCE_ID: string };
+export type CaptureConfig = z.infer<typeof captureEnv> & {
+  INSTANCE_ID: string;
+  /** OPENVIDU_* (see openvidu/openvidu.config.ts). */
+  openvidu: OpenViduCaptureConfig;
+};
 
 export const CAPTURE_CONFIG = Symbol('CaptureConfig');
 
 export function loadCaptureConfig(env: NodeJS.ProcessEnv = process.env): CaptureConfig {
-  const cfg = loadConfig(captureEnv, env);
-  return { ...cfg, INSTANCE_ID: cfg.INSTANCE_ID ?? `capture-${hostname()}-${process.pid}` };
+  const { cfg, openvidu } = loadParts({
+    cfg: () => loadConfig(captureEnv, env),
+    openvidu: () => loadOpenViduCaptureConfig(env),
+  });
+  return { ...cfg, INSTANCE_ID: cfg.INSTANCE_ID ?? `capture-${hostname()}-${process.pid}`, openvidu };
 }

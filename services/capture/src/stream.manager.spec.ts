@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { FrameRecognize, StreamStatus, type Stream } from '@glimpse/contracts';
 import { GlimpseError, type Bus } from '@glimpse/platform';
 import { strictMock } from '@glimpse/testing';
-import { captureEnv, type CaptureConfig } from './config';
+import { loadCaptureConfig, type CaptureConfig } from './config';
 import type { FrameSink, FrameSource, FrameSourceFactory } from './frame-source';
 import { BASELINE } from './jpeg.fixture';
 import { FRAME_RETRY_DELAYS_MS, StreamManager } from './stream.manager';
@@ -44,7 +44,7 @@ const flush = async () => {
 };
 
 function setup(env: Record<string, string> = {}) {
-  const cfg: CaptureConfig = { ...captureEnv.parse({ ...env }), INSTANCE_ID: 'capture-test' };
+  const cfg: CaptureConfig = { ...loadCaptureConfig({ ...env }), INSTANCE_ID: 'capture-test' };
   const requestBinary = jest.fn();
   const publish = jest.fn();
   const bus = strictMock<Bus>('bus', { requestBinary, publish, maxPayload: 4096 });

@@ -44,6 +44,10 @@ describe('gateway config', () => {
     // a half-set pair or a bad webhook setting stops the gateway at start, like its own variables
     expect(() => loadGatewayConfig({ OPENVIDU_URL: 'http://openvidu:5443' })).toThrow(/OPENVIDU_SECRET/);
     expect(() => loadGatewayConfig({ WEBHOOK_TIMEOUT_MS: 'soon' })).toThrow(/WEBHOOK_TIMEOUT_MS/);
+    // all of them in one error, not the first part's only
+    expect(() => loadGatewayConfig({ PORT: 'eighty', OPENVIDU_SECRET: 's', WEBHOOK_TIMEOUT_MS: 'soon' })).toThrow(
+      /PORT[\s\S]*OPENVIDU_URL[\s\S]*WEBHOOK_TIMEOUT_MS/,
+    );
   });
 
   it('serves the web client built in apps/web', () => {

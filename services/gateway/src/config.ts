@@ -1,7 +1,15 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from '@glimpse/contracts';
-import { assertProductionSecret, baseEnv, ConfigError, envBool, envInt, loadConfig } from '@glimpse/platform';
+import {
+  assertProductionSecret,
+  baseEnv,
+  ConfigError,
+  envBool,
+  envInt,
+  loadConfig,
+  loadParts,
+} from '@glimpse/platform';
 import { isWeakSecret } from './auth/api-key';
 import { loadOpenViduConfig, type OpenViduConfig } from './openvidu/openvidu.config';
 import { loadWebhooksConfig, type WebhooksConfig } from './webhooks/webhooks.config';
@@ -154,7 +162,11 @@ function isOrigin(o: string): boolean {
 export const GATEWAY_CONFIG = Symbol('GatewayConfig');
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const cfg = loadConfig(gatewayEnv, env);
+  const { cfg, openvidu, webhooks } = loadParts({
+    cfg: () => loadConfig(gatewayEnv, env),
+    openvidu: () => loadOpenViduConfig(env),
+    webhooks: () => loadWebhooksConfig(env),
+  });
   if (cfg.NODE_ENV === 'production' && isWeakSecret(cfg.SESSION_SECRET)) {
     throw new ConfigError(
       'SESSION_SECRET must be set to a random secret in production (at least 32 characters, not an example value): e.g. openssl rand -hex 32',
@@ -166,7 +178,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   return {
     ...cfg,
     INSTANCE_ID: cfg.INSTANCE_ID ?? `gateway-${hostname()}-${process.pid}`,
-    openvidu: loadOpenViduConfig(env),
-    webhooks: loadWebhooksConfig(env),
+    openvidu,
+    webhooks,
   };
 }

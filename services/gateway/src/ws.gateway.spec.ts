@@ -7,6 +7,7 @@ import type { SessionService } from './sessions/session.service';
 import type { AuthService } from './auth/auth.service';
 import { RateLimits } from './security/limits';
 import { WS_CLOSE_UNAUTHORIZED, WS_PRINCIPAL, WsGateway } from './ws.gateway';
+import { serverMessageSchema } from './ws.messages';
 
 class FakeSocket extends EventEmitter {
   close = jest.fn();
@@ -107,7 +108,8 @@ describe('WsGateway fan-out', () => {
 });
 
 describe('WsGateway live sessions', () => {
-  const last = (ws: FakeSocket) => JSON.parse(ws.sent.at(-1)!);
+  /** The last message sent, which must be one the schema (and so the web client's types) describes. */
+  const last = (ws: FakeSocket) => serverMessageSchema.parse(JSON.parse(ws.sent.at(-1)!));
 
   it("gives a socket with a session token its own stream's results, and refuses every other stream", () => {
     const { internals, connect, say } = setup();
@@ -161,7 +163,7 @@ describe('WsGateway live sessions', () => {
     const { connect, gw } = setup();
     const ws = connect('/ws?anon=1');
     expect(ws.close).toHaveBeenCalledWith(WS_CLOSE_UNAUTHORIZED, expect.any(String));
-    expect(JSON.parse(ws.sent[0])).toMatchObject({ type: 'error', code: 'UNAUTHORIZED' });
+    expect(serverMessageSchema.parse(JSON.parse(ws.sent[0]))).toMatchObject({ type: 'error', code: 'UNAUTHORIZED' });
     expect(gw.connectedClients).toBe(0);
   });
 });

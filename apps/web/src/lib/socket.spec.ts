@@ -83,6 +83,12 @@ describe('parseServerMessage', () => {
       type: 'stream',
     });
     expect(parseServerMessage(JSON.stringify({ type: 'error' }))).toEqual({ type: 'error', message: 'unknown error' });
+    const forbidden = { type: 'error', code: 'FORBIDDEN', streamId: 'cam-2', message: 'not your stream' };
+    expect(parseServerMessage(JSON.stringify(forbidden))).toEqual(forbidden);
+    expect(parseServerMessage(JSON.stringify({ type: 'error', code: 42, message: 'x' }))).toEqual({
+      type: 'error',
+      message: 'x',
+    });
     expect(parseServerMessage(JSON.stringify({ type: 'subscribed', streamId: 's' }))).toEqual({
       type: 'subscribed',
       streamId: 's',

@@ -38,7 +38,12 @@ export function parseServerMessage(data: unknown): ServerMessage | null {
         return null;
       return msg as ServerMessage;
     case 'error':
-      return { type: 'error', message: typeof m.message === 'string' ? m.message : 'unknown error' };
+      return {
+        type: 'error',
+        message: typeof m.message === 'string' ? m.message : 'unknown error',
+        ...(m.code === 'UNAUTHORIZED' || m.code === 'FORBIDDEN' ? { code: m.code } : {}),
+        ...(typeof m.streamId === 'string' ? { streamId: m.streamId } : {}),
+      };
     case 'subscribed':
     case 'unsubscribed':
       return typeof m.streamId === 'string' ? (msg as ServerMessage) : null;

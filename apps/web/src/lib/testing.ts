@@ -1,6 +1,4 @@
-import type { ApiFace, ServerMessage } from './types';
-
-type Stream = Extract<ServerMessage, { type: 'stream' }>['stream'];
+import type { ApiFace, StreamInfo } from './types';
 
 let n = 0;
 
@@ -23,7 +21,7 @@ export function makeFace(over: Partial<ApiFace> = {}): ApiFace {
 }
 
 /** A stream as the WebSocket's stream messages carry it, for specs: running, nothing captured yet. */
-export function makeStream(over: Partial<Stream> = {}): Stream {
+export function makeStream(over: Partial<StreamInfo> = {}): StreamInfo {
   return {
     id: 'cam-1',
     url: 'whip://cam-1',

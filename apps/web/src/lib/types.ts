@@ -44,26 +44,12 @@ export interface Size {
 /** A face as the gateway answers it (recognize, and the WebSocket's recognitions). */
 export type ApiFace = RecognizeReply['faces'][number];
 
-export type StreamState = 'starting' | 'running' | 'ended' | 'failed' | 'stopped';
-
-export interface StreamInfo {
-  id: string;
-  state: StreamState | string;
-  error: string | null;
-  framesCaptured: number;
-  framesSkipped: number;
-  framesProcessed: number;
-  framesFailed: number;
-  url?: string;
-  fps?: number;
-  startedAt?: string;
-  endedAt?: string | null;
-  [extra: string]: unknown;
-}
-
-export const FINISHED_STATES: ReadonlySet<string> = new Set(['ended', 'failed', 'stopped']);
+export const FINISHED_STATES: ReadonlySet<StreamState> = new Set<StreamState>(['ended', 'failed', 'stopped']);
 
 /** A message of the WebSocket `/ws` (the gateway's ws.messages.ts). */
 export type ServerMessage = components['schemas']['WsServerMessage'];
 export type RecognitionMessage = Extract<ServerMessage, { type: 'recognition' }>;
 export type FrameMeta = RecognitionMessage['frame'];
+/** A stream (a video file or camera being recognized), as /ws and /api/v1/streams answer it. */
+export type StreamInfo = Extract<ServerMessage, { type: 'stream' }>['stream'];
+export type StreamState = StreamInfo['state'];

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CameraStatus, type CameraLease, type StoredCamera } from '@glimpse/contracts';
 import type { Bus } from '@glimpse/platform';
-import { captureEnv, type CaptureConfig } from '../config';
+import { loadCaptureConfig, type CaptureConfig } from '../config';
 import type { FrameSink, FrameSource, FrameSourceFactory } from '../frame-source';
 import { BASELINE } from '../jpeg.fixture';
 import { StreamManager } from '../stream.manager';
@@ -80,7 +80,7 @@ function instance(store: MemoryStore, name: string) {
     STREAM_ALLOW_PRIVATE: 'true',
     CAMERA_BACKOFF_MAX_MS: '4000',
   };
-  const cfg: CaptureConfig = { ...captureEnv.parse(env), INSTANCE_ID: name };
+  const cfg: CaptureConfig = { ...loadCaptureConfig(env), INSTANCE_ID: name };
   const bus = { publish: jest.fn(), requestBinary: jest.fn(async () => ({})), maxPayload: 1 << 20 } as unknown as Bus;
   const sources: FakeSource[] = [];
   const failures: Error[] = [];

@@ -16,5 +16,5 @@ export const openViduCaptureEnv = z.object({
 export type OpenViduCaptureConfig = z.infer<typeof openViduCaptureEnv>;
 export const OPENVIDU_CAPTURE_CONFIG = Symbol('OpenViduCaptureConfig');
 
-export const loadOpenViduCaptureConfig = (env: NodeJS.ProcessEnv = process.env): OpenViduCaptureConfig =>
+export const loadOpenViduCaptureConfig = (env: NodeJS.ProcessEnv): OpenViduCaptureConfig =>
   loadConfig(openViduCaptureEnv, env);

@@ -1,14 +1,11 @@
 import type { Provider } from '@nestjs/common';
-import { loadOpenViduCaptureConfig, OPENVIDU_CAPTURE_CONFIG } from './openvidu.config';
+import { OPENVIDU_CAPTURE_CONFIG, type OpenViduCaptureConfig } from './openvidu.config';
 import { OpenViduHandlers } from './openvidu.handlers';
 import { OpenViduService } from './openvidu.service';
 
-/**
- * What AppModule adds for OpenVidu mode. The variables are read here, once, at start-up (the
- * capture schema does not list them); a bad one stops the service with the others.
- */
-export const openViduProviders = (env: NodeJS.ProcessEnv = process.env): Provider[] => [
-  { provide: OPENVIDU_CAPTURE_CONFIG, useValue: loadOpenViduCaptureConfig(env) },
+/** What AppModule adds for OpenVidu mode, with the capture config's `openvidu` settings. */
+export const openViduProviders = (cfg: OpenViduCaptureConfig): Provider[] => [
+  { provide: OPENVIDU_CAPTURE_CONFIG, useValue: cfg },
   OpenViduService,
   OpenViduHandlers,
 ];

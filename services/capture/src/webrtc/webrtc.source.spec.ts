@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Bus } from '@glimpse/platform';
-import { captureEnv, type CaptureConfig } from '../config';
+import { loadCaptureConfig, type CaptureConfig } from '../config';
 import type { FrameSink, FrameSourceFactory, LazyFrame } from '../frame-source';
 import { BASELINE } from '../jpeg.fixture';
 import { StreamManager } from '../stream.manager';
@@ -198,7 +198,7 @@ describe('WebRTC stream teardown through the StreamManager', () => {
   function manager() {
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const cfg: CaptureConfig = { ...captureEnv.parse({}), INSTANCE_ID: 'capture-test' };
+    const cfg: CaptureConfig = { ...loadCaptureConfig({}), INSTANCE_ID: 'capture-test' };
     const requestBinary = jest.fn().mockResolvedValue({ frame: {}, faces: [], timings: {}, processedBy: 'x' });
     const bus = { requestBinary, publish: jest.fn(), maxPayload: 1 << 20 } as unknown as Bus;
     return { manager: new StreamManager(bus, cfg, {} as FrameSourceFactory), requestBinary };
