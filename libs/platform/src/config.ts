@@ -10,8 +10,7 @@ import { ConfigError } from './errors';
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(withSecretFiles(schema, env));
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`Invalid environment variables:\n${lines.join('\n')}`);
+    throw invalidEnv(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
   // baseEnv's cross-field rules live here: zod cannot `.extend()` an object that has refinements
   if (result.data && typeof result.data === 'object' && 'NATS_URL' in result.data)
@@ -19,7 +18,10 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   return result.data;
 }
 
-const INVALID = 'Invalid environment variables:\n';
+/** The error for bad variables: `problems` are `NAME: what is wrong`, one per line of the message. */
+export function invalidEnv(problems: readonly string[]): ConfigError {
+  return new ConfigError(`Invalid environment variables:\n${problems.map((p) => `  ${p}`).join('\n')}`, problems);
+}
 
 /**
  * Runs each of a service's config loaders (its own schema, and those of parts that keep their variables in
@@ -34,10 +36,10 @@ export function loadParts<T extends Record<string, () => unknown>>(loaders: T): 
       out[key] = load();
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      bad.push(err.message.startsWith(INVALID) ? err.message.slice(INVALID.length) : `  ${err.message}`);
+      bad.push(...(err.problems.length ? err.problems : [err.message]));
     }
   }
-  if (bad.length) throw new ConfigError(`${INVALID}${bad.join('\n')}`);
+  if (bad.length) throw invalidEnv(bad);
   return out as { [K in keyof T]: ReturnType<T[K]> };
 }
 
@@ -52,14 +54,11 @@ export function withSecretFiles(schema: z.ZodType, env: NodeJS.ProcessEnv): Node
   for (const name of Object.keys(shape)) {
     const file = env[`${name}_FILE`];
     if (!file) continue;
-    if (env[name])
-      throw new ConfigError(`Invalid environment variables:\n  ${name}: set ${name} or ${name}_FILE, not both`);
+    if (env[name]) throw invalidEnv([`${name}: set ${name} or ${name}_FILE, not both`]);
     try {
       out[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
-      throw new ConfigError(
-        `Invalid environment variables:\n  ${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      );
+      throw invalidEnv([`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
     }
   }
   return out;
@@ -171,7 +170,7 @@ export function checkNatsEnv(cfg: BaseEnv): void {
   );
   if (modes.length > 1) bad.push(`${modes.join(', ')}: choose one way to authenticate to NATS`);
   if (!!cfg.NATS_TLS_CERT !== !!cfg.NATS_TLS_KEY) bad.push('NATS_TLS_CERT: NATS_TLS_CERT and NATS_TLS_KEY go together');
-  if (bad.length) throw new ConfigError(`Invalid environment variables:\n${bad.map((b) => `  ${b}`).join('\n')}`);
+  if (bad.length) throw invalidEnv(bad);
   if (cfg.NATS_PASSWORD !== undefined) assertProductionSecret(cfg.NODE_ENV, 'NATS_PASSWORD', cfg.NATS_PASSWORD);
   if (cfg.NATS_TOKEN !== undefined) assertProductionSecret(cfg.NODE_ENV, 'NATS_TOKEN', cfg.NATS_TOKEN);
 }

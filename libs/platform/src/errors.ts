@@ -32,4 +32,12 @@ export class GlimpseError extends Error {
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+
+  /** `problems`: one `NAME: what is wrong` per bad variable, when the message lists them (see invalidEnv). */
+  constructor(
+    message: string,
+    readonly problems: readonly string[] = [],
+  ) {
+    super(message);
+  }
 }
