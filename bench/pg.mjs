@@ -27,16 +27,12 @@ export async function startPostgres({ freePort }) {
         )
       ).rows[0],
   );
-  const createDatabase = async (name) => {
-    await withClient(server.adminUrl('postgres'), (c) => c.query(`CREATE DATABASE ${name}`));
-    await withClient(server.adminUrl(name), async (c) => {
-      await c.query('CREATE EXTENSION IF NOT EXISTS vector');
-      await c.query(`ALTER DATABASE ${name} OWNER TO glimpse`);
-      await c.query('ALTER SCHEMA public OWNER TO glimpse');
-    });
-    return server.appUrl(name);
-  };
   /** The server's processes now (postmaster and backends), for CPU accounting. */
   const pids = () => [server.pid, ...descendants(server.pid)];
-  return { createDatabase, stop: server.stop, pids, version: `PostgreSQL ${version.v}, pgvector ${version.pgvector}` };
+  return {
+    createDatabase: server.createDatabase,
+    stop: server.stop,
+    pids,
+    version: `PostgreSQL ${version.v}, pgvector ${version.pgvector}`,
+  };
 }

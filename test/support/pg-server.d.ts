@@ -10,6 +10,8 @@ export interface PgServer {
   adminUrl(db: string): string;
   /** The application role `glimpse`'s URL for database `db`. */
   appUrl(db: string): string;
+  /** Creates database `db` owned by `glimpse`, with pgvector in it; returns appUrl(db). */
+  createDatabase(db: string): Promise<string>;
   /** The last 4000 characters the server wrote to stderr, for an error message. */
   log(): string;
   stop(): Promise<void>;

@@ -171,15 +171,18 @@ async function startPgServer({ port, settings = [] }) {
     await stop();
     throw new Error(`${err.message}\n${log}`, { cause: err });
   }
-  return {
-    port,
-    pid: child.pid,
-    dataDir,
-    adminUrl,
-    appUrl: (db) => `postgres://glimpse:${appPw}@127.0.0.1:${port}/${db}`,
-    log: () => log,
-    stop,
+  const appUrl = (db) => `postgres://glimpse:${appPw}@127.0.0.1:${port}/${db}`;
+  // as infra/postgres/init does it: pgvector created by the superuser, the rest owned by `glimpse`
+  const createDatabase = async (db) => {
+    await withClient(adminUrl('postgres'), (c) => c.query(`CREATE DATABASE ${db}`));
+    await withClient(adminUrl(db), async (c) => {
+      await c.query('CREATE EXTENSION IF NOT EXISTS vector');
+      await c.query(`ALTER DATABASE ${db} OWNER TO glimpse`);
+      await c.query('ALTER SCHEMA public OWNER TO glimpse');
+    });
+    return appUrl(db);
   };
+  return { port, pid: child.pid, dataDir, adminUrl, appUrl, createDatabase, log: () => log, stop };
 }
 
 module.exports = { postgresUnavailable, startPgServer, withClient };

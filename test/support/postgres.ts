@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '@glimpse/testing';
-import { postgresUnavailable, startPgServer, withClient } from './pg-server';
+import { postgresUnavailable, startPgServer, withClient, type PgServer } from './pg-server';
 
 export { postgresUnavailable, withClient };
 
@@ -47,7 +47,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   // fsync off: a test server's data is thrown away, and the 2-core CI machine has slow disks.
   const server = await startPgServer({ port: await freePort(), settings: ['fsync=off'] });
   try {
-    await createAppDatabase(server.adminUrl);
+    await createAppDatabase(server);
   } catch (err) {
     const log = server.log();
     await server.stop();
@@ -66,12 +66,9 @@ export async function startPostgres(): Promise<TestPostgres> {
  * The roles of infra/postgres/init: pgvector by the superuser, the rest owned by `glimpse`, except the audit
  * trail (glimpse_audit, 20-audit-owner.sql).
  */
-async function createAppDatabase(adminUrl: (db: string) => string): Promise<void> {
-  await withClient(adminUrl('postgres'), (c) => c.query('CREATE DATABASE glimpse'));
-  await withClient(adminUrl('glimpse'), async (c) => {
-    await c.query('CREATE EXTENSION IF NOT EXISTS vector');
-    await c.query('ALTER DATABASE glimpse OWNER TO glimpse');
-    await c.query('ALTER SCHEMA public OWNER TO glimpse');
+async function createAppDatabase(server: PgServer): Promise<void> {
+  await server.createDatabase('glimpse');
+  await withClient(server.adminUrl('glimpse'), async (c) => {
     await c.query('REVOKE ALL ON DATABASE glimpse FROM PUBLIC');
     await c.query('GRANT CONNECT, TEMPORARY ON DATABASE glimpse TO glimpse');
     // the audit trail's owner role (20-audit-owner.sql): the application may only append to it
