@@ -1,17 +1,7 @@
 import { useEffect, useState } from 'react';
 import { relativeTime } from '../lib/format';
 import { ApiError, errorText, requestJson } from '../lib/http';
-
-interface AuditRecord {
-  id: string;
-  at: string;
-  actor: { kind: 'key' | 'cookie' | 'bootstrap' | 'session'; id: string | null };
-  method: string;
-  route: string;
-  status: number;
-  faces: number;
-  ip: string | null;
-}
+import type { AuditPage, AuditRecord } from '../lib/types';
 
 const HISTORY_SIZE = 20;
 
@@ -31,9 +21,7 @@ export function AccessHistory(props: { personId: string }) {
   useEffect(() => {
     if (!open) return;
     let alive = true;
-    requestJson<{ items: AuditRecord[] }>(
-      `/api/v1/audit?personId=${encodeURIComponent(props.personId)}&pageSize=${HISTORY_SIZE}`,
-    )
+    requestJson<AuditPage>(`/api/v1/audit?personId=${encodeURIComponent(props.personId)}&pageSize=${HISTORY_SIZE}`)
       .then((page) => alive && setItems(page.items))
       .catch((err) => {
         if (!alive) return;

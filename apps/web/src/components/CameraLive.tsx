@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ApiCamera } from '../lib/cameras';
+import type { ApiCamera } from '../lib/types';
 import { errorText, request } from '../lib/http';
 import type { BoxTracker } from '../lib/overlay';
 import { LiveOverlay } from './LiveOverlay';

@@ -6,12 +6,11 @@ import {
   editFormOf,
   hostCheckText,
   stateText,
-  type ApiCamera,
   type CameraEdit,
   type CameraFeed,
   type CameraForm,
-  type HostCheck,
 } from '../lib/cameras';
+import type { ApiCamera, CameraProbe, HostCheck } from '../lib/types';
 import { relativeTime } from '../lib/format';
 import { errorText, jsonInit, request, requestJson } from '../lib/http';
 import type { BoxTracker } from '../lib/overlay';
@@ -335,18 +334,11 @@ function EditCamera(props: { camera: ApiCamera; onDone: () => void }) {
   );
 }
 
-interface Probe {
-  width: number;
-  height: number;
-  ms: number;
-  jpegBase64: string;
-}
-
 function AddCamera(props: { onAdded: () => void }) {
   const [form, setForm] = useState<CameraForm>(EMPTY_FORM);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [probe, setProbe] = useState<Probe | null>(null);
+  const [probe, setProbe] = useState<CameraProbe | null>(null);
   const [testing, setTesting] = useState(false);
 
   const test = async () => {
@@ -356,7 +348,7 @@ function AddCamera(props: { onAdded: () => void }) {
     setProbe(null);
     try {
       setProbe(
-        await requestJson<Probe>(
+        await requestJson<CameraProbe>(
           '/api/v1/cameras/test',
           jsonInit('POST', { url: built.body.url, transport: form.transport }),
         ),

@@ -1,14 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { ApiCamera } from '../lib/cameras';
+import type { ApiCamera, TimelineEntry, TimelinePage } from '../lib/types';
 import { clockTime, plural, relativeTime } from '../lib/format';
 import { errorText, requestJson } from '../lib/http';
-import { timelineQuery, whereText, type TimelineEntry, type TimelineFilter } from '../lib/timeline';
+import { timelineQuery, whereText, type TimelineFilter } from '../lib/timeline';
 import { FaceIcon } from './Icons';
-
-interface Page {
-  items: TimelineEntry[];
-  total: number;
-}
 
 const NO_FILTER: TimelineFilter = { camera: '', from: '', to: '' };
 
@@ -32,7 +27,7 @@ export function PersonTimeline(props: { personId: string }) {
     const built = timelineQuery(filter, page);
     if ('error' in built) return setError(built.error);
     let alive = true;
-    requestJson<Page>(`/api/v1/persons/${encodeURIComponent(personId)}/timeline?${built.query}`)
+    requestJson<TimelinePage>(`/api/v1/persons/${encodeURIComponent(personId)}/timeline?${built.query}`)
       .then((r) => {
         if (!alive) return;
         setItems((prev) => (page === 1 ? r.items : [...(prev ?? []), ...r.items]));

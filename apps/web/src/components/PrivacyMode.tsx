@@ -1,12 +1,6 @@
 import { useEffect, useState } from 'react';
 import { requestJson } from '../lib/http';
-
-interface PrivacySettings {
-  recognitionMode: 'remember' | 'watchlist';
-  cropsEncrypted: boolean;
-  /** Absent from a matcher older than BLUR_UNKNOWN. */
-  blurUnknown?: boolean;
-}
+import type { PrivacyReply } from '../lib/types';
 
 const TEXT = {
   remember: 'Remember mode: every face seen is kept as a person.',
@@ -15,11 +9,11 @@ const TEXT = {
 
 /** Which recognition mode runs (`GET /api/v1/privacy`; docs/privacy.md), whether crops are encrypted and bystanders blurred. */
 export function PrivacyMode() {
-  const [settings, setSettings] = useState<PrivacySettings | null>(null);
+  const [settings, setSettings] = useState<PrivacyReply | null>(null);
   useEffect(() => {
     let alive = true;
     // the page works without it: an old matcher, or one that is down, simply shows no mode
-    requestJson<PrivacySettings>('/api/v1/privacy')
+    requestJson<PrivacyReply>('/api/v1/privacy')
       .then((s) => alive && setSettings(s))
       .catch(() => undefined);
     return () => {

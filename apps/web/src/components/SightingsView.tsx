@@ -8,27 +8,7 @@ import { ClockIcon, FaceIcon } from './Icons';
 import { Pager } from './Pager';
 import { RefreshButton } from './RefreshButton';
 import { useDebouncedFilter } from '../hooks/useDebouncedFilter';
-
-export interface Sighting {
-  id: string;
-  personId: string;
-  personNumber: number;
-  personName: string | null;
-  streamId: string;
-  startedAt: string;
-  lastSeenAt: string;
-  endedAt: string | null;
-  frames: number;
-  bestFaceId: string | null;
-  cropUrl?: string | null;
-}
-
-interface SightingsPage {
-  items: Sighting[];
-  total: number;
-  page: number;
-  pageSize: number;
-}
+import type { SightingsPage } from '../lib/types';
 
 export const SIGHTINGS_PAGE_SIZE = 30;
 

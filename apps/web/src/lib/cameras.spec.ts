@@ -9,8 +9,7 @@ import {
   stateText,
   EMPTY_FEED,
 } from './cameras';
-import type { RecognitionMessage } from './types';
-import type { ApiCamera } from './cameras';
+import type { ApiCamera, RecognitionMessage } from './types';
 
 describe('cameras page logic', () => {
   it('finds the host of camera URLs', () => {

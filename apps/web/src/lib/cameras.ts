@@ -1,29 +1,6 @@
 /** The Cameras page's pure logic: what `GET /api/v1/cameras` returns, and how the page words it. */
 import { personLabel } from './format';
-import type { RecognitionMessage } from './types';
-
-export type CameraState = 'paused' | 'pending' | 'starting' | 'running' | 'reconnecting';
-
-export interface ApiCamera {
-  id: string;
-  name: string;
-  /** Redacted by the server: `rtsp://user:***@host/…`. */
-  url: string;
-  fps: number;
-  enabled: boolean;
-  threshold: number | null;
-  transport: 'tcp' | 'udp';
-  /** `keyframes`: only key frames are decoded (cheaper; at most one snapshot per GOP). */
-  decode: CameraDecode;
-  createdAt: string;
-  updatedAt: string;
-  state: CameraState;
-  instance: string | null;
-  error: string | null;
-  since: string | null;
-}
-
-export type CameraDecode = 'all' | 'keyframes';
+import type { ApiCamera, CameraDecode, CameraState, HostCheck, RecognitionMessage } from './types';
 
 export interface CameraForm {
   name: string;
@@ -31,15 +8,6 @@ export interface CameraForm {
   fps: string;
   transport: 'tcp' | 'udp';
   decode: CameraDecode;
-}
-
-/** `POST /api/v1/cameras/check`: capture's own verdict on a URL's host (nothing is opened). */
-export interface HostCheck {
-  host: string | null;
-  /** A LAN (private, loopback, link-local…) address: only STREAM_ALLOWED_HOSTS lets it through. */
-  private: boolean;
-  allowed: boolean;
-  reason: string | null;
 }
 
 /** What the page says about a checked URL; null when there is nothing worth saying (a public host, allowed). */

@@ -1,17 +1,5 @@
-/** A person's timeline (`GET /api/v1/persons/:id/timeline`): types and the page's pure logic. */
-
-export interface TimelineEntry {
-  kind: 'stream' | 'upload';
-  id: string;
-  source: string;
-  startedAt: string;
-  lastSeenAt: string;
-  endedAt: string | null;
-  frames: number;
-  bestFaceId: string | null;
-  cameraName: string | null;
-  cropUrl: string | null;
-}
+/** A person's timeline (`GET /api/v1/persons/:id/timeline`): the page's pure logic. */
+import type { TimelineEntry } from './types';
 
 export interface TimelineFilter {
   /** '' for every camera and upload, a camera/stream id, or `upload`. */

@@ -33,6 +33,26 @@ export type CalibrationReply = Reply<'/api/v1/calibration', 'get'>;
 export type RatePoint = CalibrationReply['curve'][number];
 /** `GET|PUT /api/v1/settings/threshold`. */
 export type ThresholdReply = Reply<'/api/v1/settings/threshold', 'get'>;
+/** `GET /api/v1/sightings`: consecutive detections of one person in one stream, newest first. */
+export type SightingsPage = Reply<'/api/v1/sightings', 'get'>;
+export type Sighting = SightingsPage['items'][number];
+/** `GET /api/v1/persons/{id}/timeline`: a person's sightings and uploads, newest first. */
+export type TimelinePage = Reply<'/api/v1/persons/{id}/timeline', 'get'>;
+export type TimelineEntry = TimelinePage['items'][number];
+/** `GET /api/v1/audit`: who read or wrote face data. */
+export type AuditPage = Reply<'/api/v1/audit', 'get'>;
+export type AuditRecord = AuditPage['items'][number];
+/** `GET /api/v1/privacy`: the recognition mode and what is kept. */
+export type PrivacyReply = Reply<'/api/v1/privacy', 'get'>;
+/** A camera as `GET /api/v1/cameras` lists it (its URL's credentials redacted by the server). */
+export type ApiCamera = Reply<'/api/v1/cameras', 'get'>['items'][number];
+export type CameraState = ApiCamera['state'];
+/** `keyframes`: only key frames are decoded (cheaper; at most one snapshot per GOP). */
+export type CameraDecode = ApiCamera['decode'];
+/** `POST /api/v1/cameras/check`: capture's own verdict on a URL's host (nothing is opened). */
+export type HostCheck = Reply<'/api/v1/cameras/check', 'post'>;
+/** `POST /api/v1/cameras/test`: one frame from the camera. */
+export type CameraProbe = Reply<'/api/v1/cameras/test', 'post'>;
 
 export type Box = ApiFace['box'];
 
